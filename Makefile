@@ -1,0 +1,32 @@
+# Solidarity Wire: `make demo` and `make test` do all set-up on a fresh machine.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: demo test bench messages serve-demo clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/wire demo
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks
+
+serve-demo: $(BIN)/.installed
+	$(BIN)/wire --config data/demo/wire.toml serve
+
+# Re-extract the frame's messages and merge them into every catalog.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o newsletter/locales/messages.pot --no-location --omit-header -k _ .
+	$(BIN)/pybabel update -i newsletter/locales/messages.pot -d newsletter/locales --no-fuzzy-matching
+
+clean:
+	rm -rf data/demo build .pytest_cache

@@ -1,0 +1,89 @@
+"""Open the database and write to it through one helper.
+
+SQLite in WAL mode lets the web app read while the crawler writes. All writes go
+through `writing(db)`: a short `BEGIN IMMEDIATE` transaction takes the write lock at
+the start instead of failing half-way with "database is locked" (the pattern of
+datasette's `execute_write_fn`). sqlite-utils calls made inside it nest as savepoints.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path`, with WAL and foreign keys, migrated."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: Python's sqlite3 must not open transactions behind our back;
+    # `writing()` and sqlite-utils' `atomic()` open them explicitly.
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                           timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        from aggregator.migrations import migrate as run_migrations
+
+        run_migrations(db)
+    return db
+
+
+@contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run the block as one write transaction, taken with BEGIN IMMEDIATE; nested calls join it."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def utcnow() -> datetime:
+    """Now, aware, in UTC, to the second: every stored time is in this form."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Store times as ISO 8601 UTC text ('2026-11-22T02:00:00+00:00'), which sorts correctly."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: every stored time must be aware")
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """Read back a time stored by `iso`."""
+    if not text:
+        return None
+    return datetime.fromisoformat(text)
+
+
+def backup(db: sqlite_utils.Database, target: str | Path) -> Path:
+    """Copy the live database to `target` with SQLite's online backup (safe while others write)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(str(target)) as out:
+        db.conn.backup(out)
+    out.close()
+    return target

@@ -1,0 +1,188 @@
+"""The schema, as an append-only list of migrations: never edit one that has shipped, add another.
+
+Tables and columns are named for people (`sources.last_error`, `subscribers.language`)
+so that `datasette data/wire.db` reads well as it stands. Times are ISO 8601 UTC text.
+The schema version is the number of applied migrations (sqlite-utils' `Migrations`).
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("solidarity-wire")
+
+
+def _run(db: sqlite_utils.Database, script: str) -> None:
+    """Execute statements one by one: `executescript` would COMMIT the migration's transaction."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial_schema(db: sqlite_utils.Database) -> None:
+    _run(db, """
+        CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            website TEXT,
+            contact_email TEXT,
+            language TEXT,
+            priority INTEGER NOT NULL DEFAULT 0,      -- higher wins as a story's face
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER REFERENCES partners(id) ON DELETE SET NULL,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('feed', 'site')),
+            feed_format TEXT,                          -- rss20, atom10, rss10, json11... as feedparser says
+            language TEXT,                             -- declared by the partner, checked against text
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'gone')),
+            recipe TEXT,                               -- JSON: list pages and selectors for sites
+            etag TEXT,
+            last_modified TEXT,
+            interval_seconds INTEGER NOT NULL DEFAULT 3600,
+            next_fetch_at TEXT,
+            last_fetch_at TEXT,
+            last_success_at TEXT,
+            last_status INTEGER,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
+            last_error TEXT,
+            last_error_hint TEXT,
+            not_modified_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            language TEXT,
+            representative_item_id INTEGER,           -- the story's face; set after its items exist
+            item_count INTEGER NOT NULL DEFAULT 0,
+            first_published_at TEXT,
+            last_published_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+            guid TEXT,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL,
+            title TEXT NOT NULL,
+            author TEXT,
+            summary TEXT,
+            content_html TEXT,                         -- sanitised: safe tags only
+            text TEXT,                                 -- plain text, paragraphs split by blank lines
+            language TEXT,                             -- ISO 639-1
+            language_source TEXT,                      -- 'declared', 'detected' or 'declared+checked'
+            image_url TEXT,
+            published_at TEXT,                         -- NULL when the partner gave no usable date
+            published_note TEXT,                       -- why the date is missing or was corrected
+            fetched_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,                -- of normalised text: exact duplicates share it
+            tags TEXT NOT NULL DEFAULT '[]'            -- JSON list of tag ids
+        );
+        CREATE UNIQUE INDEX items_canonical_url ON items(canonical_url);
+        CREATE UNIQUE INDEX items_source_guid ON items(source_id, guid) WHERE guid IS NOT NULL;
+        CREATE INDEX items_story ON items(story_id);
+        CREATE INDEX items_published ON items(published_at);
+        CREATE INDEX items_content_hash ON items(content_hash);
+        CREATE TABLE item_revisions (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            title TEXT,
+            text TEXT,
+            replaced_at TEXT NOT NULL                  -- when this older version was replaced
+        );
+        CREATE TABLE translations (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            language TEXT NOT NULL,
+            headline TEXT NOT NULL,
+            summary TEXT,
+            editor_id INTEGER REFERENCES editors(id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (story_id, language)
+        );
+        CREATE TABLE editors (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL UNIQUE,
+            languages TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE editions (
+            id INTEGER PRIMARY KEY,
+            week TEXT NOT NULL UNIQUE,                 -- ISO week, '2026-W48'
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'approved', 'sending', 'sent')),
+            sections_by TEXT NOT NULL DEFAULT 'theme' CHECK (sections_by IN ('theme', 'region')),
+            scheduled_at TEXT,
+            sent_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE edition_entries (
+            id INTEGER PRIMARY KEY,
+            edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (edition_id, story_id)
+        );
+        CREATE TABLE edition_intros (
+            edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
+            language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (edition_id, language)
+        );
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            language TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('pending', 'active', 'unsubscribed')),
+            token TEXT NOT NULL UNIQUE,                -- secret in links: preferences, unsubscribe
+            created_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            unsubscribed_at TEXT
+        );
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
+            subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE SET NULL,
+            language TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
+            error TEXT,
+            attempted_at TEXT NOT NULL,
+            UNIQUE (edition_id, subscriber_id)
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,                       -- 'cli', 'crawler', an editor's e-mail
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER,
+            detail TEXT
+        );
+        """)
+    db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61")
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations; return the names applied (empty when up to date)."""
+    pending = [m.name for m in migrations.pending(db)]
+    if pending:
+        migrations.apply(db)
+    return pending
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return len(migrations.applied(db))

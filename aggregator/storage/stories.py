@@ -1,0 +1,99 @@
+"""Stories: the items that tell one piece of news, with a representative item as their face."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from aggregator.db import iso, utcnow, writing
+from aggregator.exceptions import NotFound
+
+
+def create_story(db: sqlite_utils.Database, item: dict) -> int:
+    """Open a story whose first item is `item`."""
+    with writing(db):
+        story_id = db["stories"].insert({
+            "title": item["title"], "language": item.get("language"), "representative_item_id": item["id"],
+            "item_count": 0, "created_at": iso(utcnow()),
+        }).last_pk
+        attach_item(db, item["id"], story_id)
+    return story_id
+
+
+def attach_item(db: sqlite_utils.Database, item_id: int, story_id: int) -> None:
+    with writing(db):
+        old = db.execute("SELECT story_id FROM items WHERE id = ?", [item_id]).fetchone()
+        db["items"].update(item_id, {"story_id": story_id})
+        refresh_story(db, story_id)
+        if old and old[0] and old[0] != story_id:
+            refresh_story(db, old[0])
+
+
+def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
+    """Recompute a story's counts, dates and face from its items; drop it when it has none.
+
+    The face is the fullest text, then the partner with the higher priority, then the earliest.
+    """
+    with writing(db):
+        rows = list(db.query(
+            "SELECT items.id, items.title, items.language, items.published_at, length(coalesce(items.text, '')) AS size, "
+            "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
+            "LEFT JOIN partners ON partners.id = sources.partner_id WHERE items.story_id = ?", [story_id]))
+        if not rows:
+            db.execute("DELETE FROM stories WHERE id = ?", [story_id])
+            return
+        face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], r["size"], -r["id"]))
+        dates = sorted(r["published_at"] for r in rows if r["published_at"])
+        db["stories"].update(story_id, {
+            "title": face["title"], "language": face["language"], "representative_item_id": face["id"],
+            "item_count": len(rows), "first_published_at": dates[0] if dates else None,
+            "last_published_at": dates[-1] if dates else None,
+        })
+
+
+def get_story(db: sqlite_utils.Database, story_id: int) -> dict:
+    row = next(db.query("SELECT * FROM stories WHERE id = ?", [story_id]), None)
+    if row is None:
+        raise NotFound(f"no story with id {story_id}")
+    row["items"] = list_story_items(db, story_id)
+    row["translations"] = {t["language"]: t for t in db.query(
+        "SELECT * FROM translations WHERE story_id = ?", [story_id])}
+    return row
+
+
+def list_story_items(db: sqlite_utils.Database, story_id: int) -> list[dict]:
+    return list(db.query(
+        "SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
+        "FROM items JOIN sources ON sources.id = items.source_id "
+        "LEFT JOIN partners ON partners.id = sources.partner_id "
+        "WHERE items.story_id = ? ORDER BY items.published_at, items.id", [story_id]))
+
+
+def list_stories(db: sqlite_utils.Database, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
+    """Stories with an item published in [since, until), newest first."""
+    clauses, params = [], []
+    if since:
+        clauses.append("coalesce(last_published_at, created_at) >= ?")
+        params.append(iso(since))
+    if until:
+        clauses.append("coalesce(first_published_at, created_at) < ?")
+        params.append(iso(until))
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return list(db.query(f"SELECT * FROM stories {where} ORDER BY last_published_at DESC, id DESC", params))
+
+
+def find_story_by_hash(db: sqlite_utils.Database, content_hash: str, exclude_item: int) -> int | None:
+    row = db.execute("SELECT story_id FROM items WHERE content_hash = ? AND id != ? AND story_id IS NOT NULL "
+                     "ORDER BY id LIMIT 1", [content_hash, exclude_item]).fetchone()
+    return row[0] if row else None
+
+
+def save_translation(db: sqlite_utils.Database, story_id: int, language: str, headline: str,
+                     summary: str | None = None, editor_id: int | None = None) -> None:
+    get_story(db, story_id)
+    with writing(db):
+        db["translations"].upsert({
+            "story_id": story_id, "language": language, "headline": headline, "summary": summary,
+            "editor_id": editor_id, "updated_at": iso(utcnow()),
+        }, pk=("story_id", "language"))

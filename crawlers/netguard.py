@@ -1,0 +1,59 @@
+"""Refuse requests to loopback, private, link-local, multicast and reserved addresses. Pure but for DNS.
+
+The partner portal feeds user-supplied URLs into the crawler, so without this guard
+anyone could make us fetch our own admin pages or a cloud metadata service (SSRF).
+The check runs on every request, redirects included, against every address the host
+name resolves to. `allow_private_networks` lifts it for the demo and the tests only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+
+class BlockedAddress(Exception):
+    """A URL that resolves to an address we must not fetch; the message says which and why."""
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback
+                                 or ip.is_private or ip.is_unspecified)
+
+
+def resolve(host: str) -> list[str]:
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    except socket.gaierror as error:
+        raise BlockedAddress(f"the host name {host!r} does not resolve ({error.strerror})") from None
+
+
+def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()) -> None:
+    """Raise BlockedAddress unless `url` is http(s) to public addresses (or private ones are allowed).
+
+    `allowed_hosts`, when not empty, is a closed list: the demo and the tests set it to
+    127.0.0.1 so that a link in a real feed from the corpus never leaves the machine.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BlockedAddress(f"only http and https are fetched, not {parts.scheme!r}")
+    host = parts.hostname or ""
+    if not host:
+        raise BlockedAddress(f"no host in {url!r}")
+    if allowed_hosts and host.lower() not in allowed_hosts:
+        raise BlockedAddress(f"{host} is not in allowed_hosts ({', '.join(allowed_hosts)}); refused")
+    if allow_private:
+        return
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = resolve(host)
+    for address in addresses:
+        if not is_public_address(address):
+            raise BlockedAddress(
+                f"{host} resolves to {address}, a loopback/private/reserved address; refused "
+                f"(set allow_private_networks only for the demo and tests)")

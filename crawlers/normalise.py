@@ -1,0 +1,59 @@
+"""A crawled `FeedItem` to the record the storage layer keeps. Pure: the clock is an argument.
+
+Dates are handled explicitly: a missing date stays missing (the item sorts by its fetch
+time, and `published_note` says so); a date more than a day in the future is not
+trusted and is replaced by the fetch time with a note. Nothing silently becomes "now".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aggregator.db import iso
+from aggregator.language import resolve_language
+from aggregator.text import clean_title, content_hash, html_to_text, sanitise_html, summarise
+from aggregator.urls import canonical_url, is_http_url
+from crawlers.items import FeedItem
+
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+class InvalidItem(ValueError):
+    """The item cannot be stored; the message says why (it becomes a DropItem reason)."""
+
+
+def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False) -> dict:
+    """Return the storable record of `item`, or raise InvalidItem."""
+    if not is_http_url(item.url):
+        raise InvalidItem(f"item has no usable link ({item.url!r})")
+    canonical = canonical_url(item.canonical_url or item.url, base=item.url)
+    content_html = sanitise_html(item.content_html or item.summary)
+    text = html_to_text(content_html)
+    summary_text = html_to_text(sanitise_html(item.summary)) if item.summary else ""
+    title = clean_title(item.title) or summarise(text, 90)
+    if not title:
+        raise InvalidItem(f"item {item.url} has neither a title nor text")
+    published, note = item.published, None
+    if published is None:
+        note = "no publication date given; sorted by fetch time"
+    elif published > now + FUTURE_TOLERANCE:
+        note = f"publication date {iso(published)} lies in the future; fetch time used instead"
+        published = now
+    language, language_source = resolve_language(item.language, f"{title}\n{text}")
+    return {
+        "source_id": item.source_id,
+        "guid": None if identify_by_link else (item.guid or None),
+        "url": item.url,
+        "canonical_url": canonical,
+        "title": title,
+        "author": clean_title(item.author) or None,
+        "summary": summarise(summary_text or text),
+        "content_html": content_html,
+        "text": text,
+        "language": language,
+        "language_source": language_source,
+        "image_url": item.image_url if item.image_url and is_http_url(item.image_url) else None,
+        "published_at": iso(published),
+        "published_note": "; ".join(filter(None, [note, *item.notes])) or None,
+        "content_hash": content_hash(title, text),
+    }

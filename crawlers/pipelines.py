@@ -1,0 +1,40 @@
+"""The item pipeline: normalise -> validate -> store. Rejects are DropItem with the reason."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import DropItem
+
+from aggregator.db import open_db, utcnow
+from aggregator.storage.items import save_item
+from crawlers.items import FeedItem
+from crawlers.normalise import InvalidItem, normalise_item
+
+logger = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    """Store each item, counting new, updated and unchanged ones in the crawl stats."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.db = getattr(spider, "db", None) or open_db(self.crawler.settings["WIRE_CONFIG"].db)
+
+    def process_item(self, item: FeedItem, spider=None):
+        try:
+            record = normalise_item(item, utcnow(), identify_by_link=item.guid is None)
+        except InvalidItem as error:
+            raise DropItem(f"source {item.source_id}: {error}") from None
+        outcome, item_id = save_item(self.db, record)
+        self.crawler.stats.inc_value(f"wire/items_{outcome}")
+        logger.debug("source %s: item %s %s (%s)", item.source_id, item_id, outcome, record["canonical_url"])
+        return item

@@ -1,0 +1,1 @@
+"""Spiders: `feeds` for every feed source, `sites` for sources without a feed."""

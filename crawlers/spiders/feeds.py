@@ -1,0 +1,124 @@
+"""The `feeds` spider: every due feed source in one crawl, full text fetched for excerpts."""
+
+from __future__ import annotations
+
+import logging
+
+import scrapy
+
+from aggregator.polling import FetchOutcome
+from aggregator.text import html_to_text, looks_truncated
+from crawlers.extract import extract_article
+from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
+from crawlers.items import FeedItem
+from crawlers.spiders.base import SourceSpider
+
+logger = logging.getLogger(__name__)
+
+#: A feed text shorter than this (characters) is treated as an excerpt.
+EXCERPT_CHARS = 600
+
+
+def needs_full_text(item: FeedItem) -> bool:
+    """True when the feed gave only an excerpt: no full content and a short or cut-off summary."""
+    text = html_to_text(item.content_html or item.summary or "")
+    if item.content_html and len(text) >= EXCERPT_CHARS and not looks_truncated(text):
+        return False
+    return looks_truncated(text) or len(text) < EXCERPT_CHARS
+
+
+class FeedsSpider(SourceSpider):
+    name = "feeds"
+    source_kind = "feed"
+
+    async def start(self):
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self):
+        for source in self.due_sources():
+            headers = {"Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+                                 "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"}
+            if source.get("etag"):
+                headers["If-None-Match"] = source["etag"]
+            if source.get("last_modified"):
+                headers["If-Modified-Since"] = source["last_modified"]
+            yield scrapy.Request(source["url"], headers=headers, callback=self.parse_feed_response,
+                                 errback=self.on_error, dont_filter=True,
+                                 meta={"source": source, "source_id": source["id"], "is_source_request": True,
+                                       "handle_httpstatus_all": True})
+
+    def parse_feed_response(self, response):
+        """Record the fetch on the source and yield its items; a bug on one feed never stops the crawl."""
+        source = response.meta["source"]
+        try:
+            yield from list(self._read_feed(source, response))
+        except Exception as error:  # noqa: BLE001 - recorded on the source, logged with traceback
+            logger.exception("source %s: reading the feed failed", source["id"])
+            self.record(source, FetchOutcome(status=response.status, ok=False,
+                                             error=f"the feed could not be read ({type(error).__name__}: {error})",
+                                             hint="report this to the Solidarity Wire developers"))
+
+    def _read_feed(self, source, response):
+        if response.status == 304:
+            self.record(source, FetchOutcome(status=304, ok=True, not_modified=True,
+                                             etag=source.get("etag"), last_modified=source.get("last_modified")))
+            return
+        if response.status >= 400:
+            self.record(source, self.http_failure_outcome(response))
+            return
+        headers = {key.decode("latin-1"): value[0].decode("latin-1")
+                   for key, value in response.headers.items() if value}
+        try:
+            feed = parse_feed(response.body, headers, response.url, source["id"], self.config.max_items_per_feed)
+        except FeedError as error:
+            self.record(source, FetchOutcome(status=response.status, ok=False, error=str(error),
+                                             hint="open the URL in a browser; ask the partner to fix the feed"))
+            return
+        by_link = unreliable_guids(feed.entries)
+        fresh = [entry for entry in feed.entries if not self.is_known(source["id"], entry.url, entry.guid)]
+        self.record(source, FetchOutcome(
+            status=response.status, ok=True, new_items=len(fresh),
+            error=None, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            new_url=self.permanent_redirect_target(response)))
+        if feed.warning:
+            # a feed that parses with warnings still delivered items; keep the warning visible
+            self.db["sources"].update(source["id"], {"last_error": feed.warning,
+                                                     "last_error_hint": "the feed still works; tell the partner"})
+        if feed.format and feed.format != source.get("feed_format"):
+            self.db["sources"].update(source["id"], {"feed_format": feed.format})
+        fresh_ids = {id(entry) for entry in fresh}
+        for entry in feed.entries:
+            entry.language = entry.language or source.get("language")
+            if by_link:
+                entry.guid = None
+            if id(entry) in fresh_ids and needs_full_text(entry):
+                yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
+                                     meta={"feed_item": entry, "source_id": source["id"]}, dont_filter=True)
+            else:
+                yield entry
+
+    def parse_article(self, response):
+        """Complete a feed item from its page, keeping the feed's values where the page has none."""
+        item: FeedItem = response.meta["feed_item"]
+        if response.status >= 400 or not hasattr(response, "text"):
+            item.notes.append(f"full text not fetched (HTTP {response.status})")
+            yield item
+            return
+        article = extract_article(response.text, response.url)
+        if article.content_html and len(html_to_text(article.content_html)) > len(
+                html_to_text(item.content_html or item.summary or "")):
+            item.content_html = article.content_html
+            item.full_text_fetched = True
+        item.title = item.title or article.title or ""
+        item.author = item.author or article.author
+        item.published = item.published or article.published
+        item.language = item.language or article.language
+        item.image_url = item.image_url or article.image_url
+        item.canonical_url = article.canonical_url
+        yield item
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,145 @@
+"""The `sites` spider: partners with no feed, crawled from their news list pages.
+
+A source may carry a recipe (JSON in `sources.recipe`):
+    {"list_urls": ["https://partner.example/news/"], "link_selector": "article h2 a",
+     "title_selector": "h1", "date_selector": "time::attr(datetime)", "body_selector": "article",
+     "next_selector": "a[rel=next]::attr(href)", "max_pages": 3}
+With no recipe, article links are found on the list page (and in sitemap.xml) by shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+
+from aggregator.polling import FetchOutcome
+from aggregator.urls import canonical_url, same_site
+from crawlers.extract import extract_article
+from crawlers.items import FeedItem
+from crawlers.spiders.base import SourceSpider
+
+DEFAULT_MAX_PAGES = 3
+_NOT_ARTICLES = re.compile(r"/(tag|tags|category|categories|author|page|search|feed|login|wp-admin|about|contact|"
+                           r"impressum|privacy|donate|subscribe)(/|$)|\.(jpg|jpeg|png|gif|pdf|zip|xml|rss)$",
+                           re.IGNORECASE)
+_NEXT_TEXT = re.compile(r"^\s*(next|older|weiter|suivant|siguiente|sonraki|بعدی|»|›|→)", re.IGNORECASE)
+
+
+def find_article_links(response, list_url: str) -> list[str]:
+    """Links on a list page that look like articles: same site, deeper than the list, not navigation."""
+    list_path = urlsplit(list_url).path.rstrip("/")
+    links = []
+    for anchor in response.css("main a[href], article a[href], section a[href], ul a[href], div a[href]"):
+        if anchor.xpath("ancestor::nav|ancestor::header|ancestor::footer|ancestor::aside"):
+            continue
+        href = urljoin(response.url, anchor.attrib["href"])
+        parts = urlsplit(href)
+        if not same_site(href, list_url) or parts.query or _NOT_ARTICLES.search(parts.path):
+            continue
+        path = parts.path.rstrip("/")
+        if path == list_path or not path or path.count("/") < 1:
+            continue
+        if list_path and not path.startswith(list_path + "/") and not path.endswith((".html", ".htm")):
+            continue
+        if href not in links:
+            links.append(href)
+    return links
+
+
+def find_next_page(response) -> str | None:
+    href = response.css("a[rel~=next]::attr(href), link[rel~=next]::attr(href)").get()
+    if not href:
+        for anchor in response.css("a[href]"):
+            if _NEXT_TEXT.match(" ".join(anchor.css("::text").getall())):
+                href = anchor.attrib["href"]
+                break
+    return urljoin(response.url, href) if href else None
+
+
+class SitesSpider(SourceSpider):
+    name = "sites"
+    source_kind = "site"
+
+    async def start(self):
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self):
+        for source in self.due_sources():
+            recipe = json.loads(source["recipe"]) if source.get("recipe") else {}
+            for url in recipe.get("list_urls") or [source["url"]]:
+                yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                                     meta={"source": source, "source_id": source["id"], "recipe": recipe,
+                                           "page": 1, "is_source_request": True, "handle_httpstatus_all": True})
+            if not recipe:
+                sitemap = urljoin(source["url"], "/sitemap.xml")
+                yield scrapy.Request(sitemap, callback=self.parse_sitemap, dont_filter=True,
+                                     errback=lambda failure: None,
+                                     meta={"source": source, "source_id": source["id"], "handle_httpstatus_all": True})
+
+    def parse_list(self, response):
+        source, recipe, page = response.meta["source"], response.meta["recipe"], response.meta["page"]
+        if response.status >= 400:
+            if page == 1:
+                self.record(source, self.http_failure_outcome(response))
+            return
+        if recipe.get("link_selector"):
+            links = [urljoin(response.url, href) for href in response.css(recipe["link_selector"] + "::attr(href)").getall()]
+        else:
+            links = find_article_links(response, source["url"])
+        fresh = [link for link in links if not self.is_known(source["id"], link, None)]
+        if page == 1:
+            self.record(source, FetchOutcome(status=response.status, ok=True, new_items=len(fresh),
+                                             new_url=self.permanent_redirect_target(response)))
+        for link in fresh:
+            yield self.article_request(link, source, recipe)
+        max_pages = int(recipe.get("max_pages") or DEFAULT_MAX_PAGES)
+        if fresh and page < max_pages:
+            next_url = (urljoin(response.url, response.css(recipe["next_selector"]).get() or "")
+                        if recipe.get("next_selector") else find_next_page(response))
+            if next_url and next_url != response.url:
+                yield response.follow(next_url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                                      meta={**response.meta, "page": page + 1, "is_source_request": False})
+
+    def parse_sitemap(self, response):
+        if response.status >= 400:
+            return
+        source = response.meta["source"]
+        response.selector.remove_namespaces()
+        for link in response.xpath("//url/loc/text()").getall()[: self.config.max_items_per_feed]:
+            link = link.strip()
+            if same_site(link, source["url"]) and not _NOT_ARTICLES.search(urlsplit(link).path) \
+                    and canonical_url(link) != canonical_url(source["url"]) \
+                    and not self.is_known(source["id"], link, None):
+                yield self.article_request(link, source, {})
+
+    def article_request(self, url, source, recipe):
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                              meta={"source": source, "source_id": source["id"], "recipe": recipe})
+
+    def parse_article(self, response):
+        source, recipe = response.meta["source"], response.meta["recipe"]
+        if response.status >= 400 or not hasattr(response, "text"):
+            return
+        article = extract_article(response.text, response.url)
+        title = (response.css(recipe["title_selector"] + " ::text").get() if recipe.get("title_selector") else None)
+        body = (response.css(recipe["body_selector"]).get() if recipe.get("body_selector") else None)
+        published = article.published
+        if recipe.get("date_selector"):
+            raw = response.css(recipe["date_selector"]).get()
+            try:
+                published = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else published
+                if published and published.tzinfo is None:
+                    published = published.replace(tzinfo=timezone.utc)
+            except ValueError:
+                pass
+        if not (body or article.content_html):
+            return  # a page with no article text (an index, a form) is not news
+        yield FeedItem(source_id=source["id"], url=response.url, title=title or article.title or "",
+                       author=article.author, content_html=body or article.content_html,
+                       language=article.language or source.get("language"), published=published,
+                       image_url=article.image_url, canonical_url=article.canonical_url, full_text_fetched=True)

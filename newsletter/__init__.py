@@ -1,0 +1,1 @@
+"""The weekly edition: drafting, rendering per reader language, subscribers and sending."""

@@ -1,0 +1,58 @@
+"""Storage: migrations, items seen again, revisions, full-text search, exact-duplicate folding."""
+
+from aggregator.clustering import cluster_new_items
+from aggregator.db import open_db
+from aggregator.migrations import migrate, schema_version
+from aggregator.storage.items import get_item, list_items, list_revisions, save_item
+from aggregator.storage.sources import add_source
+from aggregator.text import content_hash
+
+
+def _item(source_id, url, title, text, guid=None):
+    return {"source_id": source_id, "guid": guid, "url": url, "canonical_url": url, "title": title, "text": text,
+            "summary": text[:50], "language": "en", "published_at": "2026-11-20T10:00:00+00:00",
+            "content_hash": content_hash(title, text)}
+
+
+def test_migrations_are_recorded_and_idempotent(config):
+    db = open_db(config.db)
+    version = schema_version(db)
+    assert version >= 1
+    assert migrate(db) == []
+    assert schema_version(open_db(config.db)) == version
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_item_seen_again_is_updated_with_a_revision(db):
+    source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
+    status, first = save_item(db, _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1"))
+    assert status == "new"
+    assert save_item(db, _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1")) == ("unchanged", first)
+    # same GUID, new URL and text: the same item, updated, the old text kept as a revision
+    status, again = save_item(db, _item(source, "http://127.0.0.1:1/a-2", "Day 41", "Day 41 of the hunger strike.", "g1"))
+    assert (status, again) == ("updated", first)
+    assert get_item(db, first)["title"] == "Day 41"
+    assert [r["title"] for r in list_revisions(db, first)] == ["Day 40"]
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
+
+
+def test_full_text_search(db):
+    source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
+    save_item(db, _item(source, "http://127.0.0.1:1/a", "Vigil", "A vigil in front of the consulate."))
+    save_item(db, _item(source, "http://127.0.0.1:1/b", "Trial", "The trial was postponed."))
+    assert [row["title"] for row in list_items(db, search="consulate")] == ["Vigil"]
+
+
+def test_exact_duplicates_fold_into_one_story(db):
+    one = add_source(db, "http://127.0.0.1:1/feed/", "One", "feed")
+    two = add_source(db, "http://127.0.0.1:2/feed/", "Two", "feed")
+    text = "The statement of the families, word for word, as sent to every partner."
+    save_item(db, _item(one, "http://127.0.0.1:1/a", "Statement", text))
+    save_item(db, _item(two, "http://127.0.0.1:2/b", "Families' statement", text))
+    save_item(db, _item(two, "http://127.0.0.1:2/c", "Other", "A different story entirely."))
+    report = cluster_new_items(db)
+    assert (report.items, report.new_stories, report.folded) == (3, 2, 1)
+    stories = db.execute("SELECT item_count FROM stories ORDER BY item_count DESC").fetchall()
+    assert [row[0] for row in stories] == [2, 1]
+    assert cluster_new_items(db).items == 0

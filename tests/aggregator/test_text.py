@@ -1,0 +1,49 @@
+"""Users' text is never trusted as HTML: sanitising, titles, plain text, excerpts."""
+
+import pytest
+
+from aggregator.text import clean_title, content_hash, html_to_text, looks_truncated, sanitise_html
+
+HOSTILE = """<p onclick="steal()">Day 40 <script>alert(1)</script><style>p{}</style>
+<a href="javascript:alert(1)">link</a> <a href="https://ok.example/">ok</a>
+<img src="https://tracker.example/p.gif" onerror="x()"><iframe src="https://evil.example"></iframe>
+<svg onload="x()"></svg><form action="/x"><input name=q></form></p>"""
+
+
+def test_sanitiser_drops_scripts_handlers_and_javascript_urls():
+    clean = sanitise_html(HOSTILE)
+    for bad in ("<script", "onclick", "onerror", "javascript:", "<iframe", "<style", "onload", "<form", "<input"):
+        assert bad not in clean
+    assert 'href="https://ok.example/"' in clean
+    assert 'rel="noopener noreferrer"' in clean
+    assert "Day 40" in clean
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Hunger strike &amp;amp; isolation", "Hunger strike & isolation"),
+    ("  Day\n 87 \t of the <b>strike</b> ", "Day 87 of the strike"),
+    ("&#304;stanbul&#39;da a&ccedil;l&#305;k grevi", "İstanbul'da açlık grevi"),
+])
+def test_clean_title(raw, expected):
+    assert clean_title(raw) == expected
+
+
+def test_html_to_text_keeps_paragraphs():
+    text = html_to_text("<h2>Call</h2><p>First  paragraph.</p><ul><li>one</li><li>two</li></ul><p>Last<br>line</p>")
+    assert text.split("\n\n") == ["Call", "First paragraph.", "one", "two", "Last line"]
+
+
+@pytest.mark.parametrize("text, truncated", [
+    ("The hearing was postponed again [&hellip;]", True),
+    ("The hearing was postponed again […]", True),
+    ("The hearing was postponed again...", True),
+    ("Der Prozess wurde vertagt. Weiterlesen »", True),
+    ("The hearing was postponed again.", False),
+])
+def test_looks_truncated(text, truncated):
+    assert looks_truncated(text) is truncated
+
+
+def test_content_hash_ignores_spacing_and_case_but_not_words():
+    assert content_hash("a", "Day 40 of the strike.") == content_hash("b", "day  40 of the STRIKE")
+    assert content_hash("a", "Day 40 of the strike.") != content_hash("a", "Day 41 of the strike.")

@@ -1,0 +1,119 @@
+"""Shared fixtures: configuration and database in a temporary folder, the demo partner network
+over real HTTP on loopback, a real SMTP server, the web app on a free port, and Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from aggregator.config import load_config
+from aggregator.db import open_db
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def make_config(tmp_path: Path, **overrides):
+    """A configuration for tests: its own database, loopback allowed, nothing but 127.0.0.1 fetched."""
+    values = dict(db=tmp_path / "wire.db", allow_private_networks=True, allowed_hosts="127.0.0.1",
+                  crawl_delay=0, crawl_per_host=8, send_rate=0, min_interval=60)
+    values.update(overrides)
+    return load_config(environ={}, **values)
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def db(config):
+    database = open_db(config.db)
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_network():
+    from wire.demo.network import DemoNetwork
+
+    with DemoNetwork() as network:
+        yield network
+
+
+@pytest.fixture
+def mail_sink(tmp_path):
+    from wire.mailsink import MailSink
+
+    with MailSink(tmp_path / "maildir") as sink:
+        yield sink
+
+
+@pytest.fixture
+def corpus():
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this clone (a user's clone); CI always has it")
+    return CORPUS
+
+
+class LiveServer:
+    def __init__(self, app):
+        from waitress.server import create_server
+
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4, _quiet=True)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.close()
+
+
+@pytest.fixture
+def live_app(config):
+    """The web app served by waitress on a free loopback port."""
+    from wire.web import create_app
+
+    with LiveServer(create_app(config)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; in CI a missing browser fails instead of skipping."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it with apt-get")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI fails instead of skipping")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

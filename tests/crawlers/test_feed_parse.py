@@ -1,0 +1,78 @@
+"""Feed parsing from bytes and headers: encodings, broken XML, entity bombs, the corpus of real feeds."""
+
+import json
+
+import pytest
+
+from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
+
+RSS_1254 = """<?xml version="1.0" encoding="windows-1254"?>
+<rss version="2.0"><channel><title>Dayanışma</title><link>http://127.0.0.1/</link><language>tr</language>
+<item><title>İzmir'de açlık grevi 40. gününde</title><link>http://127.0.0.1/a</link><guid>a</guid>
+<description>Şakran Cezaevi'ndeki tutsakların açlık grevi kırkıncı gününe girdi; aileler görüş istiyor.</description>
+<pubDate>Thu, 19 Nov 2026 10:00:00 +0300</pubDate></item></channel></rss>"""
+
+
+def test_windows_1254_feed_decodes_turkish_letters():
+    feed = parse_feed(RSS_1254.encode("cp1254"), {"Content-Type": "text/xml"}, "http://127.0.0.1/feed/", 1)
+    assert feed.entries[0].title == "İzmir'de açlık grevi 40. gününde"
+    assert feed.entries[0].published.isoformat() == "2026-11-19T07:00:00+00:00"
+
+
+def test_valid_utf8_is_trusted_over_a_wrong_declaration():
+    body = RSS_1254.encode("utf-8")  # declares windows-1254, is UTF-8
+    feed = parse_feed(body, {"Content-Type": "text/xml; charset=windows-1254"}, "http://127.0.0.1/feed/", 1)
+    assert feed.entries[0].title == "İzmir'de açlık grevi 40. gününde"
+    assert any("UTF-8" in note for note in feed.notes)
+
+
+def test_characters_illegal_in_xml_are_stripped_not_fatal():
+    body = RSS_1254.replace("kırkıncı", "kırk\x0bıncı\x01").encode("cp1254")
+    feed = parse_feed(body, {}, "http://127.0.0.1/feed/", 1)
+    assert len(feed.entries) == 1 and "kırkıncı" in feed.entries[0].summary
+    assert feed.warning is None
+
+
+def test_entity_bomb_is_not_expanded():
+    bomb = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+            + "".join(f'<!ENTITY {chr(98 + i)} "&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};">' for i in range(8))
+            + ']><rss version="2.0"><channel><title>t</title><item><title>&i;</title><link>http://127.0.0.1/x</link>'
+              '</item></channel></rss>')
+    feed = parse_feed(bomb.encode(), {}, "http://127.0.0.1/feed/", 1)
+    assert len(feed.entries[0].title) < 100  # 4**8 * 10 characters if expanded
+
+
+def test_external_entity_is_not_fetched_or_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xxe = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
+           '<rss version="2.0"><channel><title>t</title><item><title>a &x; b</title>'
+           '<link>http://127.0.0.1/x</link></item></channel></rss>')
+    feed = parse_feed(xxe.encode(), {}, "http://127.0.0.1/feed/", 1)
+    assert "TOP-SECRET" not in json.dumps([e.title for e in feed.entries])
+
+
+def test_html_page_is_a_readable_error():
+    with pytest.raises(FeedError, match="no feed found|not a readable feed"):
+        parse_feed(b"<html><body><p>Hello</p></body></html>", {"Content-Type": "text/html"}, "http://127.0.0.1/", 1)
+
+
+def test_missing_or_repeated_guids_switch_to_links():
+    base = ('<rss version="2.0"><channel><title>t</title>'
+            + "".join(f'<item><title>{i}</title><link>http://127.0.0.1/{i}</link><guid>same</guid></item>' for i in range(5))
+            + "</channel></rss>")
+    assert unreliable_guids(parse_feed(base.encode(), {}, "http://127.0.0.1/f", 1).entries)
+
+
+RSPARSER = "rsparser/Tests/RSParserTests/Resources"
+XML_FEEDS = ["DaringFireball.rss", "bio.rdf", "allthis.atom", "EMarley.rss", "KatieFloyd.rss", "atp.rss",
+             "russcox.atom", "macworld.rss", "rubenerd.rss", "scriptingNews.rss", "manton.rss", "natasha.xml"]
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_real_feeds_from_the_corpus_parse(corpus, name):
+    path = corpus / RSPARSER / name
+    feed = parse_feed(path.read_bytes(), {}, f"http://127.0.0.1/{name}", 1)
+    assert feed.entries, f"{name}: no entries"
+    assert all(entry.title or entry.summary or entry.content_html for entry in feed.entries)
+    assert feed.format in {"rss20", "rss10", "atom10", "rss092", "rss091u", "rss090", "atom03"}

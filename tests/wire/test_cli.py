@@ -1,0 +1,101 @@
+"""The CLI: every command has help with an example; users' mistakes are one line and exit status 2."""
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from wire.cli import cli
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,)
+
+
+ALL_COMMANDS = sorted(_commands(cli))
+
+
+def test_the_promised_commands_exist():
+    names = {" ".join(c) for c in ALL_COMMANDS}
+    for expected in ["init", "sources add", "sources list", "sources show", "sources pause", "sources resume",
+                     "sources remove", "crawl", "items list", "items export", "edition draft", "edition render",
+                     "edition send", "edition list", "subscribers add", "subscribers list", "subscribers import",
+                     "subscribers export", "subscribers remove", "serve", "demo", "mailsink", "db migrate", "db backup"]:
+        assert expected in names
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output and "wire " in result.output.split("Example:", 1)[1]
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIRE_DB", str(tmp_path / "wire.db"))
+    monkeypatch.setenv("WIRE_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(cli, list(args), input=input)
+    return invoke
+
+
+@pytest.mark.parametrize("args, message", [
+    (["sources", "show", "99"], "Error: no source with id 99 (see `wire sources list`)"),
+    (["sources", "add", "not a url", "--yes"], "Error: not an http(s) URL: 'not a url'"),
+    (["subscribers", "add", "nobody-at-example", "--lang", "en"], "Error: not an e-mail address: 'nobody-at-example'"),
+    (["subscribers", "add", "a@example.org", "--lang", "xx"], "Error: language 'xx' is not one of the edition languages"),
+    (["edition", "render", "7", "--out", "out"], "Error: no edition with id 7 (see `wire edition list`)"),
+    (["edition", "draft", "--week", "2026-W60"], "Error: week '2026-W60' does not exist"),
+])
+def test_user_mistakes_are_one_line_and_status_2(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert result.output.startswith(message)
+    assert "Traceback" not in result.output
+
+
+def test_bad_configuration_is_one_line(run, monkeypatch):
+    monkeypatch.setenv("WIRE_CRAWL_PER_HOST", "lots")
+    result = run("sources", "list")
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: WIRE_CRAWL_PER_HOST: expected int, got 'lots'"
+
+
+def test_private_addresses_are_refused_by_default(run, monkeypatch):
+    monkeypatch.delenv("WIRE_ALLOWED_HOSTS")
+    result = run("sources", "add", "http://127.0.0.1:9/feed/", "--yes")
+    assert result.exit_code == 2
+    assert "loopback/private/reserved address; refused" in result.output
+
+
+def test_subscribers_import_reports_bad_rows_and_keeps_good_ones(run, tmp_path):
+    csv_file = tmp_path / "readers.csv"
+    csv_file.write_text("email,language\na@example.org,fa\nbroken,en\nb@example.org,de\na@example.org,en\n")
+    result = run("subscribers", "import", str(csv_file))
+    assert "imported 2, skipped 2" in result.output
+    assert "line 3: not an e-mail address: 'broken'" in result.output
+    assert "line 5: a@example.org is already subscribed" in result.output
+    exported = run("subscribers", "export").output.splitlines()
+    assert exported == ["email,language,status", "a@example.org,fa,active", "b@example.org,de,active"]
+
+
+def test_edition_draft_with_nothing_new_says_so(run):
+    result = run("edition", "draft", "--week", "2026-W01")
+    assert result.exit_code == 0
+    assert result.output.strip() == "nothing new in 2026-W01: no edition drafted"
+
+
+def test_db_migrate_and_backup(run, tmp_path):
+    assert "schema version" in run("db", "migrate").output
+    result = run("db", "backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == 0 and (tmp_path / "copy.db").stat().st_size > 0

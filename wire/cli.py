@@ -1,0 +1,635 @@
+"""The `wire` command: one thin command per verb over library calls.
+
+A user's mistake (a bad URL, an unknown id, a bad config value) is one line on stderr
+and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from aggregator.config import Config, load_config
+from aggregator.db import backup, open_db, utcnow
+from aggregator.exceptions import InvalidInput, WireError
+
+logger = logging.getLogger("wire")
+
+
+class WireGroup(click.Group):
+    """Turns WireError into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except WireError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(2)
+
+
+class State:
+    """Configuration and database, opened lazily so that `--help` works without either."""
+
+    def __init__(self, config_path: str | None):
+        self.config_path = config_path
+        self._config: Config | None = None
+        self._db = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = open_db(self.config.db)
+        return self._db
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(cls=WireGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="WIRE_CONFIG",
+              help="TOML configuration file (default: ./wire.toml when present).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="solidarity-wire")
+@click.pass_context
+def cli(ctx, config_path, verbose):
+    """Solidarity Wire: partners' news about political prisoners, one weekly newsletter in every reader's language.
+
+    \b
+    Example:
+        wire demo                 # the whole pipeline on the bundled demo network
+        wire sources add https://partner.example/ --yes
+        wire crawl && wire edition draft
+    """
+    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)],
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(config_path)
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str]], title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for _, header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if row.get(key) is None else str(row.get(key)) for key, _ in columns])
+    Console().print(table)
+
+
+# ---------------------------------------------------------------- init and db
+@cli.command()
+@pass_state
+def init(state):
+    """Create the database and a wire.toml with the defaults, if missing.
+
+    \b
+    Example:
+        wire init
+    """
+    path = Path(state.config_path or "wire.toml")
+    if not path.exists():
+        path.write_text("# Solidarity Wire configuration: every key has a default; see aggregator/config.py.\n"
+                        f'db = "{state.config.db}"\nbase_url = "{state.config.base_url}"\n'
+                        f'smtp_url = "{state.config.smtp_url}"\n', encoding="utf-8")
+        click.echo(f"wrote {path}")
+    state.db
+    click.echo(f"database ready at {state.config.db}")
+
+
+@cli.group()
+def db():
+    """Database maintenance."""
+
+
+@db.command("migrate")
+@pass_state
+def db_migrate(state):
+    """Apply pending schema migrations (every command does this too).
+
+    \b
+    Example:
+        wire db migrate
+    """
+    from aggregator.migrations import migrate, schema_version
+
+    database = open_db(state.config.db, migrate=False)
+    applied = migrate(database)
+    click.echo(f"applied {len(applied)} migration(s); schema version {schema_version(database)}")
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@pass_state
+def db_backup(state, target):
+    """Copy the live database to TARGET safely, even while the crawler writes.
+
+    \b
+    Example:
+        wire db backup backups/wire-2026-11-22.db
+    """
+    click.echo(str(backup(state.db, target)))
+
+
+# ---------------------------------------------------------------- sources
+@cli.group()
+def sources():
+    """Partners' feeds and sites."""
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--name", help="Name shown to editors (default: the feed's or page's title).")
+@click.option("--kind", type=click.Choice(["feed", "site"]), help="Skip discovery and register as this kind.")
+@click.option("--partner", help="Partner organisation (created if new; default: the name).")
+@click.option("--language", help="Language the partner writes in (ISO 639-1), when the feed does not say.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def sources_add(state, url, name, kind, partner, language, yes):
+    """Register URL, finding its feed first; prints the new source id.
+
+    \b
+    Example:
+        wire sources add https://partner.example/ --yes
+        wire sources add https://partner.example/news/ --kind site --name "Partner news"
+    """
+    from aggregator.storage.partners import ensure_partner
+    from aggregator.storage.sources import add_source
+    from aggregator.urls import is_http_url
+    from crawlers.feeds.discover import discover
+    from crawlers.netguard import BlockedAddress
+
+    if not is_http_url(url):
+        raise InvalidInput(f"not an http(s) URL: {url!r}")
+    config = state.config
+    title = ""
+    if kind is None:
+        try:
+            found = discover(url, user_agent=f"SolidarityWire/0.1 (+{config.contact_url})",
+                             allow_private=config.allow_private_networks, allowed_hosts=config.allowed_hosts)
+        except (BlockedAddress, OSError) as error:
+            raise InvalidInput(f"cannot register {url}: {error}") from None
+        url, kind, title = found.url, found.kind, found.title
+        click.echo(f"found: {kind} {url}" + (f" ({found.format})" if found.format else ""), err=True)
+        for entry in found.latest:
+            click.echo(f"  - {entry['published'] or 'no date'}  {entry['title']}", err=True)
+        if not yes and not click.confirm("register it?", default=True, err=True):
+            raise click.exceptions.Exit(1)
+    name = name or title or url
+    partner_id = ensure_partner(state.db, partner or name, website=url, language=language)
+    click.echo(add_source(state.db, url, name, kind, partner_id=partner_id, language=language))
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+@pass_state
+def sources_list(state, as_json):
+    """Every source with its health: last fetch, status, failures, items in 7 and 30 days, last error.
+
+    \b
+    Example:
+        wire sources list
+    """
+    from aggregator.polling import health
+    from aggregator.storage.sources import list_sources
+
+    now = utcnow()
+    rows = list_sources(state.db)
+    for row in rows:
+        row["health"] = health(row, now, state.config.failing_after)
+        row["error"] = f"{row['last_error']} — {row['last_error_hint']}" if row["last_error"] else ""
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    _table(rows, [("id", "id"), ("name", "name"), ("kind", "kind"), ("health", "health"),
+                  ("last_fetch_at", "last fetch"), ("last_status", "HTTP"), ("consecutive_failures", "fails"),
+                  ("items_7d", "7 d"), ("items_30d", "30 d"), ("next_fetch_at", "next fetch"), ("error", "last error")])
+
+
+@sources.command("show")
+@click.argument("source_id", type=int)
+@pass_state
+def sources_show(state, source_id):
+    """Everything about one source.
+
+    \b
+    Example:
+        wire sources show 3
+    """
+    from aggregator.storage.sources import get_source
+
+    for key, value in get_source(state.db, source_id).items():
+        click.echo(f"{key:22} {'' if value is None else value}")
+
+
+def _set_status(state, source_id, status):
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.sources import set_source_status
+
+    set_source_status(state.db, source_id, status)
+    record_action(state.db, "cli", f"source {status}", "source", source_id)
+    click.echo(f"source {source_id}: {status}")
+
+
+@sources.command("pause")
+@click.argument("source_id", type=int)
+@pass_state
+def sources_pause(state, source_id):
+    """Stop fetching a source (its items stay).
+
+    \b
+    Example:
+        wire sources pause 3
+    """
+    _set_status(state, source_id, "paused")
+
+
+@sources.command("resume")
+@click.argument("source_id", type=int)
+@pass_state
+def sources_resume(state, source_id):
+    """Fetch a paused source again, from now.
+
+    \b
+    Example:
+        wire sources resume 3
+    """
+    _set_status(state, source_id, "active")
+
+
+@sources.command("remove")
+@click.argument("source_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def sources_remove(state, source_id, yes):
+    """Delete a source and its items.
+
+    \b
+    Example:
+        wire sources remove 3 --yes
+    """
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.sources import get_source, remove_source
+
+    source = get_source(state.db, source_id)
+    if not yes and not click.confirm(f"delete source {source_id} ({source['name']}) and its items?", err=True):
+        raise click.exceptions.Exit(1)
+    count = remove_source(state.db, source_id)
+    record_action(state.db, "cli", "source removed", "source", source_id, url=source["url"], items=count)
+    click.echo(f"removed source {source_id} and {count} item(s)")
+
+
+# ---------------------------------------------------------------- crawl
+@cli.command()
+@click.option("--source", "source_ids", type=int, multiple=True, help="Fetch this source now, due or not (repeatable).")
+@pass_state
+def crawl(state, source_ids):
+    """Fetch every due source (feeds and sites) in one crawl, then fold duplicates.
+
+    \b
+    Example:
+        wire crawl
+        wire crawl --source 3
+    """
+    from crawlers.run import crawl as run_crawl
+
+    state.db  # migrate before the crawl opens its own connections
+    report = run_crawl(state.config, list(source_ids) or None)
+    _table([{"what": k.replace("_", " "), "count": v} for k, v in vars(report).items() if k != "errors"],
+           [("what", ""), ("count", "")], title="crawl")
+    for error in report.errors:
+        click.echo(f"  ! {error}", err=True)
+
+
+# ---------------------------------------------------------------- items
+@cli.group()
+def items():
+    """Collected items."""
+
+
+@items.command("list")
+@click.option("--limit", default=30, show_default=True)
+@click.option("--search", help="Full-text search (SQLite FTS5 syntax).")
+@pass_state
+def items_list(state, limit, search):
+    """The newest items.
+
+    \b
+    Example:
+        wire items list --search "hunger strike"
+    """
+    from aggregator.storage.items import list_items
+
+    _table(list_items(state.db, search=search, limit=limit),
+           [("id", "id"), ("story_id", "story"), ("published_at", "published"), ("language", "lang"),
+            ("source_name", "source"), ("title", "title")])
+
+
+def export_record(row: dict) -> dict:
+    """The stable JSON form of an item for `wire items export` (fields scripts rely on)."""
+    return {
+        "id": row["id"], "story_id": row["story_id"], "source": row["source_name"], "source_id": row["source_id"],
+        "url": row["url"], "canonical_url": row["canonical_url"], "guid": row["guid"], "title": row["title"],
+        "author": row["author"], "published": row["published_at"], "fetched": row["fetched_at"],
+        "language": row["language"], "summary": row["summary"], "text": row["text"],
+        "tags": json.loads(row["tags"] or "[]"), "image_url": row["image_url"],
+    }
+
+
+@items.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@pass_state
+def items_export(state, fmt, output):
+    """Write every item, one JSON object per line (or CSV).
+
+    \b
+    Example:
+        wire items export --format jsonl > items.jsonl
+    """
+    from aggregator.storage.items import list_items
+
+    rows = [export_record(row) for row in list_items(state.db)]
+    if fmt == "jsonl":
+        for row in rows:
+            output.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(output, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "tags": " ".join(row["tags"])})
+
+
+# ---------------------------------------------------------------- editions
+@cli.group()
+def edition():
+    """The weekly edition."""
+
+
+@edition.command("draft")
+@click.option("--week", help="ISO week such as 2026-W48 (default: this week).")
+@click.option("--sections", "sections_by", type=click.Choice(["theme", "region"]), default="theme", show_default=True)
+@pass_state
+def edition_draft(state, week, sections_by):
+    """Assemble the week's edition from its stories (pinned entries are kept on a redraft).
+
+    \b
+    Example:
+        wire edition draft --week 2026-W48
+    """
+    from aggregator.storage.editions import get_edition
+    from newsletter.editions import NothingToDraft, draft_edition
+
+    try:
+        edition_id = draft_edition(state.db, state.config, week=week, sections_by=sections_by)
+    except NothingToDraft as error:
+        click.echo(str(error))
+        return
+    row = get_edition(state.db, edition_id)
+    click.echo(f"edition {edition_id} ({row['week']}): {len(row['entries'])} stories, status {row['status']}")
+
+
+@edition.command("render")
+@click.argument("edition_id", type=int)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Directory for <lang>.html and <lang>.txt.")
+@click.option("--lang", "languages", multiple=True, help="Only these languages (default: all configured).")
+@pass_state
+def edition_render(state, edition_id, out, languages):
+    """Render the edition to DIR/<lang>.html and DIR/<lang>.txt in every language.
+
+    \b
+    Example:
+        wire edition render 1 --out build/edition
+    """
+    from newsletter.editions import render_to_files
+
+    for path in render_to_files(state.db, state.config, edition_id, Path(out), list(languages) or None):
+        click.echo(str(path))
+
+
+@edition.command("send")
+@click.argument("edition_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def edition_send(state, edition_id, yes):
+    """Send the edition to every active subscriber in their language (resumes after an interruption).
+
+    \b
+    Example:
+        wire edition send 1 --yes
+    """
+    from aggregator.storage.subscribers import list_recipients
+    from newsletter.sending import send_edition
+
+    count = len(list_recipients(state.db, edition_id))
+    if not yes and not click.confirm(f"send edition {edition_id} to {count} subscriber(s)?", err=True):
+        raise click.exceptions.Exit(1)
+    report = send_edition(state.db, state.config, edition_id)
+    click.echo(f"sent {report.sent}, failed {report.failed} "
+               f"({', '.join(f'{k}: {v}' for k, v in sorted(report.languages.items()))})")
+    for error in report.errors:
+        click.echo(f"  ! {error}", err=True)
+
+
+@edition.command("list")
+@pass_state
+def edition_list(state):
+    """Every edition with its status and deliveries.
+
+    \b
+    Example:
+        wire edition list
+    """
+    from aggregator.storage.editions import list_editions
+
+    _table(list_editions(state.db), [("id", "id"), ("week", "week"), ("status", "status"),
+                                     ("entry_count", "stories"), ("delivered", "delivered"), ("sent_at", "sent")])
+
+
+# ---------------------------------------------------------------- subscribers
+@cli.group()
+def subscribers():
+    """People who receive the newsletter (sensitive data: handle with care)."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--lang", "language", default="en", show_default=True, help="Reading language (ISO 639-1).")
+@pass_state
+def subscribers_add(state, email, language):
+    """Add a subscriber who has opted in; prints the new id.
+
+    \b
+    Example:
+        wire subscribers add reader@example.org --lang fa
+    """
+    from aggregator.storage.subscribers import add_subscriber
+
+    _check_language(state, language)
+    click.echo(add_subscriber(state.db, email, language))
+
+
+def _check_language(state, language):
+    if language not in state.config.languages:
+        raise InvalidInput(f"language {language!r} is not one of the edition languages "
+                           f"({', '.join(state.config.languages)})")
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(["pending", "active", "unsubscribed"]))
+@pass_state
+def subscribers_list(state, status):
+    """Subscribers with language and status.
+
+    \b
+    Example:
+        wire subscribers list --status active
+    """
+    from aggregator.storage.subscribers import list_subscribers
+
+    _table(list_subscribers(state.db, status), [("id", "id"), ("email", "email"), ("language", "lang"),
+                                                ("status", "status"), ("created_at", "since")])
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@pass_state
+def subscribers_import(state, file):
+    """Import opted-in subscribers from CSV with columns email,language; bad rows are reported, not lost.
+
+    \b
+    Example:
+        wire subscribers import readers.csv
+    """
+    from aggregator.exceptions import ConflictError
+    from aggregator.storage.subscribers import add_subscriber
+
+    added, skipped = 0, []
+    for line, row in enumerate(csv.DictReader(file), start=2):
+        try:
+            language = (row.get("language") or "en").strip()
+            _check_language(state, language)
+            add_subscriber(state.db, row.get("email") or "", language)
+            added += 1
+        except (InvalidInput, ConflictError) as error:
+            skipped.append(f"line {line}: {error}")
+    click.echo(f"imported {added}, skipped {len(skipped)}")
+    for message in skipped:
+        click.echo(f"  ! {message}", err=True)
+
+
+@subscribers.command("export")
+@pass_state
+def subscribers_export(state):
+    """Write subscribers as CSV (email,language,status) to stdout.
+
+    \b
+    Example:
+        wire subscribers export > readers.csv
+    """
+    from aggregator.storage.subscribers import list_subscribers
+
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["email", "language", "status"])
+    for row in list_subscribers(state.db):
+        writer.writerow([row["email"], row["language"], row["status"]])
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@pass_state
+def subscribers_remove(state, email):
+    """Delete a subscriber for good.
+
+    \b
+    Example:
+        wire subscribers remove reader@example.org
+    """
+    from aggregator.storage.subscribers import remove_subscriber
+
+    remove_subscriber(state.db, email)
+    click.echo(f"removed {email}")
+
+
+# ---------------------------------------------------------------- servers
+@cli.command()
+@click.option("--host", help="Interface (default: config host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: config port, 8000).")
+@pass_state
+def serve(state, host, port):
+    """Run the web app (and, in later versions, the schedule) until stopped.
+
+    \b
+    Example:
+        wire serve --port 8000
+    """
+    from waitress import serve as waitress_serve
+
+    from wire.web import create_app
+
+    app = create_app(state.config)
+    host, port = host or state.config.host, port or state.config.port
+    click.echo(f"serving on http://{host}:{port}/", err=True)
+    waitress_serve(app, host=host, port=port, threads=4, _quiet=True)
+
+
+@cli.command()
+@click.option("--port", type=int, default=8025, show_default=True)
+@click.option("--maildir", type=click.Path(file_okay=False), default="data/maildir", show_default=True)
+def mailsink(port, maildir):
+    """Run a local SMTP server (aiosmtpd) that stores every message in a Maildir.
+
+    \b
+    Example:
+        wire mailsink --port 8025 --maildir data/maildir
+    """
+    import time
+
+    from wire.mailsink import MailSink
+
+    with MailSink(maildir, port=port) as sink:
+        click.echo(f"SMTP on {sink.url}, storing in {maildir}; Ctrl-C stops", err=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.command()
+@click.option("--workdir", type=click.Path(file_okay=False), default="data/demo", show_default=True,
+              help="Where the demo database, rendered files and Maildir go.")
+def demo(workdir):
+    """Run the whole pipeline offline on the bundled demo partner network.
+
+    Starts the demo sites and a mail sink on 127.0.0.1, registers the partners, crawls them,
+    folds duplicates, drafts this week's edition, renders it in every language and sends it
+    to demo subscribers; then prints a summary.
+
+    \b
+    Example:
+        wire demo
+    """
+    from wire.demo.pipeline import run_demo
+
+    run_demo(Path(workdir))
+
+
+def main():
+    cli(prog_name="wire")
+
+
+if __name__ == "__main__":
+    main()
