@@ -66,7 +66,7 @@ class LiveServer:
     def __init__(self, app):
         from waitress.server import create_server
 
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=4, _quiet=True)
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -582,7 +582,7 @@ def serve(state, host, port):
     app = create_app(state.config)
     host, port = host or state.config.host, port or state.config.port
     click.echo(f"serving on http://{host}:{port}/", err=True)
-    waitress_serve(app, host=host, port=port, threads=4, _quiet=True)
+    waitress_serve(app, host=host, port=port, threads=4)
 
 
 @cli.command()
