@@ -50,7 +50,8 @@ class Config:
     max_backoff: int = 24 * 3600  # seconds: errors never push the next fetch further than this
     failing_after: int = 3 * 24 * 3600  # seconds of failure before a source is marked failing
     # -- stories
-    near_duplicate_threshold: float = 0.6  # MinHash Jaccard estimate at which two texts are one story
+    near_duplicate_threshold: float = 0.5  # MinHash Jaccard estimate at which two texts are one story
+    containment_threshold: float = 0.7  # share of a shortened repost found in the original
     story_window_days: int = 10  # items further apart than this never join one story
     # -- editions
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
@@ -117,8 +118,9 @@ def _validate(config: Config) -> None:
     for key in ("crawl_delay", "crawl_timeout", "send_rate"):
         if getattr(config, key) < 0:
             raise ConfigError(f"{key}: must not be negative, got {getattr(config, key)!r}")
-    if not 0 < config.near_duplicate_threshold <= 1:
-        raise ConfigError(f"near_duplicate_threshold: must be in (0, 1], got {config.near_duplicate_threshold!r}")
+    for key in ("near_duplicate_threshold", "containment_threshold"):
+        if not 0 < getattr(config, key) <= 1:
+            raise ConfigError(f"{key}: must be in (0, 1], got {getattr(config, key)!r}")
     if not config.languages:
         raise ConfigError("languages: at least one language is needed")
     for code in config.languages:

@@ -176,6 +176,17 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
     db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61")
 
 
+@migrations()
+def m002_item_signatures(db: sqlite_utils.Database) -> None:
+    _run(db, """
+        CREATE TABLE item_signatures (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            minhash BLOB NOT NULL,                     -- 128 uint64 MinHash values of word 3-shingles
+            shingles INTEGER NOT NULL                  -- how many distinct shingles the text has
+        )
+        """)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

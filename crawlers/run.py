@@ -38,7 +38,7 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
     from crawlers.spiders.feeds import FeedsSpider
     from crawlers.spiders.sites import SitesSpider
 
-    process = CrawlerProcess(settings_for(config), install_root_handler=False)
+    process = CrawlerProcess(settings_for(config))
     crawlers = []
     for spider_cls in (FeedsSpider, SitesSpider):
         if spider_cls.source_kind in kinds:
@@ -59,7 +59,8 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
         report.bytes += stats.get("downloader/response_bytes", 0)
         report.requests += stats.get("downloader/request_count", 0)
     db = open_db(config.db)
-    clusters = cluster_new_items(db)
+    clusters = cluster_new_items(db, config.near_duplicate_threshold, config.containment_threshold,
+                                 config.story_window_days)
     report.duplicates_folded, report.new_stories = clusters.folded, clusters.new_stories
     report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in db.query(
         "SELECT id, name, last_error FROM sources WHERE last_error IS NOT NULL ORDER BY id")]

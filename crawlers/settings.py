@@ -50,6 +50,7 @@ def settings_for(config: Config) -> dict:
         },
         "WIRE_CONFIG": config,
         "LOG_LEVEL": "WARNING",
+        "LOG_INSTALL_ROOT_HANDLER": False,  # the `wire` CLI configures logging itself
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "FEED_EXPORT_ENCODING": "utf-8",
     }

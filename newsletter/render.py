@@ -78,6 +78,7 @@ def _frame(edition: Edition, language: str, site_name: str, base_url: str, zone)
         "unsubscribe_url": f"{base_url}/unsubscribe/{TOKEN_PLACEHOLDER}",
         "language_name": lambda code: i18n.language_name(code, language),
         "text_dir": i18n.direction,
+        "list_separator": "، " if language in ("fa", "ar") else ", ",
         "format_day": lambda iso_text: format_date(datetime.fromisoformat(iso_text).astimezone(zone).date(),
                                                    "d MMM", locale=loc),
         "region_name": lambda key: _region_name(key, loc),

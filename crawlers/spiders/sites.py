@@ -24,7 +24,7 @@ from crawlers.spiders.base import SourceSpider
 
 DEFAULT_MAX_PAGES = 3
 _NOT_ARTICLES = re.compile(r"/(tag|tags|category|categories|author|page|search|feed|login|wp-admin|about|contact|"
-                           r"impressum|privacy|donate|subscribe)(/|$)|\.(jpg|jpeg|png|gif|pdf|zip|xml|rss)$",
+                           r"impressum|privacy|donate|subscribe|join|support-us)(\.html?)?(/|$)|\.(jpg|jpeg|png|gif|pdf|zip|xml|rss)$",
                            re.IGNORECASE)
 _NEXT_TEXT = re.compile(r"^\s*(next|older|weiter|suivant|siguiente|sonraki|بعدی|»|›|→)", re.IGNORECASE)
 
@@ -47,7 +47,14 @@ def find_article_links(response, list_url: str) -> list[str]:
             continue
         if href not in links:
             links.append(href)
-    return links
+    return drop_section_indexes(links)
+
+
+def drop_section_indexes(links: list[str]) -> list[str]:
+    """A link whose path is a folder of other links is a section index ("/news/"), not an article."""
+    paths = [urlsplit(link).path.rstrip("/") for link in links]
+    return [link for link, path in zip(links, paths)
+            if path and not any(other != path and other.startswith(path + "/") for other in paths)]
 
 
 def find_next_page(response) -> str | None:
@@ -110,8 +117,8 @@ class SitesSpider(SourceSpider):
             return
         source = response.meta["source"]
         response.selector.remove_namespaces()
-        for link in response.xpath("//url/loc/text()").getall()[: self.config.max_items_per_feed]:
-            link = link.strip()
+        links = drop_section_indexes([link.strip() for link in response.xpath("//url/loc/text()").getall()])
+        for link in links[: self.config.max_items_per_feed]:
             if same_site(link, source["url"]) and not _NOT_ARTICLES.search(urlsplit(link).path) \
                     and canonical_url(link) != canonical_url(source["url"]) \
                     and not self.is_known(source["id"], link, None):

@@ -1,0 +1,116 @@
+"""Near-duplicate detection: MinHash over word shingles with LSH (datasketch). Pure, no I/O.
+
+A repost of a press release differs from the original by a headline, a paragraph,
+boilerplate around it or a shortened ending. Word 3-shingles keep enough order to tell a
+copied statement from two texts on the same subject; MinHash estimates their overlap in
+constant space, and LSH finds candidates without comparing every pair. Signatures are
+plain arrays, so the storage layer keeps them and new items are matched against stored
+ones without recomputing them.
+
+Two measures are combined: Jaccard similarity (for copies with edits) and containment of
+the shorter text in the longer (for a statement shortened to half its length), each
+estimated from the signatures.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 128
+SHINGLE_WORDS = 3
+SEED = 7
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    words = tokens(text)
+    if len(words) < size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def signature(text: str, num_perm: int = NUM_PERM) -> MinHash:
+    minhash = MinHash(num_perm=num_perm, seed=SEED)
+    minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
+    return minhash
+
+
+def to_bytes(minhash: MinHash) -> bytes:
+    return minhash.hashvalues.astype(np.uint64).tobytes()
+
+
+def from_bytes(blob: bytes, num_perm: int = NUM_PERM) -> MinHash:
+    return MinHash(num_perm=num_perm, seed=SEED, hashvalues=np.frombuffer(blob, dtype=np.uint64).copy())
+
+
+def containment(a: MinHash, b: MinHash, size_a: int, size_b: int) -> float:
+    """Estimated share of the smaller shingle set found in the larger, from Jaccard and the set sizes."""
+    jaccard = a.jaccard(b)
+    if not size_a or not size_b:
+        return 0.0
+    intersection = jaccard * (size_a + size_b) / (1 + jaccard)
+    return min(1.0, intersection / min(size_a, size_b))
+
+
+@dataclass
+class Match:
+    key: str
+    jaccard: float
+    containment: float
+
+
+class NearDuplicateIndex:
+    """An LSH index of signatures; `match` returns the stored texts that are reposts of a new one.
+
+    The LSH threshold is set below the decision threshold so that a shortened repost (low
+    Jaccard, high containment) is still found as a candidate; each candidate is then
+    checked exactly on the estimates.
+    """
+
+    def __init__(self, threshold: float = 0.6, containment_threshold: float = 0.8, num_perm: int = NUM_PERM,
+                 min_shingles: int = 25):
+        self.threshold = threshold
+        self.containment_threshold = containment_threshold
+        self.min_shingles = min_shingles
+        self.num_perm = num_perm
+        self.lsh = MinHashLSH(threshold=min(threshold, 0.3), num_perm=num_perm)
+        self.sizes: dict[str, int] = {}
+        self.signatures: dict[str, MinHash] = {}
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def add(self, key: str, minhash: MinHash, size: int) -> None:
+        if key in self.sizes:
+            return
+        self.lsh.insert(key, minhash)
+        self.sizes[key] = size
+        self.signatures[key] = minhash
+
+    def remove(self, key: str) -> None:
+        if key in self.sizes:
+            self.lsh.remove(key)
+            del self.sizes[key], self.signatures[key]
+
+    def match(self, minhash: MinHash, size: int) -> list[Match]:
+        """Stored keys similar enough to be the same statement, best first."""
+        if size < self.min_shingles:
+            return []  # too short to tell a copy from a coincidence
+        found = []
+        for key in self.lsh.query(minhash):
+            other = self.signatures[key]
+            jaccard = minhash.jaccard(other)
+            contained = containment(minhash, other, size, self.sizes[key])
+            smaller, larger = sorted((size, self.sizes[key]))
+            if jaccard >= self.threshold or (contained >= self.containment_threshold and smaller >= 0.4 * larger):
+                found.append(Match(key, jaccard, contained))
+        return sorted(found, key=lambda m: (-m.jaccard, -m.containment, m.key))
