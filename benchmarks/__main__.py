@@ -1,0 +1,5 @@
+"""Run every benchmark in turn (`make bench`)."""
+
+from benchmarks import clustering
+
+clustering.main()
