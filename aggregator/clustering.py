@@ -14,6 +14,7 @@ import sqlite_utils
 
 from aggregator.db import parse_iso, utcnow, writing
 from aggregator.dedupe import NearDuplicateIndex, from_bytes, shingles, signature, to_bytes
+from aggregator.entities import names, numbers, same_story_across_languages
 from aggregator.storage.items import list_unclustered_items
 from aggregator.storage.stories import attach_item, create_story, find_story_by_hash
 
@@ -24,6 +25,7 @@ class ClusterReport:
     new_stories: int = 0
     folded: int = 0  # items that joined an existing story (exact or near duplicates)
     near_duplicates: int = 0  # of those, joined by similarity rather than identical text
+    across_languages: int = 0  # of those, joined as the same story told in another language
 
 
 def _item_text(item: dict) -> str:
@@ -50,6 +52,11 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
     since = (min(dates) - timedelta(days=window_days)).isoformat()
     index = _load_index(db, since, threshold, containment)
     window = timedelta(days=window_days)
+    recent = [{"story_id": row["story_id"], "language": row["language"], "when": parse_iso(row["moment"]),
+               "names": names(_item_text(row)), "numbers": numbers(_item_text(row))}
+              for row in db.query("SELECT story_id, language, title, text, coalesce(published_at, fetched_at) AS moment "
+                                  "FROM items WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ?",
+                                  [since])]
     with writing(db):
         for item, when in sorted(zip(pending, dates), key=lambda pair: (pair[1], pair[0]["id"])):
             report.items += 1
@@ -66,6 +73,14 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
                         story_id = other[0]
                         report.near_duplicates += 1
                         break
+            item_names, item_numbers = names(text), numbers(text)
+            if story_id is None:
+                for other in recent:
+                    if other["language"] != item["language"] and abs(other["when"] - when) <= window and \
+                            same_story_across_languages(item_names, item_numbers, other["names"], other["numbers"]):
+                        story_id = other["story_id"]
+                        report.across_languages += 1
+                        break
             if story_id:
                 attach_item(db, item["id"], story_id)
                 report.folded += 1
@@ -73,4 +88,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
                 create_story(db, item)
                 report.new_stories += 1
             index.add(str(item["id"]), minhash, size)
+            recent.append({"story_id": story_id or db.execute("SELECT story_id FROM items WHERE id = ?",
+                                                              [item["id"]]).fetchone()[0],
+                           "language": item["language"], "when": when, "names": item_names, "numbers": item_numbers})
     return report

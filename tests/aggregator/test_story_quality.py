@@ -70,3 +70,31 @@ def test_each_kind_of_edit_is_folded(edit):
     assert edited
     joined = sum(cluster[item["id"]] == cluster[originals[item["group"]]] for item in edited)
     assert joined / len(edited) >= 0.9, f"{edit}: {joined} of {len(edited)} joined their original"
+
+
+def test_across_languages_precision_and_recall():
+    """Pairs in different languages: crosslang stories must join, look-alikes must not. Targets P >= 0.95, R >= 0.70."""
+    from datetime import datetime
+
+    from aggregator.entities import names, numbers, same_story_across_languages
+
+    items = load("crosslang.jsonl") + load("lookalikes.jsonl") + load("reposts.jsonl")
+    assert len({item["group"] for item in items if item["kind"] == "crosslang"}) == 20
+    facts = {}
+    for item in items:
+        text = f"{item['title']}\n{item['text']}"
+        facts[item["id"]] = (names(text), numbers(text), datetime.fromisoformat(item["published"].replace("Z", "+00:00")))
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(items, 2):
+        if a["language"] == b["language"]:
+            continue
+        (na, da, ta), (nb, dbn, tb) = facts[a["id"]], facts[b["id"]]
+        predicted = abs((ta - tb).days) <= 10 and same_story_across_languages(na, da, nb, dbn)
+        truth = a["group"] == b["group"]
+        tp += truth and predicted
+        fp += predicted and not truth
+        fn += truth and not predicted
+    precision, recall = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn)
+    print(f"across languages: precision {precision:.3f} recall {recall:.3f} (tp {tp}, fp {fp}, fn {fn})")
+    assert precision >= 0.95
+    assert recall >= 0.70
