@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 import feedparser
 
+from crawlers.feeds.jsonfeed import NotJSONFeed, parse_json_feed
 from crawlers.items import FeedItem
 
 _ILLEGAL_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -94,6 +95,14 @@ def _entry_image(entry) -> str | None:
 def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int = 200) -> ParsedFeed:
     """Parse a feed; raise FeedError when nothing usable comes out of it."""
     headers = {key.lower(): value for key, value in headers.items()}
+    if body.lstrip()[:1] == b"{" or "json" in headers.get("content-type", ""):
+        try:
+            facts, entries, version = parse_json_feed(body, source_id, limit)
+        except NotJSONFeed as error:
+            raise FeedError(f"not a readable feed: {error}") from None
+        notes = [f"took the first {limit} of {facts['count']} items"] if facts["count"] > limit else []
+        return ParsedFeed(title=facts["title"], link=facts["link"], language=facts["language"], format=version,
+                          entries=entries, notes=notes)
     body, headers, notes = repair_bytes(body, headers)
     headers.setdefault("content-location", url)
     parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=False)

@@ -76,3 +76,35 @@ def test_real_feeds_from_the_corpus_parse(corpus, name):
     assert feed.entries, f"{name}: no entries"
     assert all(entry.title or entry.summary or entry.content_html for entry in feed.entries)
     assert feed.format in {"rss20", "rss10", "atom10", "rss092", "rss091u", "rss090", "atom03"}
+
+
+JSON_FEEDS = ["DaringFireball.json", "allthis.json", "inessential.json", "curt.json",
+              "pxlnv.json", "rose.json", "3960.json"]
+
+
+@pytest.mark.parametrize("name", JSON_FEEDS)
+def test_real_json_feeds_from_the_corpus_parse(corpus, name):
+    path = corpus / RSPARSER / name
+    raw = json.loads(path.read_bytes())
+    feed = parse_feed(path.read_bytes(), {"Content-Type": "application/feed+json"}, f"http://127.0.0.1/{name}", 1)
+    assert feed.format in {"json10", "json11"}
+    assert len(feed.entries) == min(len(raw["items"]), 200)
+    assert all(entry.url and entry.guid for entry in feed.entries)
+
+
+def test_json_feed_1_1_fields():
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Kanun", "language": "fa",
+                       "items": [{"id": "1", "url": "http://127.0.0.1/1", "title": "روز ۸۷",
+                                  "content_text": "اعتصاب غذا\n\nادامه دارد", "date_published": "2026-11-20T10:00:00+03:30",
+                                  "authors": [{"name": "Kanun"}]}]}).encode()
+    feed = parse_feed(body, {}, "http://127.0.0.1/feed.json", 1)
+    entry = feed.entries[0]
+    assert feed.format == "json11" and entry.language == "fa" and entry.author == "Kanun"
+    assert entry.published.isoformat() == "2026-11-20T10:00:00+03:30"
+    assert entry.content_html == "<p>اعتصاب غذا</p><p>ادامه دارد</p>"
+
+
+def test_json_that_is_not_a_json_feed_is_a_readable_error(corpus):
+    body = (corpus / RSPARSER / "ScriptingNews.json").read_bytes()  # Scripting News' own JSON, not JSON Feed
+    with pytest.raises(FeedError, match="JSON without a jsonfeed.org version"):
+        parse_feed(body, {"Content-Type": "application/json"}, "http://127.0.0.1/x.json", 1)
