@@ -117,3 +117,59 @@ def page(browser):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+class StaticSite:
+    """Serve a folder over real HTTP on 127.0.0.1; `routes` maps a path to (status, headers, body) for the rest."""
+
+    def __init__(self, root: Path, routes: dict | None = None):
+        import http.server
+
+        site = self
+        self.root, self.routes, self.requests = root, routes or {}, []
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(root), **kwargs)
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                site.requests.append((self.path, dict(self.headers.items())))
+                if self.path in site.routes:
+                    status, headers, body = site.routes[self.path]
+                    if callable(body):
+                        status, headers, body = body(self)
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().do_GET()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def static_site(tmp_path):
+    """A factory: `static_site(routes)` serves tmp_path/site plus the given routes."""
+    sites = []
+
+    def start(routes=None):
+        root = tmp_path / f"site{len(sites)}"
+        root.mkdir()
+        site = StaticSite(root, routes)
+        sites.append(site)
+        return site
+    yield start
+    for site in sites:
+        site.close()
