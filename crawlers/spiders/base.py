@@ -16,6 +16,9 @@ from aggregator.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
+#: Statuses our callbacks see instead of Scrapy dropping them; 3xx stay with RedirectMiddleware.
+HANDLED_STATUSES = [304, *range(400, 600)]
+
 
 class SourceSpider(scrapy.Spider):
     """A spider over the sources of one kind that are due (or those named with `-a sources=1,2`)."""
@@ -90,7 +93,7 @@ class SourceSpider(scrapy.Spider):
                 return item
             return None
         error, hint = describe_failure(failure)
-        if "robots.txt" in str(failure.value).lower() or type(failure.value).__name__ == "IgnoreRequest":
+        if "robots.txt" in str(failure.value).lower():
             error, hint = "robots.txt forbids fetching this URL", "ask the partner to allow our User-Agent"
         self.record(source, FetchOutcome(status=None, ok=False, error=error, hint=hint))
         return None

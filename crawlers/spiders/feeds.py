@@ -11,7 +11,7 @@ from aggregator.text import html_to_text, looks_truncated
 from crawlers.extract import extract_article
 from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
 from crawlers.items import FeedItem
-from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.base import HANDLED_STATUSES, SourceSpider
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class FeedsSpider(SourceSpider):
             yield scrapy.Request(source["url"], headers=headers, callback=self.parse_feed_response,
                                  errback=self.on_error, dont_filter=True,
                                  meta={"source": source, "source_id": source["id"], "is_source_request": True,
-                                       "handle_httpstatus_all": True})
+                                       "handle_httpstatus_list": HANDLED_STATUSES})
 
     def parse_feed_response(self, response):
         """Record the fetch on the source and yield its items; a bug on one feed never stops the crawl."""

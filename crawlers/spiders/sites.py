@@ -20,7 +20,7 @@ from aggregator.polling import FetchOutcome
 from aggregator.urls import canonical_url, same_site
 from crawlers.extract import extract_article
 from crawlers.items import FeedItem
-from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.base import HANDLED_STATUSES, SourceSpider
 
 DEFAULT_MAX_PAGES = 3
 _NOT_ARTICLES = re.compile(r"/(tag|tags|category|categories|author|page|search|feed|login|wp-admin|about|contact|"
@@ -81,12 +81,12 @@ class SitesSpider(SourceSpider):
             for url in recipe.get("list_urls") or [source["url"]]:
                 yield scrapy.Request(url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
                                      meta={"source": source, "source_id": source["id"], "recipe": recipe,
-                                           "page": 1, "is_source_request": True, "handle_httpstatus_all": True})
+                                           "page": 1, "is_source_request": True, "handle_httpstatus_list": HANDLED_STATUSES})
             if not recipe:
                 sitemap = urljoin(source["url"], "/sitemap.xml")
                 yield scrapy.Request(sitemap, callback=self.parse_sitemap, dont_filter=True,
                                      errback=lambda failure: None,
-                                     meta={"source": source, "source_id": source["id"], "handle_httpstatus_all": True})
+                                     meta={"source": source, "source_id": source["id"], "handle_httpstatus_list": HANDLED_STATUSES})
 
     def parse_list(self, response):
         source, recipe, page = response.meta["source"], response.meta["recipe"], response.meta["page"]
