@@ -1,94 +1,166 @@
-"""Fold items into stories after each crawl. The I/O edge of `dedupe`: reads items, writes stories.
+"""Fold items into stories after each crawl, and rebuild them on demand. The I/O edge of `dedupe`.
 
-Exact copies (same normalised text) join at once; near-duplicates are found with the
-MinHash/LSH index over the signatures of items published within the story window.
-Signatures are stored, so each item is hashed once in its life.
+An item joins a story when it is an exact copy (same normalised text), a near-duplicate
+(MinHash/LSH over stored signatures, within the story window), or the same story told
+in another language (shared names and numbers, `aggregator.entities`). Editors' decisions
+are pins (`aggregator.storage.pins`) and always win: a pinned item joins only the story
+of its pin, and no item ever joins two pins' stories together. Signatures are stored,
+so each item is hashed once; story ids are kept across a rebuild where the story stays.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlite_utils
 
-from aggregator.db import parse_iso, utcnow, writing
+from aggregator.db import parse_iso, writing
 from aggregator.dedupe import NearDuplicateIndex, from_bytes, shingles, signature, to_bytes
 from aggregator.entities import names, numbers, same_story_across_languages
 from aggregator.storage.items import list_unclustered_items
-from aggregator.storage.stories import attach_item, create_story, find_story_by_hash
+from aggregator.storage.pins import pins_by_item
+from aggregator.storage.stories import attach_item, create_story, refresh_story
 
 
 @dataclass
 class ClusterReport:
     items: int = 0  # items placed
     new_stories: int = 0
-    folded: int = 0  # items that joined an existing story (exact or near duplicates)
-    near_duplicates: int = 0  # of those, joined by similarity rather than identical text
-    across_languages: int = 0  # of those, joined as the same story told in another language
+    folded: int = 0  # items that joined an existing story
+    exact: int = 0  # of those: identical text
+    near_duplicates: int = 0  # of those: a repost with edits
+    across_languages: int = 0  # of those: the same story told in another language
 
 
 def _item_text(item: dict) -> str:
     return f"{item['title']}\n{item.get('text') or ''}"
 
 
-def _load_index(db: sqlite_utils.Database, since: str, threshold: float, containment: float) -> NearDuplicateIndex:
-    index = NearDuplicateIndex(threshold, containment)
-    for row in db.query(
-            "SELECT s.item_id, s.minhash, s.shingles FROM item_signatures s JOIN items i ON i.id = s.item_id "
-            "WHERE coalesce(i.published_at, i.fetched_at) >= ? AND i.story_id IS NOT NULL", [since]):
-        index.add(str(row["item_id"]), from_bytes(row["minhash"]), row["shingles"])
-    return index
+class _Window:
+    """The stories of recent items: what a new item may join."""
+
+    def __init__(self, db, since: str, threshold: float, containment: float):
+        self.index = NearDuplicateIndex(threshold, containment)
+        self.story_of: dict[int, int] = {}
+        self.facts: list[dict] = []
+        self.by_hash: dict[str, int] = {}
+        for row in db.query(
+                "SELECT i.id, i.story_id, i.language, i.title, i.text, i.content_hash, "
+                "coalesce(i.published_at, i.fetched_at) AS moment, s.minhash, s.shingles FROM items i "
+                "LEFT JOIN item_signatures s ON s.item_id = i.id "
+                "WHERE i.story_id IS NOT NULL AND coalesce(i.published_at, i.fetched_at) >= ?", [since]):
+            minhash = from_bytes(row["minhash"]) if row["minhash"] else signature(_item_text(row))
+            size = row["shingles"] if row["shingles"] is not None else len(shingles(_item_text(row)))
+            self.add(row, row["story_id"], parse_iso(row["moment"]), minhash, size)
+
+    def add(self, item: dict, story_id: int, when, minhash, size: int) -> None:
+        self.index.add(str(item["id"]), minhash, size)
+        self.story_of[item["id"]] = story_id
+        self.by_hash.setdefault(item["content_hash"], item["id"])
+        text = _item_text(item)
+        self.facts.append({"id": item["id"], "language": item["language"], "when": when,
+                           "names": names(text), "numbers": numbers(text)})
+
+    def candidate(self, item: dict, when, minhash, size: int, window: timedelta) -> tuple[int | None, str]:
+        same = self.by_hash.get(item["content_hash"])
+        if same is not None:
+            return self.story_of[same], "exact"
+        for match in self.index.match(minhash, size):
+            other = next(f for f in self.facts if f["id"] == int(match.key))
+            if abs(other["when"] - when) <= window:
+                return self.story_of[other["id"]], "near"
+        text = _item_text(item)
+        item_names, item_numbers = names(text), numbers(text)
+        for other in self.facts:
+            if other["language"] != item["language"] and abs(other["when"] - when) <= window and \
+                    same_story_across_languages(item_names, item_numbers, other["names"], other["numbers"]):
+                return self.story_of[other["id"]], "language"
+        return None, ""
 
 
 def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
-                      window_days: int = 10) -> ClusterReport:
-    """Place every item that has no story yet: duplicates join their story, others open one."""
+                      window_days: int = 10, reuse: dict[int, int] | None = None) -> ClusterReport:
+    """Place every item that has no story yet; `reuse` maps item id -> a story id to keep (rebuilds)."""
     report = ClusterReport()
     pending = list_unclustered_items(db)
     if not pending:
         return report
-    dates = [parse_iso(i["published_at"] or i["fetched_at"]) for i in pending]
-    since = (min(dates) - timedelta(days=window_days)).isoformat()
-    index = _load_index(db, since, threshold, containment)
+    reuse = reuse or {}
     window = timedelta(days=window_days)
-    recent = [{"story_id": row["story_id"], "language": row["language"], "when": parse_iso(row["moment"]),
-               "names": names(_item_text(row)), "numbers": numbers(_item_text(row))}
-              for row in db.query("SELECT story_id, language, title, text, coalesce(published_at, fetched_at) AS moment "
-                                  "FROM items WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ?",
-                                  [since])]
+    moments = {item["id"]: parse_iso(item["published_at"] or item["fetched_at"]) for item in pending}
+    since = (min(moments.values()) - window).isoformat()
+    pins = pins_by_item(db)
+    pin_story = {pins[row["id"]]: row["story_id"] for row in db.query(
+        "SELECT id, story_id FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM story_pins)")}
+    owner = {story: pin for pin, story in pin_story.items()}
+    used: set[int] = set(pin_story.values())
     with writing(db):
-        for item, when in sorted(zip(pending, dates), key=lambda pair: (pair[1], pair[0]["id"])):
+        recent = _Window(db, since, threshold, containment)
+        used |= set(recent.story_of.values())
+        for item in sorted(pending, key=lambda i: (moments[i["id"]], i["id"])):
             report.items += 1
+            when = moments[item["id"]]
             text = _item_text(item)
             minhash, size = signature(text), len(shingles(text))
             db["item_signatures"].upsert({"item_id": item["id"], "minhash": to_bytes(minhash), "shingles": size},
                                          pk="item_id")
-            story_id = find_story_by_hash(db, item["content_hash"], item["id"])
+            pin = pins.get(item["id"])
+            if pin is not None:
+                story_id, how = pin_story.get(pin), "pinned"
+            else:
+                story_id, how = recent.candidate(item, when, minhash, size, window)
             if story_id is None:
-                for match in index.match(minhash, size):
-                    other = db.execute("SELECT story_id, coalesce(published_at, fetched_at) FROM items WHERE id = ?",
-                                       [int(match.key)]).fetchone()
-                    if other and other[0] and abs(parse_iso(other[1]) - when) <= window:
-                        story_id = other[0]
-                        report.near_duplicates += 1
-                        break
-            item_names, item_numbers = names(text), numbers(text)
-            if story_id is None:
-                for other in recent:
-                    if other["language"] != item["language"] and abs(other["when"] - when) <= window and \
-                            same_story_across_languages(item_names, item_numbers, other["names"], other["numbers"]):
-                        story_id = other["story_id"]
-                        report.across_languages += 1
-                        break
-            if story_id:
+                old = reuse.get(item["id"])
+                if old is not None and old not in used and db["stories"].count_where("id = ?", [old]):
+                    story_id = old
+                    attach_item(db, item["id"], story_id)
+                else:
+                    story_id = create_story(db, item)
+                used.add(story_id)
+                report.new_stories += 1
+            else:
                 attach_item(db, item["id"], story_id)
                 report.folded += 1
-            else:
-                create_story(db, item)
-                report.new_stories += 1
-            index.add(str(item["id"]), minhash, size)
-            recent.append({"story_id": story_id or db.execute("SELECT story_id FROM items WHERE id = ?",
-                                                              [item["id"]]).fetchone()[0],
-                           "language": item["language"], "when": when, "names": item_names, "numbers": item_numbers})
+                report.exact += how == "exact"
+                report.near_duplicates += how == "near"
+                report.across_languages += how == "language"
+            if pin is not None:
+                pin_story.setdefault(pin, story_id)
+                owner.setdefault(story_id, pin)
+            recent.add(item, story_id, when, minhash, size)
     return report
+
+
+def rebuild_stories(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
+                    window_days: int = 10) -> ClusterReport:
+    """Cluster every item again from scratch, obeying editors' pins; unchanged stories keep their ids."""
+    with writing(db):
+        reuse = {row["id"]: row["story_id"] for row in db.query("SELECT id, story_id FROM items WHERE story_id IS NOT NULL")}
+        db.execute("UPDATE items SET story_id = NULL")
+        report = cluster_new_items(db, threshold, containment, window_days, reuse=reuse)
+        for row in db.query("SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM items WHERE story_id IS NOT NULL)"):
+            refresh_story(db, row["id"])  # deletes the emptied ones
+        for story_id in {row["story_id"] for row in db.query("SELECT DISTINCT story_id FROM items")}:
+            refresh_story(db, story_id)
+    return report
+
+
+def apply_pins(db: sqlite_utils.Database) -> None:
+    """Make the stored stories agree with the pins: one story per pin, never two pins in one story."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for item_id, pin in sorted(pins_by_item(db).items()):
+        groups[pin].append(item_id)
+    owner: dict[int, str] = {}
+    with writing(db):
+        for pin, item_ids in sorted(groups.items(), key=lambda pair: min(pair[1])):
+            current = [db.execute("SELECT story_id FROM items WHERE id = ?", [i]).fetchone()[0] for i in item_ids]
+            target = next((s for s in current if s is not None and s not in owner), None)
+            if target is None:
+                item = next(db.query("SELECT * FROM items WHERE id = ?", [item_ids[0]]))
+                target = create_story(db, item)
+            owner[target] = pin
+            for item_id, story_id in zip(item_ids, current):
+                if story_id != target:
+                    attach_item(db, item_id, target)

@@ -187,6 +187,36 @@ def m002_item_signatures(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m003_editor_pins_and_people(db: sqlite_utils.Database) -> None:
+    _run(db, """
+        CREATE TABLE story_pins (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            pin TEXT NOT NULL,                         -- items with one pin always share a story, no other
+            editor TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX story_pins_pin ON story_pins(pin);
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,                        -- as first written
+            key TEXT NOT NULL UNIQUE                   -- folded spelling that joins spellings across languages
+        );
+        CREATE TABLE people_mentions (
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            role TEXT,                                 -- the word that made them a prisoner, striker, defendant
+            PRIMARY KEY (person_id, item_id)
+        );
+        CREATE TABLE tag_evidence (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            words TEXT NOT NULL,                       -- JSON list of the words that matched
+            PRIMARY KEY (item_id, tag)
+        )
+        """)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -138,9 +138,9 @@ def test_feed_yields_one_entry_per_article(net, slug):
 
 def test_feed_formats_are_what_they_claim(net):
     versions = {slug: parse_feed(net.partner(slug).feed_url).version for slug in FEED_SLUGS}
+    expected = {"rss2": "rss20", "atom": "atom10", "rdf": "rss10"}
     for slug, version in versions.items():
-        expected = {"rss2": "rss20", "atom": "atom10", "rdf": "rss10"}[net.partner(slug).feed_format]
-        assert version == expected, slug
+        assert version == expected[net.partner(slug).feed_format], slug
 
 
 def test_wordpress_feed_has_excerpts_only_with_tracking_links(net):
@@ -152,7 +152,9 @@ def test_wordpress_feed_has_excerpts_only_with_tracking_links(net):
         assert entry.summary.endswith("[…]")
         assert "utm_source=rss" in entry.link
     status, _, body = fetch(partner.home_url)
-    assert f'<link rel="alternate" type="application/rss+xml" title="{partner.name} &raquo; Feed" href="{partner.feed_url}">' in body.decode()
+    discovery = re.search(r'<link rel="alternate" type="application/rss\+xml"[^>]*href="([^"]+)"',
+                          body.decode())
+    assert discovery and discovery.group(1) == partner.feed_url
     # the full text lives on the article page only
     article = articles_of(net, "across-walls")[0]
     page = fetch(feed.entries[0].link)[2].decode()
@@ -261,8 +263,8 @@ def test_article_pages_are_complete_and_cluttered(net, slug):
         page = body.decode()
         assert status == 200
         assert f'<link rel="canonical" href="{article.url}">' in page
-        assert f'<h1 class="entry-title">{jinja_escape(article.title)}</h1>' in page
-        stamps = re.findall(r'<time class="entry-date published" datetime="([^"]+)"', page)
+        assert re.findall(r"<h1[^>]*>(.*?)</h1>", page) == [jinja_escape(article.title)]
+        stamps = re.findall(r'<time[^>]* datetime="([^"]+)"', page)
         meta = re.findall(r'<meta property="article:published_time" content="([^"]+)"', page)
         assert [datetime.fromisoformat(s) for s in stamps + meta] == [article.published] * 2
         for paragraph in article.body_text.split("\n\n"):
@@ -284,7 +286,7 @@ def test_feeds_answer_conditional_get_with_304(net, slug):
     status, headers, body = fetch(url)
     etag, last_modified = headers["ETag"], headers["Last-Modified"]
     assert status == 200 and etag and last_modified
-    assert fetch(url, {"If-None-Match": etag}) [0] == 304
+    assert fetch(url, {"If-None-Match": etag})[0] == 304
     assert fetch(url, {"If-Modified-Since": last_modified})[0] == 304
     assert fetch(url, {"If-None-Match": '"stale"'})[0] == 200
     older = (datetime.strptime(last_modified, "%a, %d %b %Y %H:%M:%S GMT") - timedelta(hours=1))
@@ -344,8 +346,9 @@ def test_trial_told_in_turkish_and_german(net):
     assert len({a.partner for a in story}) == 2
     for article in story:
         text = article.body_text
-        for shared in ("Zeynep Karahan", "Akdere", "Grup Çınaraltı", "14.", "11", "15", "22", "6", "7"):
-            assert shared in text, (article.language, shared)
+        shared = ("Zeynep Karahan", "Akdere", "Grup Çınaraltı", "14.", "11", "15", "22", "6", "7")
+        for token in shared:
+            assert token in text, (article.language, token)
 
 
 def test_un_statement_told_in_english_and_persian(net):
