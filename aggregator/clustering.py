@@ -11,7 +11,7 @@ so each item is hashed once; story ids are kept across a rebuild where the story
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlite_utils
@@ -32,6 +32,7 @@ class ClusterReport:
     exact: int = 0  # of those: identical text
     near_duplicates: int = 0  # of those: a repost with edits
     across_languages: int = 0  # of those: the same story told in another language
+    item_ids: list[int] = field(default_factory=list)  # the items placed, for tagging and indexing next
 
 
 def _item_text(item: dict) -> str:
@@ -101,6 +102,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
         used |= set(recent.story_of.values())
         for item in sorted(pending, key=lambda i: (moments[i["id"]], i["id"])):
             report.items += 1
+            report.item_ids.append(item["id"])
             when = moments[item["id"]]
             text = _item_text(item)
             minhash, size = signature(text), len(shingles(text))

@@ -1,0 +1,44 @@
+"""After each crawl: tag new items from the taxonomy and index the people they name. The I/O edge."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from aggregator.db import writing
+from aggregator.people import find_people
+from aggregator.tagging import tag_text
+
+
+@dataclass
+class IndexReport:
+    items: int = 0
+    tags: int = 0
+    mentions: int = 0
+
+
+def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, taxonomy=None) -> IndexReport:
+    """Tag and index `item_ids`, or every item (after an editor changed the taxonomy)."""
+    report = IndexReport()
+    if item_ids is None:
+        rows = list(db.query("SELECT id, title, text FROM items"))
+    else:
+        rows = [row for i in item_ids for row in db.query("SELECT id, title, text FROM items WHERE id = ?", [i])]
+    with writing(db):
+        for row in rows:
+            report.items += 1
+            tags = tag_text(row["title"], row["text"] or "", taxonomy)
+            db.execute("DELETE FROM tag_evidence WHERE item_id = ?", [row["id"]])
+            db["tag_evidence"].insert_all([{"item_id": row["id"], "tag": tag, "words": json.dumps(words, ensure_ascii=False)}
+                                           for tag, words in tags.items()])
+            db["items"].update(row["id"], {"tags": json.dumps(sorted(tags))})
+            report.tags += len(tags)
+            for name, key, role in find_people(f"{row['title']}\n{row['text'] or ''}"):
+                person = next(db.query("SELECT id FROM people WHERE key = ?", [key]), None)
+                person_id = person["id"] if person else db["people"].insert({"name": name, "key": key}).last_pk
+                db["people_mentions"].upsert({"person_id": person_id, "item_id": row["id"], "role": role},
+                                             pk=("person_id", "item_id"))
+                report.mentions += 1
+    return report

@@ -1,0 +1,30 @@
+"""People named in items, and the stories that mention them: the basis for case pages."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from aggregator.entities import fold
+from aggregator.exceptions import NotFound
+
+
+def list_people(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query(
+        "SELECT people.id, people.name, count(DISTINCT items.story_id) AS stories, count(*) AS mentions, "
+        "group_concat(DISTINCT items.language) AS languages, max(coalesce(items.published_at, items.fetched_at)) AS last_seen "
+        "FROM people JOIN people_mentions m ON m.person_id = people.id JOIN items ON items.id = m.item_id "
+        "GROUP BY people.id ORDER BY stories DESC, mentions DESC, people.name"))
+
+
+def get_person(db: sqlite_utils.Database, name: str) -> dict:
+    """A person by name in any spelling the index folds together ('Şahin' finds 'Sahin')."""
+    key = " ".join(fold(part) for part in name.split())
+    row = next(db.query("SELECT * FROM people WHERE key = ? OR key LIKE ? ORDER BY length(key) LIMIT 1",
+                        [key, f"%{key}%"]), None)
+    if row is None:
+        raise NotFound(f"no person called {name!r} (see `wire people list`)")
+    row["stories"] = list(db.query(
+        "SELECT DISTINCT stories.id, stories.title, stories.last_published_at, m.role FROM people_mentions m "
+        "JOIN items ON items.id = m.item_id JOIN stories ON stories.id = items.story_id WHERE m.person_id = ? "
+        "ORDER BY stories.last_published_at DESC", [row["id"]]))
+    return row

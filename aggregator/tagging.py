@@ -1,0 +1,72 @@
+"""Tags from a taxonomy kept as a data file (aggregator/data/taxonomy.toml). Pure.
+
+Editors change the file, not the code. A keyword matches case-insensitively as a whole
+word, or as the start of a word when it ends with `*` (Turkish and German inflect).
+Each tag keeps its evidence: the words that matched, so an editor sees why.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+TAXONOMY = Path(__file__).parent / "data" / "taxonomy.toml"
+
+
+@dataclass
+class Tag:
+    id: str
+    kind: str  # 'theme' or 'country'
+    labels: dict[str, str]
+    patterns: dict[str, re.Pattern] = field(default_factory=dict)  # language -> compiled keywords
+
+
+def _pattern(keywords: list[str]) -> re.Pattern | None:
+    parts = []
+    for keyword in keywords:
+        keyword = keyword.strip()
+        if not keyword:
+            continue
+        prefix = keyword.endswith("*")
+        words = [re.escape(word) for word in keyword.rstrip("*").split()]
+        body = r"\s+".join(words)
+        parts.append(rf"(?<!\w){body}\w*" if prefix else rf"(?<!\w){body}(?!\w)")
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def load_taxonomy(path: Path = TAXONOMY) -> list[Tag]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    tags = []
+    for entry in data.get("tag", []):
+        tag = Tag(id=entry["id"], kind=entry["kind"], labels=dict(entry.get("label", {})))
+        for language, keywords in (entry.get("keywords") or {}).items():
+            pattern = _pattern(keywords)
+            if pattern:
+                tag.patterns[language] = pattern
+        tags.append(tag)
+    return tags
+
+
+@lru_cache(maxsize=4)
+def default_taxonomy() -> tuple[Tag, ...]:
+    return tuple(load_taxonomy()) if TAXONOMY.exists() else ()
+
+
+def tag_text(title: str, text: str, taxonomy=None) -> dict[str, list[str]]:
+    """{tag id: matched words}. Keywords of every language are tried: texts quote other languages' names."""
+    taxonomy = default_taxonomy() if taxonomy is None else taxonomy
+    content = f"{title}\n{text}"
+    found: dict[str, list[str]] = {}
+    for tag in taxonomy:
+        words: list[str] = []
+        for pattern in tag.patterns.values():
+            for match in pattern.finditer(content):
+                word = match.group(0)
+                if word.lower() not in (w.lower() for w in words):
+                    words.append(word)
+        if words:
+            found[tag.id] = words[:8]
+    return found
