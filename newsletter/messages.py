@@ -24,11 +24,12 @@ def build_message(rendered: Rendered, sender: str, recipient: str, token: str, b
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(idstring="edition", domain=domain)
-    message["Content-Language"] = rendered.language
     unsubscribe = f"{base_url.rstrip('/')}/unsubscribe/{token}"
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["List-Id"] = f"Solidarity Wire <weekly.{domain}>"
     message.set_content(personalise(rendered.text, token), subtype="plain", charset="utf-8")
     message.add_alternative(personalise(rendered.html, token), subtype="html", charset="utf-8")
+    # set last: building the alternative moves every Content-* header into the first part
+    message["Content-Language"] = rendered.language
     return message

@@ -92,7 +92,8 @@ class FeedsSpider(SourceSpider):
             entry.language = entry.language or source.get("language")
             if by_link:
                 entry.guid = None
-            if id(entry) in fresh_ids and needs_full_text(entry):
+            # the page is fetched for an excerpt, and for a missing date, which pages usually carry
+            if id(entry) in fresh_ids and (needs_full_text(entry) or entry.published is None):
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
                                      meta={"feed_item": entry, "source_id": source["id"]}, dont_filter=True)
             else:

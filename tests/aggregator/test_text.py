@@ -47,3 +47,16 @@ def test_looks_truncated(text, truncated):
 def test_content_hash_ignores_spacing_and_case_but_not_words():
     assert content_hash("a", "Day 40 of the strike.") == content_hash("b", "day  40 of the STRIKE")
     assert content_hash("a", "Day 40 of the strike.") != content_hash("a", "Day 41 of the strike.")
+
+
+@pytest.mark.parametrize("declared, text, expected", [
+    ("ku", "Girtiyê siyasî Mahir Ekinci di roja 87an a greva birçîbûnê de ye û rewşa wî giran e.", "ku"),
+    ("ku", "Siyasi tutsak Mahir Ekinci'nin açlık grevi 87. gününde; ağırlığı kırk kiloya düştü.", "tr"),
+    ("en", "Der Gefangene befindet sich seit 87 Tagen im Hungerstreik und seine Familie ist besorgt.", "de"),
+    (None, "Le prisonnier est en grève de la faim depuis quatre-vingt-sept jours, sa famille s'inquiète.", "fr"),
+    ("fa", "زندانی سیاسی در روز هشتاد و هفتم اعتصاب غذا است و خانواده‌اش نگران است.", "fa"),
+])
+def test_language_is_declared_then_checked(declared, text, expected):
+    from aggregator.language import resolve_language
+
+    assert resolve_language(declared, text)[0] == expected
