@@ -18,7 +18,7 @@ import sqlite_utils
 
 from aggregator.db import parse_iso, writing
 from aggregator.dedupe import NearDuplicateIndex, from_bytes, shingles, signature, to_bytes
-from aggregator.entities import names, numbers, same_story_across_languages
+from aggregator.entities import common_names, names, numbers, same_story_across_languages
 from aggregator.storage.items import list_unclustered_items
 from aggregator.storage.pins import pins_by_item
 from aggregator.storage.stories import attach_item, create_story, refresh_story
@@ -74,9 +74,11 @@ class _Window:
                 return self.story_of[other["id"]], "near"
         text = _item_text(item)
         item_names, item_numbers = names(text), numbers(text)
-        for other in self.facts:
-            if other["language"] != item["language"] and abs(other["when"] - when) <= window and \
-                    same_story_across_languages(item_names, item_numbers, other["names"], other["numbers"]):
+        near = [f for f in self.facts if abs(f["when"] - when) <= window]
+        common = common_names([f["names"] for f in near] + [item_names])
+        for other in near:
+            if other["language"] != item["language"] and \
+                    same_story_across_languages(item_names, item_numbers, other["names"], other["numbers"], common):
                 return self.story_of[other["id"]], "language"
         return None, ""
 

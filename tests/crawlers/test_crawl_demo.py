@@ -81,3 +81,20 @@ def test_loopback_is_refused_without_the_allowance(tmp_path, demo_network):
     assert report.sources_failed == len(demo_network.partners)
     errors = {row["last_error"] for row in db.query("SELECT last_error FROM sources")}
     assert all("loopback/private/reserved address; refused" in e for e in errors), errors
+
+
+def test_reposts_and_translations_become_one_story_and_nothing_else_merges(crawled, demo_network):
+    from aggregator.urls import canonical_url
+
+    _, db, _, _, _ = crawled
+    story_of = {row["canonical_url"]: row["story_id"] for row in db.query("SELECT canonical_url, story_id FROM items")}
+    label = {}
+    for article in demo_network.articles:
+        story = story_of.get(canonical_url(article.url))
+        assert story is not None, article.url
+        label.setdefault(story, set()).add(article.story or article.url)
+    merged_wrongly = {story: keys for story, keys in label.items() if len(keys) > 1}
+    assert not merged_wrongly
+    for key, articles in demo_network.stories().items():
+        stories = {story_of[canonical_url(a.url)] for a in articles}
+        assert len(stories) == 1, f"{key}: split over {stories}"
