@@ -63,10 +63,10 @@ def corpus():
 
 
 class LiveServer:
-    def __init__(self, app):
+    def __init__(self, app, port: int = 0):
         from waitress.server import create_server
 
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        self.server = create_server(app, host="127.0.0.1", port=port, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -594,6 +594,125 @@ def edition_send(state, edition_id, yes):
         click.echo(f"  ! {error}", err=True)
 
 
+@edition.command("show")
+@click.argument("edition_id", type=int)
+@pass_state
+def edition_show(state, edition_id):
+    """The edition's entries in order, with sections, pins and translated headlines.
+
+    \b
+    Example:
+        wire edition show 1
+    """
+    from newsletter.editions import load_edition
+
+    edition = load_edition(state.db, edition_id)
+    click.echo(f"edition {edition.id} ({edition.week}), {edition.status}, sections by {edition.sections_by}")
+    for language, text in sorted(edition.intros.items()):
+        click.echo(f"  intro [{language}] {text}")
+    for section, entries in edition.sections(""):
+        click.echo(f"  == {section}")
+        for entry in sorted(entries, key=lambda e: e.position):
+            pin = "pinned " if entry.pinned else ""
+            click.echo(f"  {entry.position:>3}. story {entry.story_id} {pin}[{entry.language}] {entry.headline}"
+                       f" ({1 + len(entry.reports)} reports)")
+            for language, text in sorted(entry.translations.items()):
+                click.echo(f"         [{language}] {text['headline']}")
+
+
+@edition.command("edit")
+@click.argument("edition_id", type=int)
+@click.option("--story", "story_id", type=int, required=True, help="The story to change.")
+@click.option("--position", type=int, help="New place in the edition (1 = first).")
+@click.option("--section", help="Move to this section (a theme id such as hunger-strike, or country-tr).")
+@click.option("--pin/--unpin", default=None, help="Keep the story in the edition on redrafts.")
+@pass_state
+def edition_edit(state, edition_id, story_id, position, section, pin):
+    """Change one entry: order, section, pin.
+
+    \b
+    Example:
+        wire edition edit 1 --story 12 --position 1 --pin
+    """
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.editions import move_entry
+
+    move_entry(state.db, edition_id, story_id, position=position, section=section, pinned=pin)
+    record_action(state.db, "cli", "edition entry changed", "edition", edition_id, story=story_id,
+                  position=position, section=section, pinned=pin)
+    click.echo(f"edition {edition_id}: story {story_id} updated")
+
+
+@edition.command("intro")
+@click.argument("edition_id", type=int)
+@click.option("--lang", "language", required=True, help="Language of this intro (ISO 639-1).")
+@click.argument("text")
+@pass_state
+def edition_intro(state, edition_id, language, text):
+    """Set the edition's intro in one language (blank lines separate paragraphs).
+
+    \b
+    Example:
+        wire edition intro 1 --lang de "Diese Woche: 87 Tage Hungerstreik."
+    """
+    from aggregator.storage.editions import save_intro
+
+    _check_language(state, language)
+    save_intro(state.db, edition_id, language, text)
+    click.echo(f"edition {edition_id}: intro in {language} saved")
+
+
+@edition.command("headline")
+@click.argument("story_id", type=int)
+@click.option("--lang", "language", required=True, help="Language of the headline (ISO 639-1).")
+@click.option("--headline", required=True, help="The headline in that language.")
+@click.option("--summary", help="A one-line summary in that language.")
+@click.option("--editor", default="cli", show_default=True)
+@pass_state
+def edition_headline(state, story_id, language, headline, summary, editor):
+    """Give a story a headline (and summary) in one reader language.
+
+    \b
+    Example:
+        wire edition headline 12 --lang fa --headline "روز ۸۷ اعتصاب غذا" --summary "..."
+    """
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.stories import save_translation
+
+    _check_language(state, language)
+    save_translation(state.db, story_id, language, headline.strip(), (summary or "").strip() or None)
+    record_action(state.db, editor, "headline translated", "story", story_id, language=language)
+    click.echo(f"story {story_id}: headline in {language} saved")
+
+
+@edition.command("approve")
+@click.argument("edition_id", type=int)
+@click.option("--at", "send_at", help="When to send (ISO 8601; default: now). `wire serve` sends it then.")
+@pass_state
+def edition_approve(state, edition_id, send_at):
+    """Approve the edition for sending at a time; the scheduler (or `wire run-once`) sends it.
+
+    \b
+    Example:
+        wire edition approve 1 --at 2026-11-23T07:00:00+01:00
+    """
+    from datetime import datetime
+
+    from aggregator.db import iso
+    from aggregator.storage.editions import get_edition, set_edition_status
+
+    if get_edition(state.db, edition_id)["status"] in ("sending", "sent"):
+        raise InvalidInput(f"edition {edition_id} is already being sent or sent")
+    try:
+        moment = datetime.fromisoformat(send_at) if send_at else utcnow()
+    except ValueError:
+        raise InvalidInput(f"--at: not an ISO 8601 time: {send_at!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=state.config.zone)
+    set_edition_status(state.db, edition_id, "approved", scheduled_at=iso(moment))
+    click.echo(f"edition {edition_id} approved, to be sent at {iso(moment)}")
+
+
 @edition.command("list")
 @pass_state
 def edition_list(state):
@@ -718,9 +837,11 @@ def subscribers_remove(state, email):
 @cli.command()
 @click.option("--host", help="Interface (default: config host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: config port, 8000).")
+@click.option("--schedule/--no-schedule", default=True, show_default=True,
+              help="Crawl every crawl_interval, draft at draft_at, send approved editions on time.")
 @pass_state
-def serve(state, host, port):
-    """Run the web app (and, in later versions, the schedule) until stopped.
+def serve(state, host, port, schedule):
+    """Run the web app and the schedule until stopped.
 
     \b
     Example:
@@ -728,12 +849,39 @@ def serve(state, host, port):
     """
     from waitress import serve as waitress_serve
 
+    from wire.scheduler import Scheduler
     from wire.web import create_app
 
     app = create_app(state.config)
     host, port = host or state.config.host, port or state.config.port
-    click.echo(f"serving on http://{host}:{port}/", err=True)
+    if schedule:
+        Scheduler(state.config).start()
+    click.echo(f"serving on http://{host}:{port}/" + (" with the schedule" if schedule else ""), err=True)
     waitress_serve(app, host=host, port=port, threads=4)
+
+
+@cli.command("run-once")
+@pass_state
+def run_once(state):
+    """One cycle of the schedule, for cron or a systemd timer: crawl, draft if due, send what is approved.
+
+    \b
+    Example:
+        wire run-once        # e.g. from cron: 0 */2 * * * cd /srv/wire && .venv/bin/wire run-once
+    """
+    from aggregator.storage.editions import list_editions
+    from wire.scheduler import run_cycle
+
+    state.db
+    drafts = {row["week"]: row["updated_at"] for row in list_editions(state.db)}
+    last = max((v for v in drafts.values()), default=None)
+    from aggregator.db import parse_iso
+
+    report = run_cycle(state.config, {"last_draft": parse_iso(last)}, force_crawl=True)
+    click.echo(f"crawled: {report.new_items} new items; drafted: {report.drafted or '-'}; "
+               f"sent: {', '.join(f'edition {k}: {v}' for k, v in report.sent.items()) or '-'}")
+    for note in report.notes:
+        click.echo(f"  {note}")
 
 
 @cli.command()

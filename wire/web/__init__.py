@@ -39,7 +39,11 @@ def create_app(config: Config | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
+    from wire.web.archive import blueprint as archive
     from wire.web.public import blueprint as public
+    from wire.web.subscribers import blueprint as subscribers
 
     app.register_blueprint(public)
+    app.register_blueprint(archive)
+    app.register_blueprint(subscribers)
     return app
