@@ -91,11 +91,20 @@ def _region_name(key: str, loc) -> str | None:
     return None
 
 
-def render_html(edition: Edition, language: str, site_name: str, base_url: str, zone) -> tuple[str, dict]:
+def render_mjml(edition: Edition, language: str, site_name: str, base_url: str, zone) -> tuple[str, dict]:
+    """The MJML source of the edition in `language` (the first of the two steps)."""
     frame = _frame(edition, language, site_name, base_url, zone)
-    mjml_source = _environment(language, True).get_template("edition.mjml.j2").render(**frame)
+    return _environment(language, True).get_template("edition.mjml.j2").render(**frame), frame
+
+
+def compile_mjml(source: str) -> str:
     # fonts={}: mjml would otherwise link Google Fonts, a third-party request from the reader's mail client
-    return mjml2html(mjml_source, fonts={}, disable_comments=True), frame
+    return mjml2html(source, fonts={}, disable_comments=True)
+
+
+def render_html(edition: Edition, language: str, site_name: str, base_url: str, zone) -> tuple[str, dict]:
+    source, frame = render_mjml(edition, language, site_name, base_url, zone)
+    return compile_mjml(source), frame
 
 
 def render_text(edition: Edition, language: str, site_name: str, base_url: str, zone) -> str:

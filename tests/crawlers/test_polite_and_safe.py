@@ -111,6 +111,12 @@ def test_each_failure_is_a_readable_error_on_its_source(outcome, path, words):
     assert row["consecutive_failures"] >= 1 and row["status"] == "active"
 
 
+def test_robots_txt_is_obeyed(outcome):
+    db, ids, first, second, site = outcome
+    assert not [path for path, _ in site.requests if path.startswith("/private/")]
+    assert db.execute("SELECT count(*) FROM items WHERE source_id = ?", [ids["/private/feed.xml"]]).fetchone()[0] == 0
+
+
 def test_one_bad_source_never_stops_the_others(outcome):
     db, ids, first, second, site = outcome
     assert first.items_new == 6  # ok.xml and the moved feed, three items each

@@ -18,6 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _Server(ThreadingHTTPServer):
+    """The standard server with a longer listen queue: its default of 5 refuses connections
+    when a crawl opens several at once on a loaded machine, and a refused robots.txt
+    would make the crawler treat the site as having none."""
+
+    request_queue_size = 128
 from pathlib import Path
 from typing import NamedTuple
 
@@ -174,7 +182,7 @@ class _PartnerServer:
             {"slug": spec.slug, "request_log": request_log,
              "software": SERVER_SOFTWARE[spec.theme]},
         )
-        self.httpd = ThreadingHTTPServer((HOST, 0), self.handler)
+        self.httpd = _Server((HOST, 0), self.handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, name=f"demo-{spec.slug}", daemon=True

@@ -1,0 +1,129 @@
+"""Render a 40-item edition in all 12 languages (HTML and text), and compare with the reference MJML compiler.
+
+Figures: median time per language and the total for 12 languages (Jinja2 -> MJML ->
+mjml-python, plus the plain-text part). In the same run, the same 12 MJML sources are
+compiled by the reference compiler (the `mjml` package from npm, run with node,
+installed into benchmarks/work/mjml) and the ratio of compile times is reported.
+Target (issue 5): all 12 languages in <= 1 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aggregator.config import DEFAULT_LANGUAGES
+from benchmarks.record import record
+from newsletter.compose import Edition, Entry, Report
+from newsletter.render import compile_mjml, render_edition, render_mjml
+
+WORK = Path(__file__).parent / "work"
+ZONE = ZoneInfo("Europe/Berlin")
+LANGS = ["en", "de", "fr", "es", "tr", "fa", "ar", "ku"]
+SECTIONS = ["hunger-strike", "trial-sentence", "release", "isolation", "solidarity-action", "other"]
+
+NODE_SCRIPT = """
+const mjml = require('mjml');
+const fs = require('fs');
+(async () => {
+  const files = JSON.parse(fs.readFileSync(process.argv[2]));
+  await mjml(fs.readFileSync(files[0], 'utf8'));  // warm-up, as the Python side has imported its modules
+  const times = [];
+  for (const file of files) {
+    const source = fs.readFileSync(file, 'utf8');
+    const start = process.hrtime.bigint();
+    const out = await mjml(source, {validationLevel: 'skip', fonts: {}});  // mjml 5 returns a promise
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+    if (!out.html) throw new Error('no html');
+  }
+  console.log(JSON.stringify(times));
+})();
+"""
+
+
+def edition(items: int = 40) -> Edition:
+    entries = []
+    for n in range(1, items + 1):
+        language = LANGS[n % len(LANGS)]
+        entries.append(Entry(
+            story_id=n, section=SECTIONS[n % len(SECTIONS)], position=n, language=language,
+            headline=f"Hunger strike in Kuzeykent prison reaches day {40 + n}: the family asks for an independent doctor",
+            summary="The prisoner has lost 21 kilos; his lawyer was allowed a visit of twenty minutes. " * 2,
+            url=f"https://partner{n % 9}.example/2026/11/story-{n}", source=f"Partner organisation {n % 9}",
+            published="2026-11-18T10:00:00+00:00",
+            reports=[Report(1000 + n, f"Partner {k}", LANGS[k], f"https://p{k}.example/{n}", "t") for k in range(n % 3)],
+            translations={"de": {"headline": f"Hungerstreik, Tag {40 + n}", "summary": "Die Familie bittet um Hilfe."}}
+            if n % 4 == 0 else {},
+        ))
+    return Edition(id=1, week="2026-W47", sections_by="theme", entries=entries)
+
+
+def reference_compile(sources: list[Path]) -> list[float] | str:
+    """Compile with npm's mjml; return per-file seconds, or why it could not run."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return "node/npm not found"
+    folder = WORK / "mjml"
+    if not (folder / "node_modules" / "mjml").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), "mjml"],
+                                capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            return f"npm install mjml failed: {result.stderr.strip()[:200]}"
+    script = folder / "compile.js"
+    script.write_text(NODE_SCRIPT)
+    listing = folder / "files.json"
+    listing.write_text(json.dumps([str(p) for p in sources]))
+    result = subprocess.run(["node", str(script), str(listing)], capture_output=True, text=True, timeout=600,
+                            cwd=folder)
+    if result.returncode != 0:
+        return f"node mjml failed: {result.stderr.strip()[:200]}"
+    return json.loads(result.stdout)
+
+
+def main() -> None:
+    subject = edition()
+    render_edition(subject, "en", "Solidarity Wire", "https://wire.example", ZONE)  # warm caches once
+    per_language, sizes = [], {}
+    total_start = time.perf_counter()
+    for language in DEFAULT_LANGUAGES:
+        start = time.perf_counter()
+        rendered = render_edition(subject, language, "Solidarity Wire", "https://wire.example", ZONE)
+        per_language.append(time.perf_counter() - start)
+        sizes[language] = len(rendered.html.encode())
+    total = time.perf_counter() - total_start
+    sources, python_compile = [], []
+    out = WORK / "sources"
+    out.mkdir(parents=True, exist_ok=True)
+    for language in DEFAULT_LANGUAGES:
+        source, _ = render_mjml(subject, language, "Solidarity Wire", "https://wire.example", ZONE)
+        path = out / f"{language}.mjml"
+        path.write_text(source, encoding="utf-8")
+        sources.append(path)
+        start = time.perf_counter()
+        compile_mjml(source)
+        python_compile.append(time.perf_counter() - start)
+    reference = reference_compile(sources)
+    lines = [
+        f"- 40 items, 12 languages (HTML + text): total {total * 1000:.0f} ms (target <= 1000 ms); "
+        f"median per language {statistics.median(per_language) * 1000:.1f} ms",
+        f"- HTML size: largest {max(sizes.values()) / 1024:.1f} KB ({max(sizes, key=sizes.get)}), "
+        f"Gmail clips at 102 KB",
+        f"- MJML compile only, mjml-python: median {statistics.median(python_compile) * 1000:.1f} ms per language, "
+        f"sum {sum(python_compile) * 1000:.0f} ms",
+    ]
+    if isinstance(reference, str):
+        lines.append(f"- reference (npm mjml with node): not measured: {reference}")
+    else:
+        lines.append(f"- reference, npm mjml on node (in-process, after warm-up): median "
+                     f"{statistics.median(reference) * 1000:.1f} ms per language, sum {sum(reference) * 1000:.0f} ms; "
+                     f"ratio mjml-python / npm mjml = {sum(python_compile) / sum(reference):.2f}")
+    record("Edition rendering, 40 items in 12 languages (benchmarks/rendering.py)", lines)
+
+
+if __name__ == "__main__":
+    main()
