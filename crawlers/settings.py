@@ -44,6 +44,8 @@ def settings_for(config: Config) -> dict:
         # -- our components, in order
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.NetworkGuardMiddleware": 50,  # before robots.txt and everything else
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,  # replaced by ours:
+            "crawlers.middlewares.RobotsTxtMiddleware": 100,  # same place, every waiting request checked
         },
         "ITEM_PIPELINES": {
             "crawlers.pipelines.StoragePipeline": 500,  # normalise -> validate -> store
