@@ -31,11 +31,16 @@ class CrawlReport:
     errors: list[str] = field(default_factory=list)
 
 
-def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str, ...] = ("feed", "site")) -> CrawlReport:
-    """Crawl due sources (or `source_ids`, due or not) in this process; the reactor runs once."""
+def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str, ...] = ("feed", "site"),
+          on_source_done=None) -> CrawlReport:
+    """Crawl due sources (or `source_ids`, due or not) in this process; the reactor runs once.
+
+    `on_source_done(source, outcome)` is called as each source's fetch is recorded (progress bars).
+    """
     from scrapy.crawler import CrawlerProcess
 
     from crawlers.settings import settings_for
+    from crawlers.spiders.base import source_done
     from crawlers.spiders.feeds import FeedsSpider
     from crawlers.spiders.sites import SitesSpider
 
@@ -44,6 +49,8 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
     for spider_cls in (FeedsSpider, SitesSpider):
         if spider_cls.source_kind in kinds:
             crawler = process.create_crawler(spider_cls)
+            if on_source_done is not None:
+                crawler.signals.connect(on_source_done, signal=source_done, weak=False)
             crawlers.append(crawler)
             process.crawl(crawler, sources=source_ids)
     process.start()

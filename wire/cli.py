@@ -213,9 +213,25 @@ def sources_list(state, as_json):
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    _table(rows, [("id", "id"), ("name", "name"), ("kind", "kind"), ("health", "health"),
-                  ("last_fetch_at", "last fetch"), ("last_status", "HTTP"), ("consecutive_failures", "fails"),
-                  ("items_7d", "7 d"), ("items_30d", "30 d"), ("next_fetch_at", "next fetch"), ("error", "last error")])
+    for row in rows:
+        row["fetched"] = _relative(row["last_fetch_at"], now)
+        row["next"] = _relative(row["next_fetch_at"], now)
+    _table(rows, [("id", "id"), ("name", "name"), ("kind", "kind"), ("health", "health"), ("fetched", "fetched"),
+                  ("last_status", "HTTP"), ("consecutive_failures", "fails"), ("items_7d", "7 d"),
+                  ("items_30d", "30 d"), ("next", "next"), ("error", "last error")])
+
+
+def _relative(moment: str | None, now) -> str:
+    """'12 min ago', 'in 3 h': short enough for a table on a phone-sized terminal."""
+    from aggregator.db import parse_iso
+
+    if not moment:
+        return "never"
+    seconds = (parse_iso(moment) - now).total_seconds()
+    size = abs(seconds)
+    amount = (f"{size:.0f} s" if size < 90 else f"{size / 60:.0f} min" if size < 5400
+              else f"{size / 3600:.0f} h" if size < 129600 else f"{size / 86400:.0f} d")
+    return f"in {amount}" if seconds > 0 else f"{amount} ago"
 
 
 @sources.command("show")
@@ -303,10 +319,22 @@ def crawl(state, source_ids):
         wire crawl
         wire crawl --source 3
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aggregator.storage.sources import list_due_sources
     from crawlers.run import crawl as run_crawl
 
-    state.db  # migrate before the crawl opens its own connections
-    report = run_crawl(state.config, list(source_ids) or None)
+    due = list_due_sources(state.db, source_ids=list(source_ids) or None)  # also migrates first
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("fetching sources", total=len(due))
+
+        def advance(source, outcome, **_):
+            mark = "not modified" if outcome.not_modified else ("ok" if outcome.ok else "failed")
+            progress.update(task, advance=1, description=f"{source['name'][:30]}: {mark}")
+
+        report = run_crawl(state.config, list(source_ids) or None, on_source_done=advance)
     _table([{"what": k.replace("_", " "), "count": v} for k, v in vars(report).items() if k != "errors"],
            [("what", ""), ("count", "")], title="crawl")
     for error in report.errors:

@@ -33,7 +33,8 @@ def attach_item(db: sqlite_utils.Database, item_id: int, story_id: int) -> None:
 def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
     """Recompute a story's counts, dates and face from its items; drop it when it has none.
 
-    The face is the fullest text, then the partner with the higher priority, then the earliest.
+    The face is an item with a full text (over 400 characters), then the partner with the
+    higher priority, then a language more subscribers read, then the fullest text.
     """
     with writing(db):
         rows = list(db.query(
@@ -43,7 +44,9 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
         if not rows:
             db.execute("DELETE FROM stories WHERE id = ?", [story_id])
             return
-        face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], r["size"], -r["id"]))
+        readers = dict(db.execute("SELECT language, count(*) FROM subscribers WHERE status = 'active' "
+                                  "GROUP BY language").fetchall())
+        face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"]))
         dates = sorted(r["published_at"] for r in rows if r["published_at"])
         db["stories"].update(story_id, {
             "title": face["title"], "language": face["language"], "representative_item_id": face["id"],

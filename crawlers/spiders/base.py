@@ -16,6 +16,9 @@ from aggregator.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
+#: Sent once per source when its fetch is recorded: `source` (row) and `outcome` (FetchOutcome).
+source_done = object()
+
 #: Statuses our callbacks see instead of Scrapy dropping them; 3xx stay with RedirectMiddleware.
 HANDLED_STATUSES = [304, *range(400, 600)]
 
@@ -55,6 +58,7 @@ class SourceSpider(scrapy.Spider):
                 changes.pop("url")
         update_source(self.db, source["id"], **changes)
         self.outcomes[source["id"]] = outcome
+        self.crawler.signals.send_catch_log(signal=source_done, source=source, outcome=outcome)
         stats = self.crawler.stats
         if outcome.not_modified:
             stats.inc_value("wire/sources_not_modified")

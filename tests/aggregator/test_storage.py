@@ -56,3 +56,26 @@ def test_exact_duplicates_fold_into_one_story(db):
     stories = db.execute("SELECT item_count FROM stories ORDER BY item_count DESC").fetchall()
     assert [row[0] for row in stories] == [2, 1]
     assert cluster_new_items(db).items == 0
+
+
+def test_story_face_prefers_full_text_then_priority_then_readers_language(db):
+    from aggregator.storage.partners import ensure_partner
+    from aggregator.storage.stories import get_story
+    from aggregator.storage.subscribers import add_subscriber
+
+    text = "The same statement, word for word, long enough to count as a full text. " * 8
+    sources = {}
+    for name, priority in (("German group", 0), ("Turkish group", 0), ("Excerpt site", 5)):
+        sources[name] = add_source(db, f"http://127.0.0.1/{len(sources)}/feed", name, "feed",
+                                   partner_id=ensure_partner(db, name, priority=priority))
+    de = save_item(db, {**_item(sources["German group"], "http://127.0.0.1/de", "Erklärung", text), "language": "de"})[1]
+    tr = save_item(db, {**_item(sources["Turkish group"], "http://127.0.0.1/tr", "Açıklama", text), "language": "tr"})[1]
+    save_item(db, {**_item(sources["Excerpt site"], "http://127.0.0.1/x", "Short", "Short […]"), "language": "en",
+                   "content_hash": content_hash("Erklärung", text)})
+    for n in range(3):
+        add_subscriber(db, f"okur{n}@example.org", "tr")
+    add_subscriber(db, "leser@example.org", "de")
+    cluster_new_items(db)
+    story = get_story(db, db.execute("SELECT story_id FROM items WHERE id = ?", [de]).fetchone()[0])
+    assert len(story["items"]) == 3
+    assert story["representative_item_id"] == tr  # full text beats priority; more readers read Turkish

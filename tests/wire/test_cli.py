@@ -99,3 +99,34 @@ def test_db_migrate_and_backup(run, tmp_path):
     assert "schema version" in run("db", "migrate").output
     result = run("db", "backup", str(tmp_path / "copy.db"))
     assert result.exit_code == 0 and (tmp_path / "copy.db").stat().st_size > 0
+
+
+def test_crawl_export_and_sources_list_on_the_demo_network(run, demo_network, monkeypatch):
+    """`wire crawl` in its own process (Scrapy's reactor runs once per process), then the stable outputs."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("WIRE_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.setenv("WIRE_CRAWL_DELAY", "0")
+    ids = []
+    for partner in demo_network.partners[:3]:
+        url = partner.feed_url or partner.home_url
+        result = run("sources", "add", url, "--yes", "--name", partner.name)
+        assert result.exit_code == 0, result.output
+        ids.append(int(result.output.strip().splitlines()[-1]))  # the id is the last line on stdout
+    crawl = subprocess.run([sys.executable, "-m", "wire", "crawl"], capture_output=True, text=True, timeout=300)
+    assert crawl.returncode == 0, crawl.stderr
+    for label in ("sources fetched", "sources not modified", "sources failed", "items new", "items updated", "bytes"):
+        assert label in crawl.stdout
+    exported = [json.loads(line) for line in run("items", "export", "--format", "jsonl").output.splitlines()]
+    assert exported
+    for record in exported:
+        for field in ("id", "story_id", "source", "url", "canonical_url", "title", "published", "language",
+                      "summary", "text", "tags"):
+            assert field in record
+        assert record["published"] is None or record["published"].endswith("+00:00")
+        assert len(record["language"]) == 2
+    listing = run("sources", "list", "--json").output.splitlines()
+    rows = [json.loads(line) for line in listing]
+    assert {row["id"] for row in rows} == set(ids)
+    assert all(row["health"] == "ok" and row["items_7d"] >= 1 for row in rows)

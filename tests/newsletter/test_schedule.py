@@ -1,0 +1,59 @@
+"""The schedule: when drafting and crawling are due; one `wire run-once` cycle end to end."""
+
+import mailbox
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from newsletter.schedule import crawl_due, draft_due, last_draft_moment
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("now, expected", [
+    (datetime(2026, 11, 23, 4, 59, tzinfo=timezone.utc), datetime(2026, 11, 16, 6, 0, tzinfo=BERLIN)),  # Mon 05:59 Berlin
+    (datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc), datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN)),   # Mon 06:00 Berlin
+    (datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc), datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN)),
+])
+def test_last_draft_moment(now, expected):
+    assert last_draft_moment(now, "mon 06:00", BERLIN) == expected
+
+
+def test_draft_is_due_once_per_week():
+    monday = datetime(2026, 11, 23, 5, 30, tzinfo=timezone.utc)
+    assert draft_due(monday, None, "mon 06:00", BERLIN)
+    assert draft_due(monday, monday - timedelta(days=3), "mon 06:00", BERLIN)
+    assert not draft_due(monday + timedelta(hours=1), monday, "mon 06:00", BERLIN)
+    assert draft_due(monday + timedelta(days=7), monday, "mon 06:00", BERLIN)
+
+
+def test_crawl_interval():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    assert crawl_due(now, None, 7200)
+    assert not crawl_due(now, now - timedelta(minutes=119), 7200)
+    assert crawl_due(now, now - timedelta(minutes=120), 7200)
+
+
+def test_run_once_crawls_drafts_then_sends_an_approved_edition(tmp_path, demo_network, mail_sink):
+    env = {"WIRE_DB": str(tmp_path / "wire.db"), "WIRE_ALLOW_PRIVATE_NETWORKS": "1", "WIRE_ALLOWED_HOSTS": "127.0.0.1",
+           "WIRE_CRAWL_DELAY": "0", "WIRE_SMTP_URL": mail_sink.url, "WIRE_SEND_RATE": "0", "PATH": "/usr/bin:/bin"}
+
+    def wire(*args):
+        result = subprocess.run([sys.executable, "-m", "wire", *args], capture_output=True, text=True, timeout=300,
+                                env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    for partner in demo_network.partners[:4]:
+        wire("sources", "add", partner.feed_url or partner.home_url, "--yes")
+    wire("subscribers", "add", "reader@example.org", "--lang", "de")
+    first = wire("run-once")
+    assert "drafted: 1" in first and "sent: -" in first
+    wire("edition", "approve", "1", "--at", "2026-01-01T00:00:00+00:00")
+    second = wire("run-once")
+    assert "sent: edition 1: 1" in second
+    assert len(list(mailbox.Maildir(str(mail_sink.maildir), create=False))) == 1
+    assert "sent" in wire("edition", "list")
