@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from aggregator.exceptions import ConfigError
+
 TAXONOMY = Path(__file__).parent / "data" / "taxonomy.toml"
 
 
@@ -37,8 +39,15 @@ def _pattern(keywords: list[str]) -> re.Pattern | None:
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
+class TaxonomyError(ConfigError):
+    """The taxonomy file cannot be read; items stay untagged until it is fixed."""
+
+
 def load_taxonomy(path: Path = TAXONOMY) -> list[Tag]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise TaxonomyError(f"taxonomy: {path} cannot be read ({error}); items are kept untagged") from None
     tags = []
     for entry in data.get("tag", []):
         tag = Tag(id=entry["id"], kind=entry["kind"], labels=dict(entry.get("label", {})))

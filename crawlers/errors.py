@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseNeverReceived
 
 from crawlers.middlewares import BlockedRequest
+from crawlers.resolver import REFUSED, PrivateAddressRefused
 
 HTTP_HINTS = {
     401: ("the site asks for a login (401)", "feeds must be public; ask the partner for a public feed URL"),
@@ -31,7 +34,10 @@ def describe_status(status: int) -> tuple[str, str]:
 def describe_failure(failure) -> tuple[str, str]:
     """One line and a hint for a Twisted failure of a request."""
     value = failure.value
-    if isinstance(value, BlockedRequest):
+    host = urlsplit(failure.request.url).hostname if getattr(failure, "request", None) is not None else None
+    if host in REFUSED and "hostname" in f"{type(value).__name__} {value}".lower():
+        return REFUSED[host], "only public addresses are fetched"
+    if isinstance(value, (BlockedRequest, PrivateAddressRefused)):
         return str(value), "only public addresses are fetched"
     if failure.check(net.DNSLookupError):
         return "the host name does not resolve (DNS)", "check the spelling; the domain may have expired"

@@ -35,7 +35,7 @@ class NetworkGuardMiddleware:
 
     def process_request(self, request, spider=None):
         try:
-            check_url(request.url, self.allow_private, self.allowed_hosts)
+            check_url(request.url, self.allow_private, self.allowed_hosts, resolve_names=False)
         except BlockedAddress as error:
             logger.warning("refused %s for source %s: %s", request.url, request.meta.get("source_id"), error)
             raise BlockedRequest(str(error)) from None

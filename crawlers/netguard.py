@@ -2,8 +2,9 @@
 
 The partner portal feeds user-supplied URLs into the crawler, so without this guard
 anyone could make us fetch our own admin pages or a cloud metadata service (SSRF).
-The check runs on every request, redirects included, against every address the host
-name resolves to. `allow_private_networks` lifts it for the demo and the tests only.
+The check runs on every request, redirects included. In the crawler, addresses that
+host names resolve to are checked by its resolver when it connects (`crawlers/resolver.py`);
+elsewhere (feed discovery) every address the name resolves to is checked first. `allow_private_networks` lifts it for the demo and the tests only.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def resolve(host: str) -> list[str]:
         raise BlockedAddress(f"the host name {host!r} does not resolve ({error.strerror})") from None
 
 
-def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()) -> None:
+def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = (), resolve_names: bool = True) -> None:
     """Raise BlockedAddress unless `url` is http(s) to public addresses (or private ones are allowed).
 
     `allowed_hosts`, when not empty, is a closed list: the demo and the tests set it to
@@ -51,6 +52,8 @@ def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()
     try:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
+        if not resolve_names:
+            return  # the crawler's resolver checks the address it connects to (crawlers/resolver.py)
         addresses = resolve(host)
     for address in addresses:
         if not is_public_address(address):

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from aggregator.clustering import cluster_new_items
 from aggregator.config import Config
 from aggregator.db import open_db
+from aggregator.exceptions import WireError
 from aggregator.indexing import index_items
 
 
@@ -70,7 +71,10 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
     clusters = cluster_new_items(db, config.near_duplicate_threshold, config.containment_threshold,
                                  config.story_window_days)
     report.duplicates_folded, report.new_stories = clusters.folded, clusters.new_stories
-    index_items(db, clusters.item_ids)
+    try:
+        index_items(db, clusters.item_ids)
+    except WireError as error:  # a broken taxonomy file must not lose the crawl
+        report.errors.append(str(error))
     report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in db.query(
         "SELECT id, name, last_error FROM sources WHERE last_error IS NOT NULL ORDER BY id")]
     return report

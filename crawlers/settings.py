@@ -41,6 +41,7 @@ def settings_for(config: Config) -> dict:
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
         "DNS_TIMEOUT": 20,
+        "DNS_RESOLVER": "crawlers.resolver.GuardedResolver",  # private addresses refused at connection time
         # -- our components, in order
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.NetworkGuardMiddleware": 50,  # before robots.txt and everything else

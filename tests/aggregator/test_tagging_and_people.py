@@ -70,3 +70,12 @@ def test_find_people(text, expected):
 
 def test_one_person_across_spellings():
     assert person_key("İlknur Şahin") == person_key("Ilknur Sahin") == "ilknur sahin"
+
+
+def test_a_broken_taxonomy_file_is_one_clear_error(tmp_path):
+    from aggregator.tagging import TaxonomyError
+
+    path = tmp_path / "taxonomy.toml"
+    path.write_text('[[tag]]\nid = "x\n', encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"taxonomy: .*taxonomy.toml cannot be read .*items are kept untagged"):
+        load_taxonomy(path)

@@ -1,12 +1,11 @@
 """Check that aggregator/data/taxonomy.toml is a valid, consistent tag taxonomy.
 
-Editors change the taxonomy by hand, so these tests guard the conventions that
-the header of the file promises: the shape of every tag, the required
-languages, well-formed keywords, and no keyword shared by two tags of the
-same kind. The last tests run a small reference matcher that follows the
-matching rule written in the header of the file, on sentences that must (or
-must not) be tagged; they pin the precision choices made there ("Kürtaj" is
-not Kurdistan, Portuguese "irá" is not Iran).
+Editors change the taxonomy by hand, so these tests guard what the header of
+the file promises: the shape of every tag, the required languages, keywords
+written the way the matcher reads them, and no keyword shared by two tags of
+the same kind. The last tests run the project's own tagger on sample sentences
+that must, or must not, get a tag; they pin the precision choices the header
+explains ("Kürtaj" is not Kurdistan, Spanish "hasta" is not health).
 """
 
 import re
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.tagging import load_taxonomy, tag_text
+
 TAXONOMY_PATH = Path(__file__).resolve().parents[2] / "aggregator" / "data" / "taxonomy.toml"
 
 REQUIRED_LANGUAGES = ("en", "de", "fr", "es", "it", "tr", "fa", "ar")
@@ -24,80 +25,23 @@ KNOWN_LANGUAGES = frozenset(REQUIRED_LANGUAGES + ("pt", "ku", "eu", "ru", "da", 
 KINDS = frozenset({"theme", "country"})
 TAG_KEYS = frozenset({"id", "kind", "label", "keywords"})
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ZWNJ = "\u200c"
+INVISIBLE = re.compile("[\t\n\r\u00a0\u00ad\u200b\u200d\u200e\u200f\u2060\ufeff]")
 
-# Keywords deliberately listed under two tags of the same kind in one language:
-# (kind, language, normalised keyword) -> the tag ids allowed to share it.
-# Empty on purpose: a shared place goes to the more specific tag (see header).
-ALLOWED_SHARED_KEYWORDS: dict[tuple[str, str, str], frozenset[str]] = {}
-
-# --- reference implementation of the matching rule in the file's header ------
-
-_CHAR_MAP = str.maketrans(
-    {
-        "ı": "i",  # Turkish dotless i; dotted capital İ loses its dot below
-        "ё": "е",
-        "’": "'",
-        "‘": "'",
-        "ʼ": "'",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u200c": " ",  # ZWNJ counts as a space
-        "\u200d": "",
-        "\u00ad": "",
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ي": "ی",
-        "ى": "ی",
-        "ك": "ک",
-    }
-)
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_SEPARATOR = r"[\s\-]+"
-
-
-def normalize(text: str) -> str:
-    """Fold text the way the taxonomy header describes, for keywords and texts alike."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("\u0307", "")
-    return _ARABIC_MARKS.sub("", text.translate(_CHAR_MAP))
-
-
-def keyword_regex(keyword: str) -> re.Pattern[str]:
-    """Compile one keyword: whole words, `word*` as a prefix, spaces match spaces or hyphens."""
-    parts = []
-    for word in re.split(_SEPARATOR, normalize(keyword).strip()):
-        if word.endswith("*"):
-            parts.append(re.escape(word[:-1]) + r"\w*")
-        else:
-            parts.append(re.escape(word) + r"(?!\w)")
-    return re.compile(r"(?<!\w)" + _SEPARATOR.join(parts))
-
-
-def tags_for(text: str, language: str, tags: list[dict]) -> set[str]:
-    """Return the ids of the tags whose keywords for `language` occur in `text`."""
-    folded = normalize(text)
-    return {
-        tag["id"]
-        for tag in tags
-        if any(keyword_regex(kw).search(folded) for kw in tag["keywords"].get(language, ()))
-    }
+# Keywords deliberately listed under two tags of the same kind:
+# (kind, keyword as comparable() returns it) -> the tag ids allowed to share it.
+# Empty on purpose: a shared place goes to the more specific tag (see the header).
+ALLOWED_SHARED_KEYWORDS: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def comparable(keyword: str) -> str:
-    """Reduce a keyword to the form two keywords collide on: folded, no star, hyphens as spaces."""
-    return " ".join(re.split(_SEPARATOR, normalize(keyword).replace("*", "").strip()))
+    """Fold a keyword the way the matcher compares text: case, Turkish i, spacing; drop the star."""
+    folded = unicodedata.normalize("NFC", keyword).casefold().replace("\u0307", "").replace("ı", "i")
+    return " ".join(folded.rstrip("*").split())
 
 
 def scripts_of(word: str) -> set[str]:
-    return {
-        unicodedata.name(char, "UNKNOWN").split()[0]
-        for char in word
-        if unicodedata.category(char).startswith("L")
-    }
-
-
-# --- fixtures -----------------------------------------------------------------
+    return {unicodedata.name(char, "?").split()[0] for char in word if unicodedata.category(char).startswith("L")}
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +55,11 @@ def tags(taxonomy: dict) -> list[dict]:
     return taxonomy["tag"]
 
 
+@pytest.fixture(scope="module")
+def compiled():
+    return load_taxonomy(TAXONOMY_PATH)
+
+
 def all_keywords(tags: list[dict]):
     for tag in tags:
         for language, keywords in tag["keywords"].items():
@@ -118,7 +67,7 @@ def all_keywords(tags: list[dict]):
                 yield tag, language, keyword
 
 
-# --- shape --------------------------------------------------------------------
+# --- shape ----------------------------------------------------------------------
 
 
 def test_file_has_version_and_tags(taxonomy):
@@ -136,22 +85,19 @@ def test_every_tag_has_id_kind_label_keywords(tags):
 
 
 def test_ids_are_unique(tags):
-    seen = defaultdict(int)
+    counts = defaultdict(int)
     for tag in tags:
-        seen[tag["id"]] += 1
-    assert not [tag_id for tag_id, count in seen.items() if count > 1]
+        counts[tag["id"]] += 1
+    assert not [tag_id for tag_id, count in counts.items() if count > 1]
 
 
-def test_country_ids_say_country(tags):
+def test_country_ids_say_country_and_both_kinds_exist(tags):
     for tag in tags:
         assert tag["id"].startswith("country-") == (tag["kind"] == "country"), tag["id"]
-
-
-def test_both_kinds_are_present(tags):
     assert {tag["kind"] for tag in tags} == KINDS
 
 
-# --- labels -------------------------------------------------------------------
+# --- labels ---------------------------------------------------------------------
 
 
 def test_labels_exist_for_english_and_every_keyword_language(tags):
@@ -162,45 +108,41 @@ def test_labels_exist_for_english_and_every_keyword_language(tags):
         missing = set(tag["keywords"]) - set(labels)
         assert not missing, f"{tag['id']}: no label for {sorted(missing)}"
         for language, label in labels.items():
-            assert isinstance(label, str) and label.strip() == label and label, (tag["id"], language)
+            assert isinstance(label, str) and label and label == label.strip(), (tag["id"], language)
 
 
-# --- keywords -----------------------------------------------------------------
+# --- keywords -------------------------------------------------------------------
 
 
-def test_every_tag_has_keywords_in_required_languages(tags):
-    for tag in tags:
-        for language in REQUIRED_LANGUAGES:
-            keywords = tag["keywords"].get(language)
-            assert keywords, f"{tag['id']}: no keywords for {language}"
-
-
-def test_keyword_languages_are_known(tags):
+def test_every_tag_has_keywords_in_the_required_languages(tags):
     for tag in tags:
         unknown = set(tag["keywords"]) - KNOWN_LANGUAGES
         assert not unknown, f"{tag['id']}: unknown language {sorted(unknown)}"
+        for language in REQUIRED_LANGUAGES:
+            assert tag["keywords"].get(language), f"{tag['id']}: no keywords for {language}"
 
 
-def test_keywords_are_well_formed(tags):
+def test_keywords_are_written_the_way_the_matcher_reads_them(tags):
     problems = []
     for tag, language, keyword in all_keywords(tags):
         where = f"{tag['id']} [{language}] {keyword!r}"
         if not isinstance(keyword, str) or not keyword.strip():
             problems.append(f"{where}: empty")
             continue
-        if keyword != keyword.strip() or "  " in keyword or re.search(r"[\t\n\r\u200c\u200d]", keyword):
-            problems.append(f"{where}: stray whitespace or ZWNJ (write a plain space)")
-        words = keyword.split(" ")
-        for word in words:
-            if "*" in word[:-1]:
-                problems.append(f"{where}: * only at the end of a word")
-            if len(words) == 1 and word.endswith("*") and len(normalize(word[:-1])) < 3:
-                problems.append(f"{where}: stem before * shorter than 3 letters")
+        if keyword != keyword.strip() or "  " in keyword or INVISIBLE.search(keyword):
+            problems.append(f"{where}: stray or invisible whitespace")
+        if keyword.startswith(ZWNJ) or keyword.endswith(ZWNJ) or f" {ZWNJ}" in keyword or f"{ZWNJ} " in keyword:
+            problems.append(f"{where}: half-space (ZWNJ) next to a space or at an end")
+        if "*" in keyword[:-1]:
+            problems.append(f"{where}: * may only end the keyword")
+        if keyword.endswith("*") and " " not in keyword and len(comparable(keyword)) < 3:
+            problems.append(f"{where}: stem before * shorter than 3 letters")
+        for word in keyword.split():
             if len(scripts_of(word)) > 1:
                 problems.append(f"{where}: word mixes scripts {sorted(scripts_of(word))}")
-        bare = keyword.replace("*", "")
-        if len(bare) < 4 and bare[0].isalpha() and bare[0].lower() != bare[0].upper() and not bare[0].isupper():
-            problems.append(f"{where}: short keyword must start with a capital (acronym or checked name)")
+        bare = keyword.rstrip("*")
+        if len(bare) < 4 and bare[:1].lower() != bare[:1].upper() and not bare[0].isupper():
+            problems.append(f"{where}: a keyword under 4 letters starts with a capital (acronym or checked name)")
     assert not problems, "\n".join(problems)
 
 
@@ -210,7 +152,7 @@ def test_no_duplicate_keywords_within_a_tag(tags):
         for language, keywords in tag["keywords"].items():
             seen = set()
             for keyword in keywords:
-                key = normalize(keyword)
+                key = comparable(keyword) + ("*" if keyword.endswith("*") else "")
                 if key in seen:
                     duplicates.append(f"{tag['id']} [{language}] {keyword!r}")
                 seen.add(key)
@@ -218,27 +160,29 @@ def test_no_duplicate_keywords_within_a_tag(tags):
 
 
 def test_no_keyword_under_two_tags_of_the_same_kind(tags):
+    # Every language's keywords are tried on every text, so this holds across languages too.
     owners = defaultdict(set)
-    for tag, language, keyword in all_keywords(tags):
-        owners[(tag["kind"], language, comparable(keyword))].add(tag["id"])
+    for tag, _language, keyword in all_keywords(tags):
+        owners[(tag["kind"], comparable(keyword))].add(tag["id"])
     shared = [
-        f"{kind} [{language}] {keyword!r}: {sorted(ids)}"
-        for (kind, language, keyword), ids in sorted(owners.items())
-        if len(ids) > 1 and ALLOWED_SHARED_KEYWORDS.get((kind, language, keyword)) != frozenset(ids)
+        f"{kind} {keyword!r}: {sorted(ids)}"
+        for (kind, keyword), ids in sorted(owners.items())
+        if len(ids) > 1 and ALLOWED_SHARED_KEYWORDS.get((kind, keyword)) != frozenset(ids)
     ]
     assert not shared, "\n".join(shared)
 
 
-def test_every_keyword_matches_its_own_text(tags):
+def test_every_keyword_tags_its_own_text(tags, compiled):
     broken = [
         f"{tag['id']} [{language}] {keyword!r}"
         for tag, language, keyword in all_keywords(tags)
-        if not keyword_regex(keyword).search(normalize(keyword.replace("*", "")))
+        if tag["id"] not in tag_text("", keyword.rstrip("*"), compiled)
     ]
     assert not broken, "\n".join(broken)
 
 
-# --- precision and recall on sample sentences -----------------------------------
+# --- sample sentences through the project's tagger -------------------------------------
+# The language is noted for the reader; the tagger tries every language's keywords.
 
 SHOULD_TAG = [
     ("en", "She has been on hunger-strike for 144 days in Silivri.", {"hunger-strike", "country-tr"}),
@@ -247,6 +191,7 @@ SHOULD_TAG = [
     ("de", "Prozess nach §129b vor dem Oberlandesgericht Stuttgart", {"trial-sentence", "terror-lists", "country-de"}),
     ("fr", "Il est en grève de la faim depuis 40 jours à Lannemezan.", {"hunger-strike", "country-fr"}),
     ("es", "Fue excarcelado tras 20 años en régimen de aislamiento.", {"release", "isolation"}),
+    ("es", "Seguimos en huelga de hambre frente al consulado.", {"hunger-strike", "solidarity-action"}),
     ("it", "Presidio sotto il carcere per i detenuti in 41 bis.", {"solidarity-action", "isolation"}),
     ("pt", "Ele foi preso pela polícia no Irã.", {"arrest", "country-ir"}),
     ("tr", "AÇLIK GREVİNDEKİ TUTSAK TAHLİYE EDİLDİ", {"hunger-strike", "release"}),
@@ -260,7 +205,7 @@ SHOULD_TAG = [
     ("ar", "تجديد الاعتقال الإداري للأسير في سجن عوفر", {"administrative-detention", "country-ps"}),
     ("eu", "Euskal Herrian elkarretaratzeak egin dira euskal presoen alde.", {"solidarity-action", "country-basque"}),
     ("ru", "Суд приговорил активиста к пяти годам колонии.", {"trial-sentence"}),
-    ("ru", "Политзаключённый ОСВОБОЖДЁН и вышел на свободу", {"release"}),
+    ("ru", "Политзаключённый освобождён и вышел на свободу", {"release"}),
     ("da", "Sultestrejken fortsætter foran ambassaden i København.", {"hunger-strike", "solidarity-action", "country-dk"}),
     ("tl", "Pinalaya ang bilanggong pulitikal sa Pilipinas.", {"release", "country-ph"}),
 ]
@@ -271,22 +216,30 @@ SHOULD_NOT_TAG = [
     ("en", "The text was translated into German and Turkish.", "country-tr"),
     ("en", "Greetings to comrades across Latin America.", "country-us"),
     ("en", "The Helsinki Committee published its report.", "country-fi"),
-    ("en", "A concerted effort by the families.", "event-call"),
+    ("en", "A concerted effort by vigilant families.", "event-call"),
+    ("en", "A concerted effort by vigilant families.", "solidarity-action"),
+    ("en", "We salute the Roma community and its doctoral students.", "health"),
+    ("en", "We salute the Roma community and its doctoral students.", "country-it"),
     ("de", "Die Aktion war gegen die Abschiebung gerichtet.", "trial-sentence"),
     ("de", "Sie wurden aus dem Betrieb entlassen.", "release"),
     ("fr", "Nous appelons à condamner cette attaque.", "trial-sentence"),
-    ("fr", "Le Rassemblement national progresse.", "solidarity-action"),
+    ("fr", "À court terme, le Rassemblement national progresse.", "trial-sentence"),
+    ("fr", "À court terme, le Rassemblement national progresse.", "solidarity-action"),
+    ("fr", "La prise de parole des familles.", "release"),
+    ("es", "Seguiremos hasta el final.", "health"),
     ("es", "Esto puso de manifiesto la violación de derechos.", "statement"),
     ("es", "Esto puso de manifiesto la violación de derechos.", "class-race-gender"),
-    ("es", "Trabajamos por la paz en La Paz.", "country-bo"),
+    ("es", "Trabajamos por la paz en todo el país.", "country-bo"),
+    ("es", "El tribunal dictó sentencia ayer.", "tribunals"),
+    ("es", "Es una fruta madura y un hombre maduro.", "country-ve"),
     ("it", "Liberate tutti e tutte!", "release"),
     ("pt", "O tribunal irá decidir amanhã.", "country-ir"),
+    ("pt", "O tribunal irá decidir amanhã.", "tribunals"),
     ("tr", "Kürtaj hakkı için kadınlar sokakta.", "country-kurdistan"),
     ("tr", "Evin önünde bekledik.", "country-ir"),
     ("tr", "Cezaevinde tutulan tutsaklar", "trial-sentence"),
     ("tr", "Baskılar artıyor, baskınlar sürüyor.", "country-basque"),
     ("tr", "Tarlada mısır hasadı yapıldı.", "country-eg"),
-    ("ku", "Welatên Rojhilata Navîn û rojavayê Ewropayê", "country-kurdistan"),
     ("fa", "او این کار را کرد و به خانه آمد.", "country-kurdistan"),
     ("fa", "ما این اقدام سرکوبگرانه را محکوم می‌کنیم", "trial-sentence"),
     ("ar", "البيانات الرسمية تظهر ذلك", "statement"),
@@ -296,15 +249,16 @@ SHOULD_NOT_TAG = [
     ("ru", "Цены на газ выросли.", "country-ps"),
     ("ru", "Международная изоляция страны усилилась.", "isolation"),
     ("ru", "Мы осуждаем это решение.", "trial-sentence"),
-    ("da", "Retten til asyl skal beskyttes.", "trial-sentence"),
+    ("da", "Retten til asyl skal beskyttes, og der er rabat på billetter.", "trial-sentence"),
+    ("da", "Retten til asyl skal beskyttes, og der er rabat på billetter.", "country-ma"),
 ]
 
 
 @pytest.mark.parametrize(("language", "text", "expected"), SHOULD_TAG)
-def test_sample_sentences_get_their_tags(tags, language, text, expected):
-    assert expected <= tags_for(text, language, tags)
+def test_sample_sentences_get_their_tags(compiled, language, text, expected):
+    assert expected <= set(tag_text("", text, compiled))
 
 
 @pytest.mark.parametrize(("language", "text", "tag_id"), SHOULD_NOT_TAG)
-def test_sample_sentences_avoid_false_tags(tags, language, text, tag_id):
-    assert tag_id not in tags_for(text, language, tags)
+def test_sample_sentences_avoid_false_tags(compiled, language, text, tag_id):
+    assert tag_id not in tag_text("", text, compiled)

@@ -128,3 +128,16 @@ def test_backoff_is_capped_and_the_source_stays_polled(outcome):
     assert row["consecutive_failures"] == 2
     wait = parse_iso(row["next_fetch_at"]) - parse_iso(row["last_fetch_at"])
     assert timedelta(0) < wait <= timedelta(hours=6)
+
+
+def test_a_host_name_resolving_to_loopback_is_refused_when_connecting(tmp_path, static_site):
+    """`localhost` passes the URL check (it is a name, not an address); the resolver refuses 127.0.0.1."""
+    site = static_site({"/feed.xml": (200, {"Content-Type": "application/rss+xml"}, rss("local"))})
+    port = site.url.rsplit(":", 1)[1]
+    config = make_config(tmp_path, allow_private_networks=False, allowed_hosts="")
+    db = open_db(config.db)
+    source_id = add_source(db, f"http://localhost:{port}/feed.xml", "rebinding", "feed")
+    report = crawl_in_subprocess(config)
+    row = get_source(db, source_id)
+    assert report.items_new == 0 and not site.requests
+    assert "localhost resolves to 127.0.0.1, a loopback/private/reserved address; refused" in row["last_error"]
