@@ -18,6 +18,8 @@ THEME_SECTIONS = ("hunger-strike", "health", "trial-sentence", "release", "isola
 OTHER = "other"
 _URGENT = re.compile(r"(hunger strike|death fast|açlık grevi|ölüm orucu|hungerstreik|grève de la faim|huelga de hambre|"
                      r"sciopero della fame|اعتصاب غذا|إضراب عن الطعام|urgent|dringend|acil|فوری)", re.IGNORECASE)
+_HEARING = re.compile(r"(trial|hearing|verdict|Prozess|Verhandlung|Urteil|procès|audience|juicio|vista oral|processo|udienza|"
+                      r"duruşma|dava|karar|دادگاه|محاکمه|محكمة|جلسة)", re.IGNORECASE)
 _DAY_COUNT = re.compile(r"(?:day|tag|jour|día|giorno|gün|روز|يوم)\s*(\d{1,3})|(\d{1,3})\.?\s*(?:day|tag|jour|día|gün|gününde)",
                         re.IGNORECASE)
 
@@ -86,11 +88,13 @@ class Edition:
 
 
 def urgency(text: str) -> float:
-    """0..2: an ongoing hunger strike or an urgent appeal; long strikes weigh more."""
+    """0..2.5: an ongoing hunger strike or an urgent appeal (long strikes weigh more), a hearing or verdict."""
     score = 1.0 if _URGENT.search(text or "") else 0.0
     days = [int(a or b) for a, b in _DAY_COUNT.findall(text or "") if (a or b)]
     if score and days:
         score += min(1.0, max(days) / 100)
+    if _HEARING.search(text or ""):
+        score += 0.5  # a trial this week: readers may still attend or observe it
     return score
 
 

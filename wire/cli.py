@@ -154,9 +154,11 @@ def sources():
 @click.option("--kind", type=click.Choice(["feed", "site"]), help="Skip discovery and register as this kind.")
 @click.option("--partner", help="Partner organisation (created if new; default: the name).")
 @click.option("--language", help="Language the partner writes in (ISO 639-1), when the feed does not say.")
+@click.option("--recipe", help='For a site without a feed, JSON: {"list_urls": [...], "link_selector": "h2 a", '
+                                '"title_selector", "date_selector", "body_selector", "next_selector", "max_pages"}.')
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_state
-def sources_add(state, url, name, kind, partner, language, yes):
+def sources_add(state, url, name, kind, partner, language, recipe, yes):
     """Register URL, finding its feed first; prints the new source id.
 
     \b
@@ -172,6 +174,9 @@ def sources_add(state, url, name, kind, partner, language, yes):
 
     if not is_http_url(url):
         raise InvalidInput(f"not an http(s) URL: {url!r}")
+    parsed_recipe = _parse_recipe(recipe) if recipe else None
+    if parsed_recipe:
+        kind = "site"
     config = state.config
     title = ""
     if kind is None:
@@ -188,7 +193,35 @@ def sources_add(state, url, name, kind, partner, language, yes):
             raise click.exceptions.Exit(1)
     name = name or title or url
     partner_id = ensure_partner(state.db, partner or name, website=url, language=language)
-    click.echo(add_source(state.db, url, name, kind, partner_id=partner_id, language=language))
+    click.echo(add_source(state.db, url, name, kind, partner_id=partner_id, language=language, recipe=parsed_recipe))
+
+
+RECIPE_KEYS = {"list_urls", "link_selector", "title_selector", "date_selector", "body_selector", "next_selector",
+               "max_pages"}
+
+
+def _parse_recipe(text: str) -> dict:
+    """Check a site recipe before it is stored: JSON object, known keys, valid CSS selectors."""
+    from parsel import Selector
+
+    try:
+        recipe = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"--recipe: not valid JSON ({error.msg} at character {error.pos})") from None
+    if not isinstance(recipe, dict):
+        raise InvalidInput("--recipe: expected a JSON object")
+    unknown = set(recipe) - RECIPE_KEYS
+    if unknown:
+        raise InvalidInput(f"--recipe: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(RECIPE_KEYS))})")
+    for key in RECIPE_KEYS - {"list_urls", "max_pages"}:
+        if key in recipe:
+            try:
+                Selector(text="<html></html>").css(str(recipe[key]))
+            except Exception as error:  # cssselect raises several kinds of errors
+                raise InvalidInput(f"--recipe: {key} is not a CSS selector: {recipe[key]!r} ({error})") from None
+    if "max_pages" in recipe and not (isinstance(recipe["max_pages"], int) and 0 < recipe["max_pages"] <= 50):
+        raise InvalidInput(f"--recipe: max_pages must be a number from 1 to 50, got {recipe['max_pages']!r}")
+    return recipe
 
 
 @sources.command("list")
