@@ -208,6 +208,8 @@ SHOULD_TAG = [
     ("ru", "Политзаключённый освобождён и вышел на свободу", {"release"}),
     ("da", "Sultestrejken fortsætter foran ambassaden i København.", {"hunger-strike", "solidarity-action", "country-dk"}),
     ("tl", "Pinalaya ang bilanggong pulitikal sa Pilipinas.", {"release", "country-ph"}),
+    ("en", "Two peasant organisers released after four years in detention.", {"release"}),
+    ("ku", "Ew sê sal in di hucreyeke yekkesî de tê girtin.", {"isolation"}),
 ]
 
 SHOULD_NOT_TAG = [
@@ -251,6 +253,19 @@ SHOULD_NOT_TAG = [
     ("ru", "Мы осуждаем это решение.", "trial-sentence"),
     ("da", "Retten til asyl skal beskyttes, og der er rabat på billetter.", "trial-sentence"),
     ("da", "Retten til asyl skal beskyttes, og der er rabat på billetter.", "country-ma"),
+    ("da", "En lille gruppe samledes inde i byen.", "country-fr"),
+    ("da", "En lille gruppe samledes inde i byen.", "country-in"),
+    ("en", "After months alone he could not finish a sentence.", "trial-sentence"),
+    ("de", "Die Kundgebung gegen Antiziganismus: Solidarität mit Sinti und Roma.", "country-it"),
+    ("fr", "Le texte est traduit en italien et en allemand.", "country-it"),
+    ("it", "Grazie a tutti per la solidarietà.", "country-at"),
+    ("tr", "Dersimizi bitirdik; onu kandırarak götürdüler.", "country-kurdistan"),
+    ("tr", "Dersimizi bitirdik; onu kandırarak götürdüler.", "country-tr"),
+    ("tr", "Mektuplar göndericisine iade ediliyor.", "expulsion-refugees"),
+    ("ar", "العراقيل كثيرة في مشهد مؤلم", "country-iq"),
+    ("ar", "العراقيل كثيرة في مشهد مؤلم", "country-ir"),
+    ("tl", "Puting bahay sa ilalim ng puno.", "country-ru"),
+    ("tl", "Puting bahay sa ilalim ng puno.", "country-pe"),
 ]
 
 
