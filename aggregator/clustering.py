@@ -18,7 +18,7 @@ import sqlite_utils
 
 from aggregator.db import parse_iso, writing
 from aggregator.dedupe import NearDuplicateIndex, from_bytes, shingles, signature, to_bytes
-from aggregator.entities import common_names, names, numbers, same_story_across_languages
+from aggregator.entities import common_names, fingerprint, same_story_across_languages
 from aggregator.storage.items import list_unclustered_items
 from aggregator.storage.pins import pins_by_item
 from aggregator.storage.stories import attach_item, create_story, refresh_story
@@ -60,9 +60,8 @@ class _Window:
         self.index.add(str(item["id"]), minhash, size)
         self.story_of[item["id"]] = story_id
         self.by_hash.setdefault(item["content_hash"], item["id"])
-        text = _item_text(item)
         self.facts.append({"id": item["id"], "language": item["language"], "when": when,
-                           "names": names(text), "numbers": numbers(text)})
+                           "print": fingerprint(_item_text(item), item["language"])})
 
     def candidate(self, item: dict, when, minhash, size: int, window: timedelta) -> tuple[int | None, str]:
         same = self.by_hash.get(item["content_hash"])
@@ -72,13 +71,11 @@ class _Window:
             other = next(f for f in self.facts if f["id"] == int(match.key))
             if abs(other["when"] - when) <= window:
                 return self.story_of[other["id"]], "near"
-        text = _item_text(item)
-        item_names, item_numbers = names(text), numbers(text)
+        mine = fingerprint(_item_text(item), item["language"])
         near = [f for f in self.facts if abs(f["when"] - when) <= window]
-        common = common_names([f["names"] for f in near] + [item_names])
+        common = common_names([f["print"].names for f in near] + [mine.names])
         for other in near:
-            if other["language"] != item["language"] and \
-                    same_story_across_languages(item_names, item_numbers, other["names"], other["numbers"], common):
+            if other["language"] != item["language"] and same_story_across_languages(mine, other["print"], common):
                 return self.story_of[other["id"]], "language"
         return None, ""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(?:[’'][a-zçğıöşü]+)?)")
 _NUMBER = re.compile(r"(?<!\d)(\d{2,4})(?!\d)")
@@ -43,6 +44,67 @@ def numbers(text: str) -> set[str]:
     return set(_NUMBER.findall((text or "").translate(_PERSIAN_DIGITS)))
 
 
+# -- names across scripts -------------------------------------------------------------
+# Persian and Arabic write names without capitals and mostly without short vowels, so a
+# name is compared by its consonant skeleton: "Nasrin Alavi" -> "nsrn lv", "نسرین علوی"
+# -> "nsrn lv". Letters that sound alike map to one class; vowels, and the letters that
+# usually write vowels (ا و ی as vowels, ع), are dropped. Lossy on purpose: it is only
+# used between a Latin-script text and a Persian or Arabic one, and a match still needs
+# two names and a number (see `same_story_across_languages`).
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]{3,}")
+_ARABIC_LETTERS = {
+    "ب": "b", "پ": "p", "ت": "t", "ث": "s", "ج": "j", "چ": "c", "ح": "h", "خ": "k", "د": "d", "ذ": "z", "ر": "r",
+    "ز": "z", "ژ": "j", "س": "s", "ش": "s", "ص": "s", "ض": "z", "ط": "t", "ظ": "z", "غ": "g", "ف": "f", "ق": "g",
+    "ک": "k", "ك": "k", "گ": "g", "ل": "l", "م": "m", "ن": "n", "ه": "h", "و": "v",
+}
+_LATIN_CLUSTERS = (("sh", "s"), ("ch", "c"), ("kh", "k"), ("gh", "g"), ("zh", "j"), ("ph", "f"), ("th", "t"),
+                   ("dh", "d"), ("ou", "u"), ("w", "v"), ("q", "g"), ("x", "ks"), ("c", "k"), ("y", ""))
+RTL_LANGUAGES = frozenset({"fa", "ar"})
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def latin_skeleton(name: str) -> str:
+    word = fold(name)
+    for cluster, sound in _LATIN_CLUSTERS:
+        word = word.replace(cluster, sound)
+    return _squeeze(re.sub(r"[aeiou]", "", word))
+
+
+def arabic_script_skeletons(text: str) -> set[str]:
+    """Skeletons of every word in Arabic script (names are not marked, so all words are kept)."""
+    return {key for key in (_squeeze("".join(_ARABIC_LETTERS.get(c, "") for c in word))
+                            for word in _ARABIC_SCRIPT.findall(text or "")) if len(key) >= 3}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the cross-language rule compares: names, numbers, and skeletons for Persian and Arabic."""
+
+    names: frozenset[str]
+    numbers: frozenset[str]
+    rtl: bool
+    skeletons: frozenset[str]  # Latin names' skeletons, or the Arabic-script words' skeletons when rtl
+
+
+def fingerprint(text: str, language: str | None) -> Fingerprint:
+    found = names(text)
+    rtl = language in RTL_LANGUAGES
+    skeletons = arabic_script_skeletons(text) if rtl else {latin_skeleton(n) for n in found}
+    return Fingerprint(frozenset(found), frozenset(numbers(text)), rtl, frozenset(k for k in skeletons if len(k) >= 3))
+
+
+def shared_names(a: Fingerprint, b: Fingerprint, common: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """Names both texts carry: spelled alike, or (Latin against Persian/Arabic) alike in their skeleton."""
+    shared = set(a.names & b.names)
+    if a.rtl != b.rtl:
+        latin, rtl = (b, a) if a.rtl else (a, b)
+        shared |= {n for n in latin.names if len(latin_skeleton(n)) >= 3 and latin_skeleton(n) in rtl.skeletons}
+    return shared - set(common)
+
+
 #: Shared names needed, and shared names that suffice without a shared number (precision first).
 MIN_SHARED_NAMES, NAMES_WITHOUT_NUMBER = 2, 4
 #: A name found in more than this share of the items around is not distinctive (a campaign's prisoner).
@@ -50,8 +112,7 @@ COMMON_NAME_SHARE = 0.10
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
-def same_story_across_languages(names_a: set[str], numbers_a: set[str], names_b: set[str],
-                                numbers_b: set[str], common: frozenset[str] | set[str] = frozenset()) -> bool:
+def same_story_across_languages(a: Fingerprint, b: Fingerprint, common: frozenset[str] | set[str] = frozenset()) -> bool:
     """Two texts in different languages tell one story when they share distinctive names and a number.
 
     Two shared distinctive names plus a shared number that is not a year (a day count, a
@@ -60,10 +121,10 @@ def same_story_across_languages(names_a: set[str], numbers_a: set[str], names_b:
     its hunger strike and its trial, which are different stories.
     Measured on tests/data/stories and the demo network: see benchmarks/RESULTS.md.
     """
-    shared = (names_a & names_b) - set(common)
+    shared = shared_names(a, b, common)
     if len(shared) < MIN_SHARED_NAMES:
         return False
-    return len(shared) >= NAMES_WITHOUT_NUMBER or any(not _YEAR.match(n) for n in numbers_a & numbers_b)
+    return len(shared) >= NAMES_WITHOUT_NUMBER or any(not _YEAR.match(n) for n in a.numbers & b.numbers)
 
 
 def common_names(name_sets: list[set[str]], share: float = COMMON_NAME_SHARE) -> frozenset[str]:

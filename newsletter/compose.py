@@ -16,6 +16,9 @@ from datetime import datetime
 THEME_SECTIONS = ("hunger-strike", "health", "trial-sentence", "release", "isolation", "arrest",
                   "administrative-detention", "solidarity-action", "event-call", "statement")
 OTHER = "other"
+#: Themes of the taxonomy with no section of their own go to the nearest one.
+THEME_TO_SECTION = {"prisoner-conditions": "isolation", "death-penalty": "trial-sentence",
+                    "expulsion-refugees": "arrest", "tribunals": "event-call"}
 _URGENT = re.compile(r"(hunger strike|death fast|açlık grevi|ölüm orucu|hungerstreik|grève de la faim|huelga de hambre|"
                      r"sciopero della fame|اعتصاب غذا|إضراب عن الطعام|urgent|dringend|acil|فوری)", re.IGNORECASE)
 _HEARING = re.compile(r"(trial|hearing|verdict|Prozess|Verhandlung|Urteil|procès|audience|juicio|vista oral|processo|udienza|"
@@ -111,7 +114,8 @@ def section_of(tags: list[str], sections_by: str) -> str:
     if sections_by == "region":
         country = next((tag for tag in tags if tag.startswith("country-")), None)
         return country or OTHER
-    return next((theme for theme in THEME_SECTIONS if theme in tags), OTHER)
+    sections = {THEME_TO_SECTION.get(tag, tag) for tag in tags}
+    return next((theme for theme in THEME_SECTIONS if theme in sections), OTHER)
 
 
 def plan_edition(stories: list[dict], now: datetime, sections_by: str = "theme", cap: int = 8,

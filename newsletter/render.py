@@ -86,9 +86,15 @@ def _frame(edition: Edition, language: str, site_name: str, base_url: str, zone)
 
 
 def _region_name(key: str, loc) -> str | None:
-    if key.startswith("country-") and len(key) == 10:
-        return loc.territories.get(key[-2:].upper())
-    return None
+    """A region section's name: the taxonomy's label in the reader's language, else Babel's country name."""
+    from aggregator.tagging import default_taxonomy
+
+    if not key.startswith("country-"):
+        return None
+    label = next((tag.labels.get(loc.language) for tag in default_taxonomy() if tag.id == key), None)
+    if label:
+        return label
+    return loc.territories.get(key[-2:].upper()) if len(key) == 10 else None
 
 
 def render_mjml(edition: Edition, language: str, site_name: str, base_url: str, zone) -> tuple[str, dict]:

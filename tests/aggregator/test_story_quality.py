@@ -76,17 +76,15 @@ def across_languages(items):
     """Pairwise decisions of the cross-language rule on pairs in different languages: (P, R, tp, fp, fn)."""
     from datetime import datetime
 
-    from aggregator.entities import common_names, names, numbers, same_story_across_languages
+    from aggregator.entities import common_names, fingerprint, same_story_across_languages
 
-    facts = {}
-    for item in items:
-        text = f"{item['title']}\n{item['text']}"
-        facts[item["id"]] = (names(text), numbers(text), datetime.fromisoformat(item["published"].replace("Z", "+00:00")))
-    common = common_names([names_of for names_of, _, _ in facts.values()])
+    facts = {item["id"]: (fingerprint(f"{item['title']}\n{item['text']}", item["language"]),
+                          datetime.fromisoformat(item["published"].replace("Z", "+00:00"))) for item in items}
+    common = common_names([print_.names for print_, _ in facts.values()])
     pairs = [(a, b) for a, b in itertools.combinations(items, 2) if a["language"] != b["language"]]
     predicted = {(a["id"], b["id"]) for a, b in pairs
-                 if abs((facts[a["id"]][2] - facts[b["id"]][2]).days) <= 10
-                 and same_story_across_languages(*facts[a["id"]][:2], *facts[b["id"]][:2], common)}
+                 if abs((facts[a["id"]][1] - facts[b["id"]][1]).days) <= 10
+                 and same_story_across_languages(facts[a["id"]][0], facts[b["id"]][0], common)}
     tp = sum(1 for a, b in pairs if a["group"] == b["group"] and (a["id"], b["id"]) in predicted)
     fp = len(predicted) - tp
     fn = sum(1 for a, b in pairs if a["group"] == b["group"]) - tp

@@ -43,3 +43,11 @@ def test_sections_by_region_and_pins_survive_the_cap():
 def test_urgency():
     assert urgency("Ölüm orucu 120. gününde") > urgency("Açlık grevi 10. gününde") > urgency("Konser") == 0
     assert urgency("Verdict expected in the trial of the five") == 0.5
+
+
+def test_themes_without_a_section_go_to_the_nearest():
+    from newsletter.compose import section_of
+
+    assert section_of(["death-penalty", "country-ir"], "theme") == "trial-sentence"
+    assert section_of(["prisoner-conditions"], "theme") == "isolation"
+    assert section_of(["terror-lists"], "theme") == "other"

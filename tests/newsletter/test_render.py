@@ -84,3 +84,10 @@ def test_frame_is_translated(language):
     english = render_edition(_edition([_entry(1)]), "en", "Solidarity Wire", BASE, ZONE)
     assert rendered.subject != english.subject
     assert "Unsubscribe" not in rendered.text
+
+
+def test_region_sections_are_named_in_the_readers_language():
+    edition = Edition(id=1, week="2026-W47", sections_by="region",
+                      entries=[_entry(1, section="country-kurdistan"), _entry(2, section="country-tr")])
+    text = render_edition(edition, "de", "Solidarity Wire", BASE, ZONE).text
+    assert "KURDISTAN" in text and "TÜRKEI" in text
