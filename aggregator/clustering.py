@@ -10,7 +10,7 @@ so each item is hashed once; story ids are kept across a rebuild where the story
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,7 +18,7 @@ import sqlite_utils
 
 from aggregator.db import parse_iso, writing
 from aggregator.dedupe import NearDuplicateIndex, from_bytes, shingles, signature, to_bytes
-from aggregator.entities import common_names, fingerprint, same_story_across_languages
+from aggregator.entities import COMMON_NAME_SHARE, Fingerprint, fingerprint, same_story_across_languages
 from aggregator.storage.items import list_unclustered_items
 from aggregator.storage.pins import pins_by_item
 from aggregator.storage.stories import attach_item, create_story, refresh_story
@@ -40,43 +40,76 @@ def _item_text(item: dict) -> str:
 
 
 class _Window:
-    """The stories of recent items: what a new item may join."""
+    """The stories of recent items: what a new item may join, with indexes so a batch stays cheap.
+
+    Near-duplicates come from the LSH index; cross-language candidates from inverted
+    indexes of names and of skeletons, so a new item is compared only with the items that
+    share a name with it, not with the whole window.
+    """
 
     def __init__(self, db, since: str, threshold: float, containment: float):
         self.index = NearDuplicateIndex(threshold, containment)
         self.story_of: dict[int, int] = {}
-        self.facts: list[dict] = []
+        self.facts: dict[int, dict] = {}
         self.by_hash: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.by_latin_skeleton: dict[str, list[int]] = defaultdict(list)
+        self.by_rtl_skeleton: dict[str, list[int]] = defaultdict(list)
+        self.name_counts: Counter = Counter()
         for row in db.query(
                 "SELECT i.id, i.story_id, i.language, i.title, i.text, i.content_hash, "
                 "coalesce(i.published_at, i.fetched_at) AS moment, s.minhash, s.shingles FROM items i "
                 "LEFT JOIN item_signatures s ON s.item_id = i.id "
-                "WHERE i.story_id IS NOT NULL AND coalesce(i.published_at, i.fetched_at) >= ?", [since]):
+                "WHERE i.story_id IS NOT NULL AND coalesce(i.published_at, i.fetched_at) >= ? ORDER BY i.id", [since]):
             minhash = from_bytes(row["minhash"]) if row["minhash"] else signature(_item_text(row))
             size = row["shingles"] if row["shingles"] is not None else len(shingles(_item_text(row)))
             self.add(row, row["story_id"], parse_iso(row["moment"]), minhash, size)
 
-    def add(self, item: dict, story_id: int, when, minhash, size: int) -> None:
+    def add(self, item: dict, story_id: int, when, minhash, size: int, print_: Fingerprint | None = None) -> None:
         self.index.add(str(item["id"]), minhash, size)
         self.story_of[item["id"]] = story_id
         self.by_hash.setdefault(item["content_hash"], item["id"])
-        self.facts.append({"id": item["id"], "language": item["language"], "when": when,
-                           "print": fingerprint(_item_text(item), item["language"])})
+        print_ = print_ or fingerprint(_item_text(item), item["language"])
+        self.facts[item["id"]] = {"id": item["id"], "language": item["language"], "when": when, "print": print_}
+        for name in print_.names:
+            self.by_name[name].append(item["id"])
+        self.name_counts.update(print_.names)
+        target = self.by_rtl_skeleton if print_.rtl else self.by_latin_skeleton
+        for key in print_.skeletons:
+            target[key].append(item["id"])
 
-    def candidate(self, item: dict, when, minhash, size: int, window: timedelta) -> tuple[int | None, str]:
+    def common(self) -> set[str]:
+        """Names too frequent in the window to tell stories apart (see `entities.common_names`)."""
+        limit = max(3, COMMON_NAME_SHARE * len(self.facts))
+        return {name for name, count in self.name_counts.items() if count > limit}
+
+    def _cross_language_candidates(self, mine: Fingerprint, common: set[str]) -> list[int]:
+        found: set[int] = set()
+        for name in mine.names - common:
+            found.update(self.by_name.get(name, ()))
+        if mine.rtl:
+            for key in mine.skeletons:
+                found.update(self.by_latin_skeleton.get(key, ()))
+        else:
+            for key in mine.skeletons:
+                found.update(self.by_rtl_skeleton.get(key, ()))
+        return sorted(found)
+
+    def candidate(self, item: dict, when, minhash, size: int, window: timedelta,
+                  mine: Fingerprint) -> tuple[int | None, str]:
         same = self.by_hash.get(item["content_hash"])
         if same is not None:
             return self.story_of[same], "exact"
         for match in self.index.match(minhash, size):
-            other = next(f for f in self.facts if f["id"] == int(match.key))
+            other = self.facts[int(match.key)]
             if abs(other["when"] - when) <= window:
                 return self.story_of[other["id"]], "near"
-        mine = fingerprint(_item_text(item), item["language"])
-        near = [f for f in self.facts if abs(f["when"] - when) <= window]
-        common = common_names([f["print"].names for f in near] + [mine.names])
-        for other in near:
-            if other["language"] != item["language"] and same_story_across_languages(mine, other["print"], common):
-                return self.story_of[other["id"]], "language"
+        common = self.common()
+        for other_id in self._cross_language_candidates(mine, common):
+            other = self.facts[other_id]
+            if other["language"] != item["language"] and abs(other["when"] - when) <= window \
+                    and same_story_across_languages(mine, other["print"], common):
+                return self.story_of[other_id], "language"
         return None, ""
 
 
@@ -107,11 +140,12 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
             minhash, size = signature(text), len(shingles(text))
             db["item_signatures"].upsert({"item_id": item["id"], "minhash": to_bytes(minhash), "shingles": size},
                                          pk="item_id")
+            mine = fingerprint(text, item["language"])
             pin = pins.get(item["id"])
             if pin is not None:
                 story_id, how = pin_story.get(pin), "pinned"
             else:
-                story_id, how = recent.candidate(item, when, minhash, size, window)
+                story_id, how = recent.candidate(item, when, minhash, size, window, mine)
             if story_id is None:
                 old = reuse.get(item["id"])
                 if old is not None and old not in used and db["stories"].count_where("id = ?", [old]):
@@ -130,7 +164,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
             if pin is not None:
                 pin_story.setdefault(pin, story_id)
                 owner.setdefault(story_id, pin)
-            recent.add(item, story_id, when, minhash, size)
+            recent.add(item, story_id, when, minhash, size, mine)
     return report
 
 

@@ -24,6 +24,8 @@ from datasketch import MinHash, MinHashLSH
 NUM_PERM = 128
 SHINGLE_WORDS = 3
 SEED = 7
+#: datasketch's permutation scheme, named so that stored signatures stay comparable across upgrades.
+SCHEME = "affine32"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -39,7 +41,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> MinHash:
-    minhash = MinHash(num_perm=num_perm, seed=SEED)
+    minhash = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
     minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
     return minhash
 
@@ -49,7 +51,7 @@ def to_bytes(minhash: MinHash) -> bytes:
 
 
 def from_bytes(blob: bytes, num_perm: int = NUM_PERM) -> MinHash:
-    return MinHash(num_perm=num_perm, seed=SEED, hashvalues=np.frombuffer(blob, dtype=np.uint64).copy())
+    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint64).copy())
 
 
 def containment(a: MinHash, b: MinHash, size_a: int, size_b: int) -> float:

@@ -99,3 +99,25 @@ def test_rebuild_keeps_story_ids_and_counts(loaded):
     counts = dict(db.execute("SELECT id, item_count FROM stories").fetchall())
     for story_id, count in counts.items():
         assert count == db.execute("SELECT count(*) FROM items WHERE story_id = ?", [story_id]).fetchone()[0]
+
+
+def test_a_later_crawl_joins_stories_through_stored_signatures(db):
+    """The second batch is matched against signatures read back from the database, not recomputed."""
+    rows = [json.loads(line) for line in (DATA / "reposts.jsonl").read_text(encoding="utf-8").splitlines()]
+    group = [row for row in rows if row["group"] == "rp-05"]
+    original = next(row for row in group if row["edit"] == "original")
+    others = [row for row in group if row is not original and row["edit"] != "verbatim"]
+    source = add_source(db, "http://127.0.0.1/feed", "Partner", "feed")
+
+    def store(row):
+        return save_item(db, {"source_id": source, "url": row["url"], "canonical_url": row["url"], "title": row["title"],
+                              "text": row["text"], "summary": "", "language": row["language"],
+                              "published_at": row["published"].replace("Z", "+00:00"),
+                              "content_hash": content_hash(row["title"], row["text"])})[1]
+
+    first = store(original)
+    assert cluster_new_items(db).new_stories == 1
+    later = [store(row) for row in others]
+    report = cluster_new_items(db)
+    assert report.near_duplicates == len(later) and report.new_stories == 0
+    assert {story_of(db, item) for item in later} == {story_of(db, first)}
