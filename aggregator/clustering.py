@@ -1,27 +1,35 @@
 """Fold items into stories after each crawl, and rebuild them on demand. The I/O edge of `dedupe`.
 
 An item joins a story when it is an exact copy (same normalised text), a near-duplicate
-(MinHash/LSH over stored signatures, within the story window), or the same story told
-in another language (shared names and numbers, `aggregator.entities`). Editors' decisions
-are pins (`aggregator.storage.pins`) and always win: a pinned item joins only the story
-of its pin, and no item ever joins two pins' stories together. Signatures are stored,
-so each item is hashed once; story ids are kept across a rebuild where the story stays.
+(MinHash signatures, candidates found through LSH band keys kept in SQLite), or the same
+story told in another language (shared distinctive names and a number, candidates found
+through an index of names and consonant skeletons). Everything an item is matched by is
+computed once, when it is first placed, and stored: a later crawl looks candidates up in
+indexes instead of loading or recomputing the stored items, so its cost follows the
+size of the crawl, not of the database.
+
+Editors' decisions are pins (`aggregator.storage.pins`) and always win: a pinned item
+joins only the story of its pin, and no item ever joins two pins' stories together.
+Story ids are kept across a rebuild where the story stays.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlite_utils
 
-from aggregator.db import parse_iso, writing
-from aggregator.dedupe import NearDuplicateIndex, from_bytes, shingles, signature, to_bytes
+from aggregator.db import iso, parse_iso, utcnow, writing
+from aggregator.dedupe import band_keys, from_bytes, is_near_duplicate, shingles, signatures, to_bytes
 from aggregator.entities import COMMON_NAME_SHARE, Fingerprint, fingerprint, same_story_across_languages
 from aggregator.storage.items import list_unclustered_items
 from aggregator.storage.pins import pins_by_item
-from aggregator.storage.stories import attach_item, create_story, refresh_story
+from aggregator.storage.stories import refresh_story
+
+CHUNK = 500  # SQLite host parameters per IN (...) list
 
 
 @dataclass
@@ -39,78 +47,98 @@ def _item_text(item: dict) -> str:
     return f"{item['title']}\n{item.get('text') or ''}"
 
 
-class _Window:
-    """The stories of recent items: what a new item may join, with indexes so a batch stays cheap.
+def _chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
-    Near-duplicates come from the LSH index; cross-language candidates from inverted
-    indexes of names and of skeletons, so a new item is compared only with the items that
-    share a name with it, not with the whole window.
-    """
 
-    def __init__(self, db, since: str, threshold: float, containment: float):
-        self.index = NearDuplicateIndex(threshold, containment)
-        self.story_of: dict[int, int] = {}
-        self.facts: dict[int, dict] = {}
-        self.by_hash: dict[str, int] = {}
-        self.by_name: dict[str, list[int]] = defaultdict(list)
-        self.by_latin_skeleton: dict[str, list[int]] = defaultdict(list)
-        self.by_rtl_skeleton: dict[str, list[int]] = defaultdict(list)
-        self.name_counts: Counter = Counter()
-        for row in db.query(
-                "SELECT i.id, i.story_id, i.language, i.title, i.text, i.content_hash, "
-                "coalesce(i.published_at, i.fetched_at) AS moment, s.minhash, s.shingles FROM items i "
-                "LEFT JOIN item_signatures s ON s.item_id = i.id "
-                "WHERE i.story_id IS NOT NULL AND coalesce(i.published_at, i.fetched_at) >= ? ORDER BY i.id", [since]):
-            minhash = from_bytes(row["minhash"]) if row["minhash"] else signature(_item_text(row))
-            size = row["shingles"] if row["shingles"] is not None else len(shingles(_item_text(row)))
-            self.add(row, row["story_id"], parse_iso(row["moment"]), minhash, size)
+class _Matcher:
+    """Finds the story a new item belongs to, through the stored indexes."""
 
-    def add(self, item: dict, story_id: int, when, minhash, size: int, print_: Fingerprint | None = None) -> None:
-        self.index.add(str(item["id"]), minhash, size)
-        self.story_of[item["id"]] = story_id
-        self.by_hash.setdefault(item["content_hash"], item["id"])
-        print_ = print_ or fingerprint(_item_text(item), item["language"])
-        self.facts[item["id"]] = {"id": item["id"], "language": item["language"], "when": when, "print": print_}
-        for name in print_.names:
-            self.by_name[name].append(item["id"])
-        self.name_counts.update(print_.names)
-        target = self.by_rtl_skeleton if print_.rtl else self.by_latin_skeleton
-        for key in print_.skeletons:
-            target[key].append(item["id"])
+    def __init__(self, db, window: timedelta, threshold: float, containment: float):
+        self.db, self.window = db, window
+        self.threshold, self.containment = threshold, containment
+        self.name_counts: dict[str, int] = defaultdict(int)
+        self.window_size = 0
+
+    def count_names(self, names: set[str], since: str, until: str) -> None:
+        """How many placed items around the batch carry each name (for 'too common to tell stories apart')."""
+        self.window_size = self.db.execute(
+            "SELECT count(*) FROM items WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) BETWEEN ? AND ?",
+            [since, until]).fetchone()[0]
+        for part in _chunks(sorted(names)):
+            for name, count in self.db.execute(
+                    f"SELECT n.name, count(*) FROM item_names n JOIN items i ON i.id = n.item_id "
+                    f"WHERE n.kind = 'name' AND n.name IN ({','.join('?' * len(part))}) AND i.story_id IS NOT NULL "
+                    f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ? GROUP BY n.name", [*part, since, until]):
+                self.name_counts[name] = count
 
     def common(self) -> set[str]:
-        """Names too frequent in the window to tell stories apart (see `entities.common_names`)."""
-        limit = max(3, COMMON_NAME_SHARE * len(self.facts))
+        limit = max(3, COMMON_NAME_SHARE * self.window_size)
         return {name for name, count in self.name_counts.items() if count > limit}
 
-    def _cross_language_candidates(self, mine: Fingerprint, common: set[str]) -> list[int]:
-        found: set[int] = set()
-        for name in mine.names - common:
-            found.update(self.by_name.get(name, ()))
-        if mine.rtl:
-            for key in mine.skeletons:
-                found.update(self.by_latin_skeleton.get(key, ()))
-        else:
-            for key in mine.skeletons:
-                found.update(self.by_rtl_skeleton.get(key, ()))
-        return sorted(found)
+    def _placed(self, ids: set[int], when) -> list[dict]:
+        """Candidates that already have a story and lie within the window of `when`."""
+        rows = []
+        low, high = iso(when - self.window), iso(when + self.window)
+        for part in _chunks(sorted(ids)):
+            rows += list(self.db.query(
+                f"SELECT i.id, i.story_id, i.language, i.content_hash, s.minhash, s.shingles, s.numbers, s.rtl "
+                f"FROM items i JOIN item_signatures s ON s.item_id = i.id WHERE i.id IN ({','.join('?' * len(part))}) "
+                f"AND i.story_id IS NOT NULL AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ? ORDER BY i.id",
+                [*part, low, high]))
+        return rows
 
-    def candidate(self, item: dict, when, minhash, size: int, window: timedelta,
-                  mine: Fingerprint) -> tuple[int | None, str]:
-        same = self.by_hash.get(item["content_hash"])
-        if same is not None:
-            return self.story_of[same], "exact"
-        for match in self.index.match(minhash, size):
-            other = self.facts[int(match.key)]
-            if abs(other["when"] - when) <= window:
-                return self.story_of[other["id"]], "near"
+    def find(self, item: dict, when, minhash, size: int, bands: list[int], mine: Fingerprint) -> tuple[int | None, str]:
+        exact = self.db.execute(
+            "SELECT story_id FROM items WHERE content_hash = ? AND id != ? AND story_id IS NOT NULL "
+            "AND coalesce(published_at, fetched_at) BETWEEN ? AND ? ORDER BY id LIMIT 1",
+            [item["content_hash"], item["id"], iso(when - self.window), iso(when + self.window)]).fetchone()
+        if exact:
+            return exact[0], "exact"
+        ids = {row[0] for part in _chunks(bands) for row in self.db.execute(
+            f"SELECT item_id FROM item_bands WHERE key IN ({','.join('?' * len(part))})", part)}
+        ids.discard(item["id"])
+        best = None
+        for row in self._placed(ids, when):
+            same, jaccard = is_near_duplicate(minhash, size, from_bytes(row["minhash"]), row["shingles"],
+                                              self.threshold, self.containment)
+            if same and (best is None or jaccard > best[1]):
+                best = (row["story_id"], jaccard)
+        if best:
+            return best[0], "near"
         common = self.common()
-        for other_id in self._cross_language_candidates(mine, common):
-            other = self.facts[other_id]
-            if other["language"] != item["language"] and abs(other["when"] - when) <= window \
-                    and same_story_across_languages(mine, other["print"], common):
-                return self.story_of[other_id], "language"
+        lookups = [("name", n) for n in mine.names - common]
+        lookups += [("latin" if mine.rtl else "rtl", key) for key in mine.skeletons]
+        ids = set()
+        for part in _chunks(lookups, CHUNK // 2):
+            clause = " OR ".join("(kind = ? AND name = ?)" for _ in part)
+            ids |= {row[0] for row in self.db.execute(f"SELECT item_id FROM item_names WHERE {clause}",
+                                                      [value for pair in part for value in pair])}
+        ids.discard(item["id"])
+        for row in self._placed(ids, when):
+            if row["language"] == item["language"]:
+                continue
+            names = {(r[0], r[1]) for r in self.db.execute("SELECT kind, name FROM item_names WHERE item_id = ?",
+                                                           [row["id"]])}
+            other = Fingerprint(names=frozenset(n for k, n in names if k == "name"),
+                                numbers=frozenset(json.loads(row["numbers"])), rtl=bool(row["rtl"]),
+                                skeletons=frozenset(n for k, n in names if k in ("latin", "rtl")))
+            if same_story_across_languages(mine, other, common):
+                return row["story_id"], "language"
         return None, ""
+
+
+def _store_match_data(db, item_id: int, minhash, size: int, bands: list[int], print_: Fingerprint) -> None:
+    db["item_signatures"].upsert({"item_id": item_id, "minhash": to_bytes(minhash), "shingles": size,
+                                  "numbers": json.dumps(sorted(print_.numbers)), "rtl": int(print_.rtl)},
+                                 pk="item_id")
+    db.execute("DELETE FROM item_bands WHERE item_id = ?", [item_id])
+    db.execute("DELETE FROM item_names WHERE item_id = ?", [item_id])
+    db.conn.executemany("INSERT INTO item_bands (key, item_id) VALUES (?, ?)", [(key, item_id) for key in bands])
+    rows = [(name, "name", item_id) for name in print_.names]
+    rows += [(key, "rtl" if print_.rtl else "latin", item_id) for key in print_.skeletons]
+    db.conn.executemany("INSERT INTO item_names (name, kind, item_id) VALUES (?, ?, ?)", rows)
 
 
 def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
@@ -123,67 +151,83 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
     reuse = reuse or {}
     window = timedelta(days=window_days)
     moments = {item["id"]: parse_iso(item["published_at"] or item["fetched_at"]) for item in pending}
-    since = (min(moments.values()) - window).isoformat()
+    pending.sort(key=lambda i: (moments[i["id"]], i["id"]))
+    stored = {row["item_id"]: row for part in _chunks([i["id"] for i in pending]) for row in db.query(
+        f"SELECT item_id, minhash, shingles FROM item_signatures WHERE item_id IN ({','.join('?' * len(part))})", part)}
+    fresh = [item for item in pending if item["id"] not in stored]
+    computed = dict(zip([i["id"] for i in fresh], signatures([_item_text(i) for i in fresh]))) if fresh else {}
     pins = pins_by_item(db)
     pin_story = {pins[row["id"]]: row["story_id"] for row in db.query(
         "SELECT id, story_id FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM story_pins)")}
-    owner = {story: pin for pin, story in pin_story.items()}
-    used: set[int] = set(pin_story.values())
+    used = set(pin_story.values())
+    matcher = _Matcher(db, window, threshold, containment)
+    prints = {item["id"]: fingerprint(_item_text(item), item["language"]) for item in pending}
+    matcher.count_names({n for p in prints.values() for n in p.names},
+                        iso(min(moments.values()) - window), iso(max(moments.values()) + window))
+    touched: set[int] = set()
+    now = iso(utcnow())
     with writing(db):
-        recent = _Window(db, since, threshold, containment)
-        used |= set(recent.story_of.values())
-        for item in sorted(pending, key=lambda i: (moments[i["id"]], i["id"])):
+        for item in pending:
             report.items += 1
             report.item_ids.append(item["id"])
-            when = moments[item["id"]]
-            text = _item_text(item)
-            minhash, size = signature(text), len(shingles(text))
-            db["item_signatures"].upsert({"item_id": item["id"], "minhash": to_bytes(minhash), "shingles": size},
-                                         pk="item_id")
-            mine = fingerprint(text, item["language"])
+            when, mine = moments[item["id"]], prints[item["id"]]
+            if item["id"] in stored:
+                minhash, size = from_bytes(stored[item["id"]]["minhash"]), stored[item["id"]]["shingles"]
+            else:
+                minhash, size = computed[item["id"]], len(shingles(_item_text(item)))
+            bands = band_keys(minhash)
+            _store_match_data(db, item["id"], minhash, size, bands, mine)
             pin = pins.get(item["id"])
             if pin is not None:
                 story_id, how = pin_story.get(pin), "pinned"
             else:
-                story_id, how = recent.candidate(item, when, minhash, size, window, mine)
+                story_id, how = matcher.find(item, when, minhash, size, bands, mine)
             if story_id is None:
                 old = reuse.get(item["id"])
                 if old is not None and old not in used and db["stories"].count_where("id = ?", [old]):
                     story_id = old
-                    attach_item(db, item["id"], story_id)
                 else:
-                    story_id = create_story(db, item)
+                    story_id = db["stories"].insert({"title": item["title"], "language": item["language"],
+                                                     "representative_item_id": item["id"], "item_count": 0,
+                                                     "created_at": now}).last_pk
                 used.add(story_id)
                 report.new_stories += 1
             else:
-                attach_item(db, item["id"], story_id)
                 report.folded += 1
                 report.exact += how == "exact"
                 report.near_duplicates += how == "near"
                 report.across_languages += how == "language"
+            db.execute("UPDATE items SET story_id = ? WHERE id = ?", [story_id, item["id"]])
+            touched.add(story_id)
+            for name in mine.names:
+                matcher.name_counts[name] += 1
+            matcher.window_size += 1
             if pin is not None:
                 pin_story.setdefault(pin, story_id)
-                owner.setdefault(story_id, pin)
-            recent.add(item, story_id, when, minhash, size, mine)
+        for story_id in sorted(touched):  # once per story, not once per item
+            refresh_story(db, story_id)
     return report
 
 
 def rebuild_stories(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
                     window_days: int = 10) -> ClusterReport:
-    """Cluster every item again from scratch, obeying editors' pins; unchanged stories keep their ids."""
+    """Cluster every item again from scratch, obeying editors' pins; unchanged stories keep their ids.
+
+    Stored signatures are reused, not recomputed.
+    """
     with writing(db):
         reuse = {row["id"]: row["story_id"] for row in db.query("SELECT id, story_id FROM items WHERE story_id IS NOT NULL")}
         db.execute("UPDATE items SET story_id = NULL")
         report = cluster_new_items(db, threshold, containment, window_days, reuse=reuse)
         for row in db.query("SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM items WHERE story_id IS NOT NULL)"):
             refresh_story(db, row["id"])  # deletes the emptied ones
-        for story_id in {row["story_id"] for row in db.query("SELECT DISTINCT story_id FROM items")}:
-            refresh_story(db, story_id)
     return report
 
 
 def apply_pins(db: sqlite_utils.Database) -> None:
     """Make the stored stories agree with the pins: one story per pin, never two pins in one story."""
+    from aggregator.storage.stories import attach_item, create_story
+
     groups: dict[str, list[int]] = defaultdict(list)
     for item_id, pin in sorted(pins_by_item(db).items()):
         groups[pin].append(item_id)

@@ -19,7 +19,9 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+import hashlib
+
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -50,8 +52,46 @@ def to_bytes(minhash: MinHash) -> bytes:
     return minhash.hashvalues.astype(np.uint64).tobytes()
 
 
-def from_bytes(blob: bytes, num_perm: int = NUM_PERM) -> MinHash:
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint64).copy())
+def from_bytes(blob: bytes, num_perm: int = NUM_PERM) -> LeanMinHash:
+    """A stored signature, read back without rebuilding permutations (LeanMinHash keeps only the values)."""
+    return LeanMinHash(seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint64))
+
+
+def signatures(texts: list[str], num_perm: int = NUM_PERM) -> list[MinHash]:
+    """Signatures of many texts at once (datasketch's bulk mode shares the permutations)."""
+    return MinHash.bulk([[s.encode("utf-8") for s in shingles(text)] for text in texts],
+                        num_perm=num_perm, seed=SEED, scheme=SCHEME)
+
+
+#: LSH bands: found by datasketch for the candidate threshold, so that a shortened repost
+#: (low Jaccard, high containment) still shares a band with its original.
+CANDIDATE_THRESHOLD = 0.3
+_BANDS = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+BANDS, ROWS = _BANDS.b, _BANDS.r
+
+
+def band_keys(minhash) -> list[int]:
+    """One signed 64-bit key per LSH band, for an SQL index (datasketch's own LSH storage is
+    in memory, Redis or Cassandra; SQLite keeps these keys instead, so a crawl process never
+    rebuilds an index of the stored items)."""
+    values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+    keys = []
+    for band in range(BANDS):
+        digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8,
+                                 person=band.to_bytes(2, "big")).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def is_near_duplicate(a, size_a: int, b, size_b: int, threshold: float, containment_threshold: float,
+                      min_shingles: int = 25) -> tuple[bool, float]:
+    """The decision of `NearDuplicateIndex.match` for one pair: (same statement?, Jaccard)."""
+    if size_a < min_shingles:
+        return False, 0.0
+    jaccard = a.jaccard(b)
+    contained = containment(a, b, size_a, size_b)
+    smaller, larger = sorted((size_a, size_b))
+    return (jaccard >= threshold or (contained >= containment_threshold and smaller >= 0.4 * larger)), jaccard
 
 
 def containment(a: MinHash, b: MinHash, size_a: int, size_b: int) -> float:
@@ -84,7 +124,7 @@ class NearDuplicateIndex:
         self.containment_threshold = containment_threshold
         self.min_shingles = min_shingles
         self.num_perm = num_perm
-        self.lsh = MinHashLSH(threshold=min(threshold, 0.3), num_perm=num_perm)
+        self.lsh = MinHashLSH(threshold=min(threshold, CANDIDATE_THRESHOLD), num_perm=num_perm)
         self.sizes: dict[str, int] = {}
         self.signatures: dict[str, MinHash] = {}
 
@@ -110,9 +150,8 @@ class NearDuplicateIndex:
         found = []
         for key in self.lsh.query(minhash):
             other = self.signatures[key]
-            jaccard = minhash.jaccard(other)
-            contained = containment(minhash, other, size, self.sizes[key])
-            smaller, larger = sorted((size, self.sizes[key]))
-            if jaccard >= self.threshold or (contained >= self.containment_threshold and smaller >= 0.4 * larger):
-                found.append(Match(key, jaccard, contained))
+            same, jaccard = is_near_duplicate(minhash, size, other, self.sizes[key], self.threshold,
+                                              self.containment_threshold, self.min_shingles)
+            if same:
+                found.append(Match(key, jaccard, containment(minhash, other, size, self.sizes[key])))
         return sorted(found, key=lambda m: (-m.jaccard, -m.containment, m.key))

@@ -217,6 +217,27 @@ def m003_editor_pins_and_people(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m004_lsh_bands_and_names(db: sqlite_utils.Database) -> None:
+    _run(db, """
+        CREATE TABLE item_bands (
+            key INTEGER NOT NULL,                      -- hash of one LSH band of the item's MinHash
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE
+        );
+        CREATE INDEX item_bands_key ON item_bands(key);
+        CREATE INDEX item_bands_item ON item_bands(item_id);
+        CREATE TABLE item_names (
+            name TEXT NOT NULL,                        -- a folded proper name, or a consonant skeleton
+            kind TEXT NOT NULL CHECK (kind IN ('name', 'latin', 'rtl')),
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE
+        );
+        CREATE INDEX item_names_name ON item_names(kind, name);
+        CREATE INDEX item_names_item ON item_names(item_id);
+        ALTER TABLE item_signatures ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE item_signatures ADD COLUMN rtl INTEGER NOT NULL DEFAULT 0
+        """)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]
