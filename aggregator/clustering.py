@@ -108,13 +108,13 @@ class _Matcher:
         if best:
             return best[0], "near"
         common = self.common()
-        lookups = [("name", n) for n in mine.names - common]
-        lookups += [("latin" if mine.rtl else "rtl", key) for key in mine.skeletons]
         ids = set()
-        for part in _chunks(lookups, CHUNK // 2):
-            clause = " OR ".join("(kind = ? AND name = ?)" for _ in part)
-            ids |= {row[0] for row in self.db.execute(f"SELECT item_id FROM item_names WHERE {clause}",
-                                                      [value for pair in part for value in pair])}
+        for kind, values in (("name", sorted(mine.names - common)),
+                             ("latin" if mine.rtl else "rtl", sorted(mine.skeletons))):
+            for part in _chunks(values):  # kind = ? AND name IN (...): one index range per value
+                ids |= {row[0] for row in self.db.execute(
+                    f"SELECT item_id FROM item_names WHERE kind = ? AND name IN ({','.join('?' * len(part))})",
+                    [kind, *part])}
         ids.discard(item["id"])
         for row in self._placed(ids, when):
             if row["language"] == item["language"]:
@@ -130,9 +130,8 @@ class _Matcher:
 
 
 def _store_match_data(db, item_id: int, minhash, size: int, bands: list[int], print_: Fingerprint) -> None:
-    db["item_signatures"].upsert({"item_id": item_id, "minhash": to_bytes(minhash), "shingles": size,
-                                  "numbers": json.dumps(sorted(print_.numbers)), "rtl": int(print_.rtl)},
-                                 pk="item_id")
+    db.execute("INSERT OR REPLACE INTO item_signatures (item_id, minhash, shingles, numbers, rtl) VALUES (?, ?, ?, ?, ?)",
+               [item_id, to_bytes(minhash), size, json.dumps(sorted(print_.numbers)), int(print_.rtl)])
     db.execute("DELETE FROM item_bands WHERE item_id = ?", [item_id])
     db.execute("DELETE FROM item_names WHERE item_id = ?", [item_id])
     db.conn.executemany("INSERT INTO item_bands (key, item_id) VALUES (?, ?)", [(key, item_id) for key in bands])
@@ -155,7 +154,8 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
     stored = {row["item_id"]: row for part in _chunks([i["id"] for i in pending]) for row in db.query(
         f"SELECT item_id, minhash, shingles FROM item_signatures WHERE item_id IN ({','.join('?' * len(part))})", part)}
     fresh = [item for item in pending if item["id"] not in stored]
-    computed = dict(zip([i["id"] for i in fresh], signatures([_item_text(i) for i in fresh]))) if fresh else {}
+    shingle_sets = {item["id"]: shingles(_item_text(item)) for item in fresh}
+    computed = dict(zip(shingle_sets, signatures(list(shingle_sets.values())))) if fresh else {}
     pins = pins_by_item(db)
     pin_story = {pins[row["id"]]: row["story_id"] for row in db.query(
         "SELECT id, story_id FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM story_pins)")}
@@ -174,7 +174,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
             if item["id"] in stored:
                 minhash, size = from_bytes(stored[item["id"]]["minhash"]), stored[item["id"]]["shingles"]
             else:
-                minhash, size = computed[item["id"]], len(shingles(_item_text(item)))
+                minhash, size = computed[item["id"]], len(shingle_sets[item["id"]])
             bands = band_keys(minhash)
             _store_match_data(db, item["id"], minhash, size, bands, mine)
             pin = pins.get(item["id"])

@@ -31,6 +31,8 @@ def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous=NORMAL")
+    # 64 MB of page cache (the default is 2 MB): the LSH band and name indexes are read at random
+    conn.execute("PRAGMA cache_size=-65536")
     db = sqlite_utils.Database(conn)
     if migrate:
         from aggregator.migrations import migrate as run_migrations

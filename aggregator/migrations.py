@@ -238,6 +238,12 @@ def m004_lsh_bands_and_names(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m005_items_moment_index(db: sqlite_utils.Database) -> None:
+    # the time an item counts from: its publication, else when it was fetched; windows query it
+    _run(db, "CREATE INDEX items_moment ON items(coalesce(published_at, fetched_at))")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

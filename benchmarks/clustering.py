@@ -80,6 +80,7 @@ def main() -> None:
     db = open_db(folder / "wire.db")
     source = add_source(db, "http://127.0.0.1/feed", "bench", "feed")
     batch_seconds: dict[int, float] = {}
+    clustering_seconds = 0.0
     started = time.perf_counter()
     for offset in range(0, TOTAL, BATCH):
         batch_start = time.perf_counter()
@@ -89,7 +90,9 @@ def main() -> None:
                                "canonical_url": f"http://127.0.0.1/{key}", "title": title, "text": text,
                                "summary": text[:100], "language": language, "published_at": when.isoformat(),
                                "content_hash": content_hash(title, text)})
+        cluster_start = time.perf_counter()
         cluster_new_items(db)
+        clustering_seconds += time.perf_counter() - cluster_start
         batch_seconds[offset + BATCH] = time.perf_counter() - batch_start
     total = time.perf_counter() - started
     at_10k = sum(batch_seconds[n] for n in range(9_000, 12_000, 1_000)) / 3
@@ -112,7 +115,8 @@ def main() -> None:
     first_5k = sum(batch_seconds[n] for n in range(1_000, REFERENCE + 1, 1_000))
     record("Story clustering in SQLite, 100,000 generated items in batches of 1,000 (benchmarks/clustering.py)", [
         f"- total: {total:.1f} s for {TOTAL:,} items, storing and clustering ({TOTAL / total:,.0f} items/s); "
-        f"target <= 120 s",
+        f"target <= 120 s; of which clustering {clustering_seconds:.1f} s and storing the items "
+        f"{total - clustering_seconds:.1f} s",
         f"- peak memory (max RSS): {peak_mb():,.0f} MB; target <= 1,536 MB",
         f"- one batch of 1,000 with ~10,000 stored: {at_10k:.2f} s; with ~100,000 stored: {at_100k:.2f} s; "
         f"ratio {at_100k / at_10k:.2f} (target <= 2)",

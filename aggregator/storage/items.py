@@ -36,7 +36,10 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
         existing = find_item(db, record["source_id"], record["canonical_url"], record["guid"])
         if existing is None:
             record.update(fetched_at=now, updated_at=now, tags=json.dumps(item.get("tags") or []))
-            return "new", db["items"].insert(record).last_pk
+            columns = ", ".join(record)
+            cursor = db.execute(f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(record))})",
+                                list(record.values()))
+            return "new", cursor.lastrowid
         if existing["content_hash"] == record["content_hash"] and existing["title"] == record["title"]:
             return "unchanged", existing["id"]
         db["item_revisions"].insert({"item_id": existing["id"], "title": existing["title"],

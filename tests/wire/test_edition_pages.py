@@ -93,6 +93,17 @@ def test_archive_pages_and_feeds(world):
         assert not feed.bozo, (language, feed.get("bozo_exception"))
         assert feed.version == "atom10" and len(feed.entries) == 1
         assert feed.entries[0].link == f"{base}/editions/{week}/{language}"
+        # RFC 4287's required elements (no feed validator installs from PyPI or Debian to check it for us)
+        import xml.etree.ElementTree as ET
+
+        atom = "{http://www.w3.org/2005/Atom}"
+        root = ET.fromstring(body)
+        for element in ("id", "title", "updated", "author"):
+            assert root.find(atom + element) is not None, element
+        for entry in root.findall(atom + "entry"):
+            for element in ("id", "title", "updated", "link", "summary"):
+                assert entry.find(atom + element) is not None, element
+            assert entry.find(atom + "updated").text.endswith("+00:00")
 
 
 def test_unsubscribe_in_one_click_and_from_the_browser(world, page):
