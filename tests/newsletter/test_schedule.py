@@ -57,3 +57,40 @@ def test_run_once_crawls_drafts_then_sends_an_approved_edition(tmp_path, demo_ne
     assert "sent: edition 1: 1" in second
     assert len(list(mailbox.Maildir(str(mail_sink.maildir), create=False))) == 1
     assert "sent" in wire("edition", "list")
+
+
+def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_sink):
+    """The thread `wire serve` runs: an edition approved for a past time goes out at the next tick."""
+    import time
+
+    from aggregator.db import open_db
+    from aggregator.storage.editions import save_draft, set_edition_status
+    from aggregator.storage.items import save_item
+    from aggregator.storage.sources import add_source
+    from aggregator.storage.subscribers import add_subscriber
+    from aggregator.clustering import cluster_new_items
+    from aggregator.text import content_hash
+    from tests.conftest import make_config
+    from wire.scheduler import Scheduler
+
+    config = make_config(tmp_path, smtp_url=mail_sink.url)
+    db = open_db(config.db)
+    source = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
+    save_item(db, {"source_id": source, "url": "http://127.0.0.1:9/a", "canonical_url": "http://127.0.0.1:9/a",
+                   "title": "Vigil on Saturday", "text": "A vigil.", "language": "en",
+                   "published_at": "2026-11-20T10:00:00+00:00", "content_hash": content_hash("Vigil", "A vigil.")})
+    cluster_new_items(db)
+    story = db.execute("SELECT id FROM stories").fetchone()[0]
+    edition = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
+    set_edition_status(db, edition, "approved", scheduled_at="2026-11-21T07:00:00+00:00")
+    add_subscriber(db, "reader@example.org", "en")
+    scheduler = Scheduler(config, tick_seconds=0.5)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(mailbox.Maildir(str(mail_sink.maildir), create=False)):
+            time.sleep(0.5)
+    finally:
+        scheduler.stop()
+    assert len(list(mailbox.Maildir(str(mail_sink.maildir), create=False))) == 1
+    assert db.execute("SELECT status FROM editions WHERE id = ?", [edition]).fetchone()[0] == "sent"
