@@ -4,7 +4,6 @@ over real HTTP on loopback, a real SMTP server, the web app on a free port, and 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 

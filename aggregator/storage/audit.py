@@ -17,7 +17,3 @@ def record_action(db: sqlite_utils.Database, actor: str, action: str, entity: st
             "at": iso(utcnow()), "actor": actor, "action": action, "entity": entity,
             "entity_id": entity_id, "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
         })
-
-
-def list_actions(db: sqlite_utils.Database, limit: int = 100) -> list[dict]:
-    return list(db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))

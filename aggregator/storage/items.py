@@ -103,8 +103,3 @@ def count_items(db: sqlite_utils.Database) -> int:
 
 def list_unclustered_items(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT * FROM items WHERE story_id IS NULL ORDER BY id"))
-
-
-def set_item_tags(db: sqlite_utils.Database, item_id: int, tags: list[str]) -> None:
-    with writing(db):
-        db["items"].update(item_id, {"tags": json.dumps(tags)})

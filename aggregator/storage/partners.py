@@ -18,7 +18,3 @@ def ensure_partner(db: sqlite_utils.Database, name: str, website: str | None = N
             "name": name, "website": website, "language": language, "priority": priority,
             "created_at": iso(utcnow()),
         }).last_pk
-
-
-def list_partners(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query("SELECT * FROM partners ORDER BY name"))

@@ -86,11 +86,6 @@ def list_stories(db: sqlite_utils.Database, since: datetime | None = None, until
     return list(db.query(f"SELECT * FROM stories {where} ORDER BY last_published_at DESC, id DESC", params))
 
 
-def find_story_by_hash(db: sqlite_utils.Database, content_hash: str, exclude_item: int) -> int | None:
-    row = db.execute("SELECT story_id FROM items WHERE content_hash = ? AND id != ? AND story_id IS NOT NULL "
-                     "ORDER BY id LIMIT 1", [content_hash, exclude_item]).fetchone()
-    return row[0] if row else None
-
 
 def save_translation(db: sqlite_utils.Database, story_id: int, language: str, headline: str,
                      summary: str | None = None, editor_id: int | None = None) -> None:

@@ -81,8 +81,3 @@ def record_delivery(db: sqlite_utils.Database, edition_id: int, subscriber_id: i
             "edition_id": edition_id, "subscriber_id": subscriber_id, "language": language,
             "message_id": message_id, "status": status, "error": error, "attempted_at": iso(utcnow()),
         }, pk=("edition_id", "subscriber_id"))
-
-
-def count_deliveries(db: sqlite_utils.Database, edition_id: int, status: str = "sent") -> int:
-    return db.execute("SELECT count(*) FROM deliveries WHERE edition_id = ? AND status = ?",
-                      [edition_id, status]).fetchone()[0]

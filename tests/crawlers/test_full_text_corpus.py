@@ -9,8 +9,6 @@ printed and recorded in benchmarks/RESULTS.md.
 import json
 import re
 import unicodedata
-from email.utils import format_datetime
-from datetime import datetime, timezone
 
 import pytest
 

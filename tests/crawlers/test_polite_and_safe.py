@@ -2,7 +2,7 @@
 robots.txt, size and decompression limits, broken feeds, and backoff that never drops a source."""
 
 import gzip
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Sites without feeds: a recipe with selectors and pagination, over real HTTP on loopback."""
 
-import json
 import subprocess
 import sys
 
