@@ -23,13 +23,13 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
     """Tag and index `item_ids`, or every item (after an editor changed the taxonomy)."""
     report = IndexReport()
     if item_ids is None:
-        rows = list(db.query("SELECT id, title, text FROM items"))
+        rows = list(db.query("SELECT id, title, text, language FROM items"))
     else:
-        rows = [row for i in item_ids for row in db.query("SELECT id, title, text FROM items WHERE id = ?", [i])]
+        rows = [row for i in item_ids for row in db.query("SELECT id, title, text, language FROM items WHERE id = ?", [i])]
     with writing(db):
         for row in rows:
             report.items += 1
-            tags = tag_text(row["title"], row["text"] or "", taxonomy)
+            tags = tag_text(row["title"], row["text"] or "", taxonomy, row["language"])
             db.execute("DELETE FROM tag_evidence WHERE item_id = ?", [row["id"]])
             db["tag_evidence"].insert_all([{"item_id": row["id"], "tag": tag, "words": json.dumps(words, ensure_ascii=False)}
                                            for tag, words in tags.items()])

@@ -64,14 +64,23 @@ def default_taxonomy() -> tuple[Tag, ...]:
     return tuple(load_taxonomy()) if TAXONOMY.exists() else ()
 
 
-def tag_text(title: str, text: str, taxonomy=None) -> dict[str, list[str]]:
-    """{tag id: matched words}. Keywords of every language are tried: texts quote other languages' names."""
+def tag_text(title: str, text: str, taxonomy=None, language: str | None = None) -> dict[str, list[str]]:
+    """{tag id: matched words}.
+
+    Country and region names are tried in every language (texts quote other languages'
+    names: "Diyarbakır" in a German text). Theme keywords are tried in the item's own
+    language when it is known and the taxonomy has keywords for it: a common word in one
+    language is often a theme word in another (Turkish "hasta", ill; Spanish "hasta", until).
+    """
     taxonomy = default_taxonomy() if taxonomy is None else taxonomy
     content = f"{title}\n{text}"
     found: dict[str, list[str]] = {}
     for tag in taxonomy:
         words: list[str] = []
-        for pattern in tag.patterns.values():
+        patterns = tag.patterns.values()
+        if tag.kind == "theme" and language in tag.patterns:
+            patterns = [tag.patterns[language]]
+        for pattern in patterns:
             for match in pattern.finditer(content):
                 word = match.group(0)
                 if word.lower() not in (w.lower() for w in words):

@@ -46,7 +46,17 @@ def canonical_url(url: str, base: str | None = None) -> str:
         path = path.rstrip("/")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
     query.sort()
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+    # fragments go, except the content address given to an item that has no link (`content_address`)
+    fragment = parts.fragment if parts.fragment.startswith(CONTENT_FRAGMENT) else ""
+    return urlunsplit((scheme, netloc, path, urlencode(query), fragment))
+
+
+CONTENT_FRAGMENT = "item-"
+
+
+def content_address(feed_url: str, digest: str) -> str:
+    """Where an item with no link of its own lives: its feed, plus a hash of its content."""
+    return f"{feed_url.split('#', 1)[0]}#{CONTENT_FRAGMENT}{digest[:16]}"
 
 
 def is_http_url(url: str) -> bool:

@@ -7,7 +7,8 @@ import logging
 import scrapy
 
 from aggregator.polling import FetchOutcome
-from aggregator.text import html_to_text, looks_truncated
+from aggregator.urls import content_address
+from aggregator.text import content_hash, html_to_text, looks_truncated
 from crawlers.extract import extract_article
 from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
 from crawlers.items import FeedItem
@@ -75,6 +76,13 @@ class FeedsSpider(SourceSpider):
             self.record(source, FetchOutcome(status=response.status, ok=False, error=str(error),
                                              hint="open the URL in a browser; ask the partner to fix the feed"))
             return
+        linkless = set()
+        for entry in feed.entries:
+            if not entry.url:
+                # no link: identified by a hash of its content, under the feed's URL; no page to fetch
+                text = entry.summary or entry.content_html or ""
+                entry.url = content_address(response.url, content_hash(entry.title, text))
+                linkless.add(id(entry))
         by_link = unreliable_guids(feed.entries)
         fresh = [entry for entry in feed.entries if not self.is_known(source["id"], entry.url, entry.guid)]
         self.record(source, FetchOutcome(
@@ -93,7 +101,7 @@ class FeedsSpider(SourceSpider):
             if by_link:
                 entry.guid = None
             # the page is fetched for an excerpt, and for a missing date, which pages usually carry
-            if id(entry) in fresh_ids and (needs_full_text(entry) or entry.published is None):
+            if id(entry) in fresh_ids and id(entry) not in linkless and (needs_full_text(entry) or entry.published is None):
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
                                      meta={"feed_item": entry, "source_id": source["id"]}, dont_filter=True)
             else:

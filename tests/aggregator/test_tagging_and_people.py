@@ -79,3 +79,11 @@ def test_a_broken_taxonomy_file_is_one_clear_error(tmp_path):
     path.write_text('[[tag]]\nid = "x\n', encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"taxonomy: .*taxonomy.toml cannot be read .*items are kept untagged"):
         load_taxonomy(path)
+
+
+def test_theme_words_are_read_in_the_items_language(taxonomy):
+    # "açlık grevi" in a text declared English is not taken as a theme word of English
+    mixed = "Solidarity evening: songs, and a film about the açlık grevi of 1996 in Turkey"
+    assert "hunger-strike" in tag_text("", mixed, taxonomy)
+    assert "hunger-strike" not in tag_text("", mixed, taxonomy, language="en")
+    assert tag_text("", mixed, taxonomy, language="en")["country-tr"] == ["Turkey"]

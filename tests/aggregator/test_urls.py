@@ -21,3 +21,12 @@ def test_canonical_url(url, expected):
 
 def test_relative_url_is_resolved():
     assert canonical_url("../b/", base="https://p.example/news/a/") == "https://p.example/news/b"
+
+
+def test_an_item_without_a_link_keeps_its_content_address():
+    from aggregator.urls import content_address
+
+    address = content_address("http://127.0.0.1:8/feed/", "0123456789abcdef0123")
+    assert address == "http://127.0.0.1:8/feed/#item-0123456789abcdef"
+    assert canonical_url(address) == "http://127.0.0.1:8/feed#item-0123456789abcdef"
+    assert canonical_url("http://127.0.0.1:8/a#comments") == "http://127.0.0.1:8/a"

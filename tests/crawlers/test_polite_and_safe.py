@@ -141,3 +141,20 @@ def test_a_host_name_resolving_to_loopback_is_refused_when_connecting(tmp_path, 
     row = get_source(db, source_id)
     assert report.items_new == 0 and not site.requests
     assert "localhost resolves to 127.0.0.1, a loopback/private/reserved address; refused" in row["last_error"]
+
+
+def test_items_without_links_or_guids_are_kept_once_each(tmp_path, static_site):
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Bulletin</title>'
+            + "".join(f"<item><title>Notice {n}</title><description>Visiting hours changed at prison {n}."
+                      f"</description></item>" for n in range(3))
+            + "</channel></rss>").encode()
+    site = static_site({"/feed.xml": (200, {"Content-Type": "application/rss+xml"}, body)})
+    config = make_config(tmp_path)
+    db = open_db(config.db)
+    source = add_source(db, site.url + "/feed.xml", "bulletin", "feed")
+    first = crawl_in_subprocess(config)
+    second = crawl_in_subprocess(config, source_ids=[source])
+    urls = [row[0] for row in db.execute("SELECT canonical_url FROM items ORDER BY id")]
+    assert first.items_new == 3 and second.items_new == 0
+    assert len(set(urls)) == 3 and all("/feed.xml#item-" in url for url in urls)
+    assert [path for path, _ in site.requests if path != "/robots.txt"] == ["/feed.xml", "/feed.xml"]
