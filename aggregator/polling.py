@@ -44,8 +44,7 @@ def backoff(failures: int, base: int, cap: int) -> int:
     return min(cap, base * (2 ** max(0, failures - 1)))
 
 
-def next_state(source: dict, outcome: FetchOutcome, now: datetime, *, min_interval: int, max_backoff: int,
-               failing_after: int) -> dict:
+def next_state(source: dict, outcome: FetchOutcome, now: datetime, *, min_interval: int, max_backoff: int) -> dict:
     """The columns of `sources` to update after a fetch."""
     changes: dict = {"last_fetch_at": iso(now), "last_status": outcome.status}
     interval = source.get("interval_seconds") or min_interval * 2

@@ -16,13 +16,12 @@ from urllib.parse import unquote, urlsplit
 import sqlite_utils
 
 from aggregator.config import Config
-from aggregator.db import utcnow
+from aggregator.db import iso, utcnow
 from aggregator.exceptions import ConflictError
 from aggregator.storage.editions import get_edition, set_edition_status
 from aggregator.storage.subscribers import list_recipients, record_delivery
-from aggregator.db import iso
 from newsletter.editions import load_edition
-from newsletter.i18n import frame_language
+from newsletter.i18n import FALLBACK_LANGUAGE
 from newsletter.messages import build_message
 from newsletter.render import Rendered, render_edition
 
@@ -49,8 +48,8 @@ def open_smtp(url: str, timeout: float = 30) -> smtplib.SMTP:
 
 
 def reader_language(language: str, config: Config) -> str:
-    """A subscriber's language if the edition is rendered in it, else English."""
-    return language if language in config.languages else frame_language("xx")
+    """A subscriber's language if the edition is rendered in it, else the fallback (English)."""
+    return language if language in config.languages else FALLBACK_LANGUAGE
 
 
 def send_edition(db: sqlite_utils.Database, config: Config, edition_id: int, limit: int | None = None) -> SendReport:

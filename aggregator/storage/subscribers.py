@@ -58,6 +58,12 @@ def remove_subscriber(db: sqlite_utils.Database, email: str) -> None:
         db.execute("DELETE FROM subscribers WHERE id = ?", [row["id"]])
 
 
+def set_subscriber_language(db: sqlite_utils.Database, subscriber_id: int, language: str) -> None:
+    get_subscriber(db, subscriber_id)
+    with writing(db):
+        db["subscribers"].update(subscriber_id, {"language": language})
+
+
 def unsubscribe(db: sqlite_utils.Database, token: str) -> dict | None:
     row = next(db.query("SELECT * FROM subscribers WHERE token = ?", [token]), None)
     if row:

@@ -51,7 +51,7 @@ class SourceSpider(scrapy.Spider):
     def record(self, source: dict, outcome: FetchOutcome) -> None:
         """Store the outcome on the source: health, validators, next fetch time."""
         changes = next_state(source, outcome, utcnow(), min_interval=self.config.min_interval,
-                             max_backoff=self.config.max_backoff, failing_after=self.config.failing_after)
+                             max_backoff=self.config.max_backoff)
         if changes.get("url") and changes["url"] != source["url"]:
             taken = next(self.db.query("SELECT id FROM sources WHERE url = ?", [changes["url"]]), None)
             if taken:

@@ -7,6 +7,7 @@ import logging
 import scrapy
 
 from aggregator.polling import FetchOutcome
+from aggregator.storage.sources import update_source
 from aggregator.urls import content_address
 from aggregator.text import content_hash, html_to_text, looks_truncated
 from crawlers.extract import extract_article
@@ -91,10 +92,10 @@ class FeedsSpider(SourceSpider):
             new_url=self.permanent_redirect_target(response)))
         if feed.warning:
             # a feed that parses with warnings still delivered items; keep the warning visible
-            self.db["sources"].update(source["id"], {"last_error": feed.warning,
-                                                     "last_error_hint": "the feed still works; tell the partner"})
+            update_source(self.db, source["id"], last_error=feed.warning,
+                          last_error_hint="the feed still works; tell the partner")
         if feed.format and feed.format != source.get("feed_format"):
-            self.db["sources"].update(source["id"], {"feed_format": feed.format})
+            update_source(self.db, source["id"], feed_format=feed.format)
         fresh_ids = {id(entry) for entry in fresh}
         for entry in feed.entries:
             entry.language = entry.language or source.get("language")

@@ -88,22 +88,19 @@ def test_polling_adapts_backs_off_and_never_gives_up():
 
     now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
     source = {"interval_seconds": 3600, "consecutive_failures": 0, "status": "active"}
-    busy = next_state(source, FetchOutcome(200, True, new_items=4), now, min_interval=1800, max_backoff=86400,
-                      failing_after=259200)
-    quiet = next_state(source, FetchOutcome(200, True, new_items=0), now, min_interval=1800, max_backoff=86400,
-                       failing_after=259200)
+    busy = next_state(source, FetchOutcome(200, True, new_items=4), now, min_interval=1800, max_backoff=86400)
+    quiet = next_state(source, FetchOutcome(200, True, new_items=0), now, min_interval=1800, max_backoff=86400)
     assert busy["interval_seconds"] == 1800 and quiet["interval_seconds"] == 5400
     failing = dict(source)
     waits = []
     for day in range(40):  # a feed broken for weeks
         changes = next_state(failing, FetchOutcome(500, False, error="down"), now, min_interval=1800,
-                             max_backoff=86400, failing_after=259200)
+                             max_backoff=86400)
         failing.update(changes)
         waits.append(changes["next_fetch_at"])
     assert failing["status"] == "active" and failing["consecutive_failures"] == 40
     assert waits[-1] == "2026-11-23T12:00:00+00:00"  # capped at 24 h: polled again every day
     failing["failing_since"] = "2026-11-01T00:00:00+00:00"
     assert health(failing, now, 259200) == "failing"
-    recovered = next_state(failing, FetchOutcome(200, True, new_items=2), now, min_interval=1800, max_backoff=86400,
-                           failing_after=259200)
+    recovered = next_state(failing, FetchOutcome(200, True, new_items=2), now, min_interval=1800, max_backoff=86400)
     assert recovered["consecutive_failures"] == 0 and recovered["failing_since"] is None

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 
-from aggregator.db import writing
 from aggregator.storage.audit import record_action
-from aggregator.storage.subscribers import find_subscriber, unsubscribe
+from aggregator.storage.subscribers import find_subscriber, set_subscriber_language, unsubscribe
 from newsletter.i18n import language_name
 
 blueprint = Blueprint("subscribers", __name__, template_folder="templates")
@@ -41,8 +40,7 @@ def preferences(token):
         if language not in config.languages:
             error = f"Unknown language {language!r}: choose one of the list."
         else:
-            with writing(g.db):
-                g.db["subscribers"].update(subscriber["id"], {"language": language})
+            set_subscriber_language(g.db, subscriber["id"], language)
             subscriber["language"], saved = language, True
     return render_template("subscribers/preferences.html", subscriber=subscriber, languages=config.languages,
                            error=error, saved=saved, language_name=language_name)
