@@ -81,8 +81,14 @@ def list_items(db: sqlite_utils.Database, since: datetime | None = None, until: 
         clauses.append("items.source_id = ?")
         params.append(source_id)
     if search:
-        clauses.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-        params.append(search)
+        from aggregator.search import fts_query  # people's words, never raw FTS5 syntax
+
+        query = fts_query(search)
+        if query is None:  # nothing searchable typed: nothing found, rather than everything
+            clauses.append("0")
+        else:
+            clauses.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+            params.append(query)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = (f"SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
            f"FROM items JOIN sources ON sources.id = items.source_id "
