@@ -10,13 +10,20 @@ key and the bad value (modelled on starlette's `Config` and miniflux's options).
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import io
+import json
 import os
+import tokenize
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from email.utils import getaddresses
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import localedata
 
 from aggregator.exceptions import ConfigError
 
@@ -32,11 +39,11 @@ class Config:
     db: Path = Path("data/wire.db")  # SQLite file; WAL and foreign keys are always on
     # -- public identity
     base_url: str = "http://127.0.0.1:8000"  # where `wire serve` is reached; links in e-mails use it
-    site_name: str = "Solidarity Wire"
+    site_name: str = "Solidarity Wire"  # the newsletter's name, in e-mails and on pages
     contact_url: str = "http://127.0.0.1:8000/about"  # named in the crawler's User-Agent
     # -- mail
     smtp_url: str = "smtp://127.0.0.1:8025"  # smtp://[user:password@]host:port, smtps:// for TLS
-    mail_from: str = "Solidarity Wire <newsletter@solidarity-wire.invalid>"
+    mail_from: str = "Solidarity Wire <newsletter@solidarity-wire.invalid>"  # sender: "Name <address>" or an address
     send_rate: float = 10.0  # messages per second at most
     # -- collection
     allow_private_networks: bool = False  # fetch loopback/private addresses: demo and tests only
@@ -54,14 +61,14 @@ class Config:
     containment_threshold: float = 0.7  # share of a shortened repost found in the original
     story_window_days: int = 10  # items further apart than this never join one story
     # -- editions
-    languages: tuple[str, ...] = DEFAULT_LANGUAGES
-    timezone: str = "Europe/Berlin"
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES  # ISO 639-1 codes an edition is rendered in
+    timezone: str = "Europe/Berlin"  # IANA time zone of `draft_at` and approved sending times
     crawl_interval: int = 2 * 3600  # seconds between scheduled crawls in `wire serve`
     draft_at: str = "mon 06:00"  # weekday and local time when the week's edition is drafted
     section_cap: int = 8  # stories per section at most
     # -- web
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = "127.0.0.1"  # interface `wire serve` listens on
+    port: int = 8000  # port `wire serve` listens on (1-65535)
     secret_key: str = field(default="", repr=False)  # signs unsubscribe links; generated if empty
 
     @property
@@ -126,6 +133,11 @@ def _validate(config: Config) -> None:
     for code in config.languages:
         if not (2 <= len(code) <= 3 and code.isalpha() and code.islower()):
             raise ConfigError(f"languages: expected ISO 639-1 codes such as 'en', got {code!r}")
+        if not localedata.exists(code):  # Babel's CLDR data: what the dates and names render in
+            raise ConfigError(f"languages: unknown language code {code!r} (ISO 639-1, such as 'en', 'fa', 'ku')")
+    if not is_mail_from(config.mail_from):
+        raise ConfigError(f"mail_from: not an e-mail address (expected 'Name <user@example.org>' or "
+                          f"'user@example.org'), got {config.mail_from!r}")
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -133,6 +145,40 @@ def _validate(config: Config) -> None:
     parse_draft_at(config.draft_at)
     if not 0 < config.port < 65536:
         raise ConfigError(f"port: expected 1-65535, got {config.port!r}")
+
+
+def is_mail_from(value: str) -> bool:
+    """Accept one address, bare or with a display name; the rule is that of a simple e-mail address.
+
+    One `@`, a local part and a domain with a dot, no spaces or angle brackets inside: the
+    same rule as subscribers' addresses, so that a sender that would be refused as a
+    subscriber is refused here too.
+    """
+    addresses = getaddresses([value or ""])
+    if len(addresses) != 1:
+        return False
+    address = addresses[0][1]
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain.strip(".") and "@" not in local
+                and not any(c.isspace() or c in "<>" for c in address))
+
+
+def check_db_path(config: Config) -> None:
+    """Refuse a `db` that is a directory, or whose directory does not exist (a typo creates nothing).
+
+    Called at start by the commands that open the database; `wire init` creates the directory
+    instead. Not part of `load_config`, which also runs where no database is opened.
+    """
+    path = config.db
+    if str(path) == ":memory:":
+        return
+    if path.is_dir():
+        raise ConfigError(f"db: {str(path)!r} is a directory; expected a database file such as "
+                          f"{str(path / 'wire.db')!r}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ConfigError(f"db: the directory {str(parent)!r} does not exist; create it, "
+                          f"or run `wire init` to create it with the database")
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -190,3 +236,69 @@ def load_config(path: str | os.PathLike | None = None, environ: dict[str, str] |
     config = Config(**values)
     _validate(config)
     return config
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key as documented: `wire init` writes these, the README tabulates them."""
+
+    name: str
+    default: str  # as written in TOML
+    help: str
+    section: str
+
+    @property
+    def env(self) -> str:
+        return f"WIRE_{self.name.upper()}"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(part) for part in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
+
+
+def _field_comments() -> dict[str, tuple[str, str]]:
+    """Read each field's trailing comment and its `# -- section` from the source of `Config`.
+
+    The comments beside the fields are the documentation; reading them here means
+    `wire init` and the README table cannot drift from the code.
+    """
+    comments: dict[str, tuple[str, str]] = {}
+    section, line_name = "", None
+    tokens = tokenize.generate_tokens(io.StringIO(inspect.getsource(Config)).readline)
+    for token in tokens:
+        if token.type == tokenize.COMMENT and token.string.startswith("# --"):
+            section = token.string[4:].strip()
+        elif token.type == tokenize.NAME and token.start[1] == 4 and line_name is None:
+            line_name = token.string
+        elif token.type == tokenize.COMMENT and line_name:
+            comments[line_name] = (token.string.lstrip("#").strip(), section)
+        if token.type in (tokenize.NEWLINE, tokenize.NL):
+            line_name = None
+    return comments
+
+
+def describe_settings() -> list[Setting]:
+    """Every key of `Config` with its default, its one-line comment and its section, in order."""
+    comments = _field_comments()
+    defaults = Config()
+    return [Setting(f.name, _toml_value(getattr(defaults, f.name)), *comments.get(f.name, ("", "")))
+            for f in dataclasses.fields(Config)]
+
+
+def config_file_text() -> str:
+    """A wire.toml with every key at its default and a one-line comment, grouped by section."""
+    lines = ["# Solidarity Wire configuration. Every key is shown with its default; change what you need.",
+             "# Each key can also be set in the environment as WIRE_<KEY>, e.g. WIRE_DB=/srv/wire/wire.db."]
+    section = None
+    for setting in describe_settings():
+        if setting.section != section:
+            section = setting.section
+            lines += ["", f"# -- {section}"]
+        lines += [f"# {setting.help}", f"{setting.name} = {setting.default}"]
+    return "\n".join(lines) + "\n"

@@ -58,3 +58,69 @@ def test_unknown_key_in_file_is_refused(tmp_path):
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml", environ={})
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"WIRE_LANGUAGES": "en,xx"}, "languages: unknown language code 'xx'"),
+    ({"WIRE_LANGUAGES": "en,zz,fa"}, "languages: unknown language code 'zz'"),
+    ({"WIRE_MAIL_FROM": "newsletter"}, "mail_from: not an e-mail address"),
+    ({"WIRE_MAIL_FROM": "Wire <newsletter>"}, "got 'Wire <newsletter>'"),
+    ({"WIRE_MAIL_FROM": "a@example.org, b@example.org"}, "mail_from: not an e-mail address"),
+    ({"WIRE_MAIL_FROM": "news letter@example.org"}, "mail_from: not an e-mail address"),
+    ({"WIRE_MAIL_FROM": ""}, "mail_from: not an e-mail address"),
+])
+def test_unknown_languages_and_bad_senders_are_refused(environ, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(environ=environ)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("mail_from", ["newsletter@example.org", "Solidarity Wire <newsletter@example.org>",
+                                       '"Wire, weekly" <n@mail.example.org>'])
+def test_good_senders_are_accepted(mail_from):
+    assert load_config(environ={"WIRE_MAIL_FROM": mail_from}).mail_from == mail_from
+
+
+def test_every_supported_language_is_known():
+    from aggregator.config import DEFAULT_LANGUAGES
+
+    assert load_config(environ={"WIRE_LANGUAGES": " ".join(DEFAULT_LANGUAGES)}).languages == DEFAULT_LANGUAGES
+
+
+def test_db_path_is_checked_at_start(tmp_path):
+    from aggregator.config import check_db_path
+
+    check_db_path(load_config(environ={}, db=tmp_path / "wire.db"))  # a new file in a folder that exists
+    with pytest.raises(ConfigError, match=r"db: '.*' is a directory"):
+        check_db_path(load_config(environ={}, db=tmp_path))
+    with pytest.raises(ConfigError, match=r"db: the directory '.*nowhere' does not exist"):
+        check_db_path(load_config(environ={}, db=tmp_path / "nowhere" / "wire.db"))
+
+
+def test_the_written_file_has_every_key_with_a_comment_and_loads_back_to_the_defaults(tmp_path):
+    import dataclasses
+
+    from aggregator.config import config_file_text, describe_settings
+
+    path = tmp_path / "wire.toml"
+    path.write_text(config_file_text())
+    assert load_config(path, environ={}) == Config()
+    names = [field.name for field in dataclasses.fields(Config)]
+    assert [setting.name for setting in describe_settings()] == names
+    lines = path.read_text().splitlines()
+    for setting in describe_settings():
+        assert setting.help, f"{setting.name} has no comment beside it in aggregator/config.py"
+        index = next(i for i, line in enumerate(lines) if line.startswith(f"{setting.name} = "))
+        assert lines[index - 1] == f"# {setting.help}"
+
+
+def test_the_readme_tabulates_every_key():
+    from pathlib import Path
+
+    from aggregator.config import describe_settings
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in configuration.splitlines() if line.startswith("| `")]
+    expected = [f"| `{s.name}` | `{s.default}` | {s.help} | `{s.env}` |" for s in describe_settings()]
+    assert rows == expected, "the README's table differs from aggregator/config.py; regenerate it from describe_settings()"
