@@ -1,0 +1,224 @@
+"""`wire edition`: draft, curate, render, approve and send the weekly edition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from wire.cli.output import table
+from wire.cli.state import check_language, pass_state
+
+
+@click.group()
+def edition():
+    """The weekly edition."""
+
+
+@edition.command("draft")
+@click.option("--week", help="ISO week such as 2026-W48 (default: this week).")
+@click.option("--sections", "sections_by", type=click.Choice(["theme", "region"]), default="theme", show_default=True)
+@pass_state
+def edition_draft(state, week, sections_by):
+    """Assemble the week's edition from its stories (pinned entries are kept on a redraft).
+
+    \b
+    Example:
+        wire edition draft --week 2026-W48
+    """
+    from aggregator.storage.editions import get_edition
+    from newsletter.editions import NothingToDraft, draft_edition
+
+    try:
+        edition_id = draft_edition(state.db, state.config, week=week, sections_by=sections_by)
+    except NothingToDraft as error:
+        click.echo(str(error))
+        return
+    row = get_edition(state.db, edition_id)
+    click.echo(f"edition {edition_id} ({row['week']}): {len(row['entries'])} stories, status {row['status']}")
+
+
+@edition.command("render")
+@click.argument("edition_id", type=int)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Directory for <lang>.html and <lang>.txt.")
+@click.option("--lang", "languages", multiple=True, help="Only these languages (default: all configured).")
+@pass_state
+def edition_render(state, edition_id, out, languages):
+    """Render the edition to DIR/<lang>.html and DIR/<lang>.txt in every language.
+
+    \b
+    Example:
+        wire edition render 1 --out build/edition
+    """
+    from aggregator.exceptions import WireError
+    from newsletter.editions import render_to_files
+
+    for language in languages:
+        check_language(state, language)
+    if Path(out).exists() and not Path(out).is_dir():
+        raise WireError(f"cannot write the edition to {out}: it exists and is not a directory")
+    try:
+        paths = render_to_files(state.db, state.config, edition_id, Path(out), list(languages) or None)
+    except OSError as error:
+        raise WireError(f"cannot write the edition to {out}: {error.strerror or error}") from None
+    for path in paths:
+        click.echo(str(path))
+
+
+@edition.command("send")
+@click.argument("edition_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def edition_send(state, edition_id, yes):
+    """Send the edition to every active subscriber in their language (resumes after an interruption).
+
+    \b
+    Example:
+        wire edition send 1 --yes
+    """
+    from aggregator.storage.subscribers import list_recipients
+    from newsletter.sending import send_edition
+
+    count = len(list_recipients(state.db, edition_id))
+    if not yes and not click.confirm(f"send edition {edition_id} to {count} subscriber(s)?", err=True):
+        raise click.exceptions.Exit(1)
+    report = send_edition(state.db, state.config, edition_id)
+    click.echo(f"sent {report.sent}, failed {report.failed} "
+               f"({', '.join(f'{k}: {v}' for k, v in sorted(report.languages.items()))})")
+    for error in report.errors:
+        click.echo(f"  ! {error}", err=True)
+
+
+@edition.command("show")
+@click.argument("edition_id", type=int)
+@pass_state
+def edition_show(state, edition_id):
+    """The edition's entries in order, with sections, pins and translated headlines.
+
+    \b
+    Example:
+        wire edition show 1
+    """
+    from newsletter.editions import load_edition
+
+    edition = load_edition(state.db, edition_id)
+    click.echo(f"edition {edition.id} ({edition.week}), {edition.status}, sections by {edition.sections_by}")
+    for language, text in sorted(edition.intros.items()):
+        click.echo(f"  intro [{language}] {text}")
+    for section, entries in edition.sections(""):
+        click.echo(f"  == {section}")
+        for entry in sorted(entries, key=lambda e: e.position):
+            pin = "pinned " if entry.pinned else ""
+            click.echo(f"  {entry.position:>3}. story {entry.story_id} {pin}[{entry.language}] {entry.headline}"
+                       f" ({1 + len(entry.reports)} reports)")
+            for language, text in sorted(entry.translations.items()):
+                click.echo(f"         [{language}] {text['headline']}")
+
+
+@edition.command("edit")
+@click.argument("edition_id", type=int)
+@click.option("--story", "story_id", type=int, required=True, help="The story to change.")
+@click.option("--position", type=int, help="New place in the edition (1 = first).")
+@click.option("--section", help="Move to this section (a theme id such as hunger-strike, or country-tr).")
+@click.option("--pin/--unpin", default=None, help="Keep the story in the edition on redrafts.")
+@pass_state
+def edition_edit(state, edition_id, story_id, position, section, pin):
+    """Change one entry: order, section, pin.
+
+    \b
+    Example:
+        wire edition edit 1 --story 12 --position 1 --pin
+    """
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.editions import move_entry
+
+    move_entry(state.db, edition_id, story_id, position=position, section=section, pinned=pin)
+    record_action(state.db, "cli", "edition entry changed", "edition", edition_id, story=story_id,
+                  position=position, section=section, pinned=pin)
+    click.echo(f"edition {edition_id}: story {story_id} updated")
+
+
+@edition.command("intro")
+@click.argument("edition_id", type=int)
+@click.option("--lang", "language", required=True, help="Language of this intro (ISO 639-1).")
+@click.argument("text")
+@pass_state
+def edition_intro(state, edition_id, language, text):
+    """Set the edition's intro in one language (blank lines separate paragraphs).
+
+    \b
+    Example:
+        wire edition intro 1 --lang de "Diese Woche: 87 Tage Hungerstreik."
+    """
+    from aggregator.storage.editions import save_intro
+
+    check_language(state, language)
+    save_intro(state.db, edition_id, language, text)
+    click.echo(f"edition {edition_id}: intro in {language} saved")
+
+
+@edition.command("headline")
+@click.argument("story_id", type=int)
+@click.option("--lang", "language", required=True, help="Language of the headline (ISO 639-1).")
+@click.option("--headline", required=True, help="The headline in that language.")
+@click.option("--summary", help="A one-line summary in that language.")
+@click.option("--editor", default="cli", show_default=True)
+@pass_state
+def edition_headline(state, story_id, language, headline, summary, editor):
+    """Give a story a headline (and summary) in one reader language.
+
+    \b
+    Example:
+        wire edition headline 12 --lang fa --headline "روز ۸۷ اعتصاب غذا" --summary "..."
+    """
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.stories import save_translation
+
+    check_language(state, language)
+    save_translation(state.db, story_id, language, headline.strip(), (summary or "").strip() or None)
+    record_action(state.db, editor, "headline translated", "story", story_id, language=language)
+    click.echo(f"story {story_id}: headline in {language} saved")
+
+
+@edition.command("approve")
+@click.argument("edition_id", type=int)
+@click.option("--at", "send_at", help="When to send (ISO 8601; default: now). `wire serve` sends it then.")
+@pass_state
+def edition_approve(state, edition_id, send_at):
+    """Approve the edition for sending at a time; the scheduler (or `wire run-once`) sends it.
+
+    \b
+    Example:
+        wire edition approve 1 --at 2026-11-23T07:00:00+01:00
+    """
+    from datetime import datetime
+
+    from aggregator.db import iso, utcnow
+    from aggregator.exceptions import InvalidInput
+    from aggregator.storage.editions import get_edition, set_edition_status
+
+    if get_edition(state.db, edition_id)["status"] in ("sending", "sent"):
+        raise InvalidInput(f"edition {edition_id} is already being sent or sent")
+    try:
+        moment = datetime.fromisoformat(send_at) if send_at else utcnow()
+    except ValueError:
+        raise InvalidInput(f"--at: not an ISO 8601 time: {send_at!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=state.config.zone)
+    set_edition_status(state.db, edition_id, "approved", scheduled_at=iso(moment))
+    click.echo(f"edition {edition_id} approved, to be sent at {iso(moment)}")
+
+
+@edition.command("list")
+@pass_state
+def edition_list(state):
+    """Every edition with its status and deliveries.
+
+    \b
+    Example:
+        wire edition list
+    """
+    from aggregator.storage.editions import list_editions
+
+    table(list_editions(state.db), [("id", "id"), ("week", "week"), ("status", "status"),
+                                    ("entry_count", "stories"), ("delivered", "delivered"), ("sent_at", "sent")])
