@@ -6,11 +6,23 @@ same settings from its own configuration with `settings_for(config)`.
 
 from __future__ import annotations
 
+from scrapy.settings import default_settings
+
 from aggregator.config import Config, load_config
 
 BOT_NAME = "solidarity-wire"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
+
+
+# Scrapy renamed two settings; the old names warn on new versions and the new ones mean nothing on old ones.
+_DNS_RESOLVER = "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
+
+
+def _jitter(share: float) -> dict:
+    if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER"):
+        return {"DOWNLOAD_DELAY_JITTER": share}
+    return {"RANDOMIZE_DOWNLOAD_DELAY": share > 0}
 
 
 def settings_for(config: Config) -> dict:
@@ -26,7 +38,7 @@ def settings_for(config: Config) -> dict:
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.crawl_per_host,
         "DOWNLOAD_DELAY": config.crawl_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": config.crawl_delay > 0,
+        **_jitter(0.5 if config.crawl_delay > 0 else 0.0),  # ±50% around the delay, as browsers vary
         "AUTOTHROTTLE_ENABLED": config.crawl_delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(config.crawl_delay, 0.1),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
@@ -41,7 +53,7 @@ def settings_for(config: Config) -> dict:
         "TELNETCONSOLE_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
         "DNS_TIMEOUT": 20,
-        "DNS_RESOLVER": "crawlers.resolver.GuardedResolver",  # private addresses refused at connection time
+        _DNS_RESOLVER: "crawlers.resolver.GuardedResolver",  # private addresses refused at connection time
         # -- our components, in order
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.NetworkGuardMiddleware": 50,  # before robots.txt and everything else
@@ -52,9 +64,8 @@ def settings_for(config: Config) -> dict:
             "crawlers.pipelines.StoragePipeline": 500,  # normalise -> validate -> store
         },
         "WIRE_CONFIG": config,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "WARNING",  # `wire crawl` shows Scrapy's lines only with -v (wire/cli/__init__.py)
         "LOG_INSTALL_ROOT_HANDLER": False,  # the `wire` CLI configures logging itself
-        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "FEED_EXPORT_ENCODING": "utf-8",
     }
 
