@@ -7,11 +7,13 @@ than once (the scheduler, the demo, the tests) use `crawl_in_subprocess`.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 from dataclasses import asdict, dataclass, field
 
 from aggregator.clustering import cluster_new_items
 from aggregator.config import Config
-from aggregator.db import open_db
+from aggregator.db import iso, open_db, utcnow
 from aggregator.exceptions import WireError
 from aggregator.indexing import index_items
 
@@ -29,7 +31,77 @@ class CrawlReport:
     requests: int = 0
     duplicates_folded: int = 0
     new_stories: int = 0
+    sources_interrupted: int = 0  # still fetching when Ctrl-C came: left due, marked not fetched
     errors: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+
+#: Seconds a Ctrl-C'd crawl is given to finish what is in flight before the reactor is stopped.
+STOP_GRACE = 2.0
+
+#: Columns of a source that a fetch may change; an interrupted source gets them back as they were.
+POLLING_COLUMNS = ("url", "status", "last_fetch_at", "last_status", "last_success_at", "consecutive_failures",
+                   "failing_since", "last_error", "last_error_hint", "interval_seconds", "etag", "last_modified",
+                   "not_modified_count", "next_fetch_at")
+
+
+class Interruption:
+    """Ctrl-C (SIGINT, or SIGTERM) during a crawl: stop gracefully, then for good after STOP_GRACE seconds.
+
+    Scrapy's own handler waits for requests in flight, up to the download timeout; a second
+    Ctrl-C stops at once.
+    """
+
+    def __init__(self, process):
+        self.process = process
+        self.interrupted = False
+        self.previous: dict = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signals reach the main thread only; callers elsewhere keep the default
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self.previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame) -> None:
+        from twisted.internet import reactor
+
+        if self.interrupted:
+            reactor.callFromThread(self._stop_reactor)
+            return
+        self.interrupted = True
+        reactor.callFromThread(self._stop)
+
+    def _stop(self) -> None:
+        from twisted.internet import reactor
+
+        self.process.stop()
+        reactor.callLater(STOP_GRACE, self._stop_reactor)
+
+    @staticmethod
+    def _stop_reactor() -> None:
+        from twisted.internet import reactor
+
+        if reactor.running:
+            reactor.stop()
+
+
+def interrupted_state(before: dict, now_iso: str) -> dict:
+    """What to store on a source whose fetch a Ctrl-C cut short: its state before, due, and why.
+
+    Its validators go back to what they were (a stored ETag without all the items would give a
+    304 and lose them), it is not counted as the partner's failure, and it is not "ok".
+    """
+    changes = {column: before.get(column) for column in POLLING_COLUMNS if column in before}
+    changes.update(last_error="the crawl was interrupted (Ctrl-C) before this source was finished",
+                   last_error_hint="it is fetched again on the next crawl",
+                   failing_since=before.get("failing_since") or now_iso,
+                   next_fetch_at=min(before.get("next_fetch_at") or now_iso, now_iso))
+    return changes
 
 
 def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str, ...] = ("feed", "site"),
@@ -40,22 +112,37 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
     """
     from scrapy.crawler import CrawlerProcess
 
+    from aggregator.storage.sources import list_due_sources, update_source
     from crawlers.settings import settings_for
     from crawlers.spiders.base import source_done
     from crawlers.spiders.feeds import FeedsSpider
     from crawlers.spiders.sites import SitesSpider
 
     process = CrawlerProcess(settings_for(config))
+    interruption = Interruption(process)
+    before = {row["id"]: row for row in list_due_sources(open_db(config.db), source_ids=source_ids)
+              if row["kind"] in kinds}  # what the spiders will fetch, as it was
+    finished: set[int] = set()
+
+    def note_finished(source, outcome, **_):
+        if not interruption.interrupted:
+            finished.add(source["id"])
+
     crawlers = []
     for spider_cls in (FeedsSpider, SitesSpider):
         if spider_cls.source_kind in kinds:
             crawler = process.create_crawler(spider_cls)
+            crawler.signals.connect(note_finished, signal=source_done, weak=False)
             if on_source_done is not None:
                 crawler.signals.connect(on_source_done, signal=source_done, weak=False)
             crawlers.append(crawler)
             process.crawl(crawler, sources=source_ids)
-    process.start()
-    report = CrawlReport()
+    interruption.install()
+    try:
+        process.start(install_signal_handlers=False)
+    finally:
+        interruption.restore()
+    report = CrawlReport(interrupted=interruption.interrupted)
     for crawler in crawlers:
         stats = crawler.stats.get_stats()
         report.sources_fetched += stats.get("wire/sources_fetched", 0)
@@ -68,6 +155,11 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
         report.bytes += stats.get("downloader/response_bytes", 0)
         report.requests += stats.get("downloader/request_count", 0)
     db = open_db(config.db)
+    if interruption.interrupted:
+        now_iso = iso(utcnow())
+        for source_id in sorted(set(before) - finished):
+            update_source(db, source_id, **interrupted_state(before[source_id], now_iso))
+            report.sources_interrupted += 1
     clusters = cluster_new_items(db, config.near_duplicate_threshold, config.containment_threshold,
                                  config.story_window_days)
     report.duplicates_folded, report.new_stories = clusters.folded, clusters.new_stories
