@@ -24,6 +24,7 @@ from crawlers.run import crawl_in_subprocess
 from newsletter.editions import draft_edition, render_to_files
 from newsletter.sending import send_edition
 from wire.demo.network import DemoNetwork
+from wire.cli.output import command_name  # `.venv/bin/wire` when `wire` is not on the PATH
 from wire.mailsink import MailSink
 
 #: Demo readers: invented addresses on a reserved domain, one per language the demo shows.
@@ -106,5 +107,5 @@ def run_demo(workdir: Path) -> DemoResult:
         if path.stem in ("en", "fa"):
             console.print(f"  {path}")
     console.print(f"maildir:  {result.maildir}")
-    console.print(f"see it:   wire --config {result.config_path} serve")
+    console.print(f"see it:   {command_name()} --config {result.config_path} serve")
     return result
