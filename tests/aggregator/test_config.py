@@ -123,4 +123,4 @@ def test_the_readme_tabulates_every_key():
     configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in configuration.splitlines() if line.startswith("| `")]
     expected = [f"| `{s.name}` | `{s.default}` | {s.help} | `{s.env}` |" for s in describe_settings()]
-    assert rows == expected, "the README's table differs from aggregator/config.py; regenerate it from describe_settings()"
+    assert rows == expected, "README's table differs from aggregator/config.py; the rows should be:\n" + "\n".join(expected)

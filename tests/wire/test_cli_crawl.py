@@ -68,7 +68,9 @@ def test_ctrl_c_stops_the_crawl_with_the_summary_and_leaves_the_slow_source_due(
     interrupted_at = time.monotonic()
     crawl.send_signal(signal.SIGINT)
     stdout, stderr = crawl.communicate(timeout=30)
-    assert time.monotonic() - interrupted_at < 10, "Ctrl-C took more than a few seconds"
+    # 2 s of grace, then the crawl's items are clustered and indexed: about 4.5 s on an idle
+    # machine, 11 s on 2 busy cores; before, Scrapy waited for the request (30 s download timeout)
+    assert time.monotonic() - interrupted_at < 15, "Ctrl-C took more than a few seconds"
     assert crawl.returncode == 130, stderr
     assert "Traceback" not in stderr
     for label in ("sources fetched", "sources interrupted", "items new"):
@@ -93,9 +95,10 @@ def test_crawl_prints_progress_and_its_table_only(env, static_site):
                            timeout=120)
     assert quiet.returncode == 0, quiet.stderr
     assert "items new" in quiet.stdout
-    # stderr: only our one-line summary of each failed source, no Scrapy log lines
-    assert [line for line in quiet.stderr.splitlines() if line.strip()] == [
-        line for line in quiet.stderr.splitlines() if line.startswith(f"  ! source {failing} ")], quiet.stderr
+    # stderr: only our one-line summary of each source's error, no Scrapy log lines
+    errors = [line for line in quiet.stderr.splitlines() if line.strip()]
+    assert errors and all(line.startswith("  ! source ") for line in errors), quiet.stderr
+    assert any(line.startswith(f"  ! source {failing} ") for line in errors)
     loud = subprocess.run([sys.executable, "-m", "wire", "-v", "crawl", "--source", str(failing)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert "INFO scrapy" in loud.stderr
