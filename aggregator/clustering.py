@@ -147,7 +147,20 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
     pending = list_unclustered_items(db)
     if not pending:
         return report
-    reuse = reuse or {}
+    reuse = dict(reuse or {})
+    # a changed item (`reprocess`) is placed again from its new text: it leaves its story first,
+    # and keeps that story's id only when it was the story's only item
+    moved = {item["id"]: item["story_id"] for item in pending if item["story_id"] is not None}
+    if moved:
+        with writing(db):
+            for item_id, old in moved.items():
+                alone = not db.execute("SELECT 1 FROM items WHERE story_id = ? AND id != ? LIMIT 1",
+                                       [old, item_id]).fetchone()
+                if alone:
+                    reuse.setdefault(item_id, old)
+                db.execute("UPDATE items SET story_id = NULL WHERE id = ?", [item_id])
+        for item in pending:
+            item["story_id"] = None
     window = timedelta(days=window_days)
     moments = {item["id"]: parse_iso(item["published_at"] or item["fetched_at"]) for item in pending}
     pending.sort(key=lambda i: (moments[i["id"]], i["id"]))
@@ -164,7 +177,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
     prints = {item["id"]: fingerprint(_item_text(item), item["language"]) for item in pending}
     matcher.count_names({n for p in prints.values() for n in p.names},
                         iso(min(moments.values()) - window), iso(max(moments.values()) + window))
-    touched: set[int] = set()
+    touched: set[int] = set(moved.values())
     now = iso(utcnow())
     with writing(db):
         for item in pending:
@@ -197,7 +210,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
                 report.exact += how == "exact"
                 report.near_duplicates += how == "near"
                 report.across_languages += how == "language"
-            db.execute("UPDATE items SET story_id = ? WHERE id = ?", [story_id, item["id"]])
+            db.execute("UPDATE items SET story_id = ?, reprocess = 0 WHERE id = ?", [story_id, item["id"]])
             touched.add(story_id)
             for name in mine.names:
                 matcher.name_counts[name] += 1

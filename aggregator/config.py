@@ -52,7 +52,8 @@ class Config:
     crawl_delay: float = 2.0  # seconds between requests to one host
     crawl_timeout: float = 30.0  # seconds per request
     max_response_bytes: int = 10 * 1024 * 1024  # bigger responses are refused
-    max_items_per_feed: int = 200  # items taken from one feed in one run
+    max_items_per_feed: int = 5000  # entries read from one feed response, newest first; the cap shows in health
+    feed_parse_budget: float = 20.0  # seconds one feed may take to read; a slower feed is an error on that source
     min_interval: int = 30 * 60  # seconds: the shortest polling interval of a source
     max_backoff: int = 24 * 3600  # seconds: errors never push the next fetch further than this
     failing_after: int = 3 * 24 * 3600  # seconds of failure before a source is marked failing
@@ -122,7 +123,7 @@ def _validate(config: Config) -> None:
                 "max_backoff", "crawl_interval", "section_cap", "story_window_days"):
         if getattr(config, key) <= 0:
             raise ConfigError(f"{key}: must be greater than 0, got {getattr(config, key)!r}")
-    for key in ("crawl_delay", "crawl_timeout", "send_rate"):
+    for key in ("crawl_delay", "crawl_timeout", "send_rate", "feed_parse_budget"):
         if getattr(config, key) < 0:
             raise ConfigError(f"{key}: must not be negative, got {getattr(config, key)!r}")
     for key in ("near_duplicate_threshold", "containment_threshold"):

@@ -31,6 +31,7 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
             report.items += 1
             tags = tag_text(row["title"], row["text"] or "", taxonomy, row["language"])
             db.execute("DELETE FROM tag_evidence WHERE item_id = ?", [row["id"]])
+            db.execute("DELETE FROM people_mentions WHERE item_id = ?", [row["id"]])  # none left from an old text
             db["tag_evidence"].insert_all([{"item_id": row["id"], "tag": tag, "words": json.dumps(words, ensure_ascii=False)}
                                            for tag, words in tags.items()])
             db["items"].update(row["id"], {"tags": json.dumps(sorted(tags))})

@@ -244,6 +244,29 @@ def m005_items_moment_index(db: sqlite_utils.Database) -> None:
     _run(db, "CREATE INDEX items_moment ON items(coalesce(published_at, fetched_at))")
 
 
+
+@migrations()
+def m006_items_per_source(db: sqlite_utils.Database) -> None:
+    """Items are unique per source, never across partners; the update policy's facts are stored."""
+    _run(db, """
+        DROP INDEX items_canonical_url;
+        CREATE INDEX items_canonical_url ON items(canonical_url);
+        -- 'guid:<guid>' or 'url:<canonical link>': what identifies an entry within its source
+        ALTER TABLE items ADD COLUMN entry_key TEXT;
+        -- a hash of the entry exactly as the feed gave it: an unchanged entry is not processed again
+        ALTER TABLE items ADD COLUMN feed_hash TEXT;
+        -- where the text came from: 'page' (fetched), 'feed' (full content) or 'excerpt'
+        ALTER TABLE items ADD COLUMN text_origin TEXT;
+        -- 1 after a real change of title or text: cluster, tag and index it again
+        ALTER TABLE items ADD COLUMN reprocess INTEGER NOT NULL DEFAULT 0;
+        UPDATE items SET entry_key = CASE WHEN guid IS NOT NULL THEN 'guid:' || guid ELSE 'url:' || canonical_url END;
+        CREATE UNIQUE INDEX items_source_entry ON items(source_id, entry_key);
+        CREATE INDEX items_source_url ON items(source_id, url);
+        CREATE INDEX items_reprocess ON items(reprocess) WHERE reprocess = 1;
+        CREATE INDEX people_mentions_item ON people_mentions(item_id);
+        CREATE INDEX item_revisions_item ON item_revisions(item_id)
+        """)
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -23,4 +23,6 @@ class FeedItem:
     image_url: str | None = None
     canonical_url: str | None = None  # from <link rel="canonical"> when the page was fetched
     full_text_fetched: bool = False
+    excerpt: bool = False  # the text is the feed's excerpt (the page could not give more)
+    feed_hash: str | None = None  # the entry as the feed gave it, to skip unchanged entries next time
     notes: list[str] = field(default_factory=list)

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from aggregator.db import iso
 from aggregator.language import resolve_language
-from aggregator.text import clean_title, content_hash, html_to_text, sanitise_html, summarise
-from aggregator.urls import canonical_url, is_http_url
+from aggregator.text import clean_at_door, clean_title, content_hash, html_to_text, sanitise_html, summarise
+from aggregator.urls import accept_canonical, canonical_url, entry_key, is_http_url, is_private_address
 from crawlers.items import FeedItem
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -22,17 +22,23 @@ class InvalidItem(ValueError):
     """The item cannot be stored; the message says why (it becomes a DropItem reason)."""
 
 
-def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False) -> dict:
-    """Return the storable record of `item`, or raise InvalidItem."""
+def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False,
+                   allow_private_links: bool = False) -> dict:
+    """Return the storable record of `item`, or raise InvalidItem.
+
+    This is the door every format passes through (RSS, Atom, RDF, JSON Feed, pages of
+    sites without feeds): text is cleaned here once (`clean_at_door`), links are checked
+    here, and a page's own canonical claim is believed only for its own site.
+    """
     if not is_http_url(item.url):
-        raise InvalidItem(f"item has no usable link ({item.url!r})")
-    canonical = canonical_url(item.canonical_url or item.url, base=item.url)
+        raise InvalidItem(f"item has no usable link ({clean_title(item.url)[:200]!r})")
+    if not allow_private_links and is_private_address(item.url):
+        raise InvalidItem(f"item links to a private address ({item.url[:200]}); it would be mailed to readers")
+    canonical = canonical_url(accept_canonical(item.canonical_url, item.url) or item.url)
     content_html = sanitise_html(item.content_html or item.summary)
     text = html_to_text(content_html)
     summary_text = html_to_text(sanitise_html(item.summary)) if item.summary else ""
-    title = clean_title(item.title) or summarise(text, 90)
-    if not title:
-        raise InvalidItem(f"item {item.url} has neither a title nor text")
+    title = clean_title(item.title) or summarise(text, 90) or canonical
     published, note = item.published, None
     if published is None:
         note = "no publication date given; sorted by fetch time"
@@ -40,13 +46,15 @@ def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False
         note = f"publication date {iso(published)} lies in the future; fetch time used instead"
         published = now
     language, language_source = resolve_language(item.language, f"{title}\n{text}")
+    guid = None if identify_by_link else (clean_at_door(item.guid).strip() or None if item.guid else None)
     return {
         "source_id": item.source_id,
-        "guid": None if identify_by_link else (item.guid or None),
+        "guid": guid,
+        "entry_key": entry_key(guid, item.url),
         "url": item.url,
         "canonical_url": canonical,
         "title": title,
-        "author": clean_title(item.author) or None,
+        "author": clean_title(item.author)[:300] or None,
         "summary": summarise(summary_text or text),
         "content_html": content_html,
         "text": text,
@@ -56,4 +64,6 @@ def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False
         "published_at": iso(published),
         "published_note": "; ".join(filter(None, [note, *item.notes])) or None,
         "content_hash": content_hash(title, text),
+        "feed_hash": item.feed_hash,
+        "text_origin": "page" if item.full_text_fetched else ("excerpt" if item.excerpt else "feed"),
     }

@@ -9,53 +9,74 @@ import sqlite_utils
 
 from aggregator.db import iso, utcnow, writing
 from aggregator.exceptions import NotFound
+from aggregator.updates import plan_update
+from aggregator.urls import entry_key
 
-#: Columns a crawler provides for an item (see `crawlers.items.FeedItem`).
-ITEM_FIELDS = ("source_id", "guid", "url", "canonical_url", "title", "author", "summary", "content_html",
-               "text", "language", "language_source", "image_url", "published_at", "published_note",
-               "content_hash")
+#: Columns a crawler provides for an item (see `crawlers.normalise.normalise_item`).
+ITEM_FIELDS = ("source_id", "guid", "entry_key", "url", "canonical_url", "title", "author", "summary",
+               "content_html", "text", "language", "language_source", "image_url", "published_at",
+               "published_note", "content_hash", "feed_hash", "text_origin")
 
 
-def find_item(db: sqlite_utils.Database, source_id: int, canonical_url: str, guid: str | None) -> dict | None:
-    """The stored item this one is a new sighting of: same canonical URL, or same GUID in the source."""
-    row = next(db.query("SELECT * FROM items WHERE canonical_url = ?", [canonical_url]), None)
-    if row is None and guid:
-        row = next(db.query("SELECT * FROM items WHERE source_id = ? AND guid = ?", [source_id, guid]), None)
-    return row
+def find_item(db: sqlite_utils.Database, source_id: int, guid: str | None, url: str) -> dict | None:
+    """The stored item of this source that an entry is a new sighting of, or None.
+
+    Only the source's own items are looked at: the same URL listed by two partners is two
+    items (one story), and no feed can reach another partner's item. The entry's GUID is
+    tried first, then its link, then the raw link (an item stored when the feed's GUIDs
+    were still trusted).
+    """
+    keys = [entry_key(guid, url)] if guid else []
+    keys.append(entry_key(None, url))
+    for key in keys:
+        row = next(db.query("SELECT * FROM items WHERE source_id = ? AND entry_key = ?", [source_id, key]), None)
+        if row is not None:
+            return row
+    return next(db.query("SELECT * FROM items WHERE source_id = ? AND url = ? ORDER BY id LIMIT 1",
+                         [source_id, url]), None)
+
+
+def feed_hashes(db: sqlite_utils.Database, source_id: int) -> dict[str, tuple[int, str | None]]:
+    """entry_key -> (item id, feed hash) for every item of a source: one query per feed, not per entry."""
+    return {row[0]: (row[1], row[2]) for row in db.execute(
+        "SELECT entry_key, id, feed_hash FROM items WHERE source_id = ?", [source_id])}
 
 
 def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
-    """Insert a new item or update the stored one; return ('new'|'updated'|'unchanged', id).
+    """Insert a new item or apply a sighting to the stored one; return ('new'|'updated'|'unchanged', id).
 
-    A changed title or text keeps the previous version in `item_revisions`, so an edit a
-    partner makes after publishing is visible rather than silently overwritten.
+    What a sighting may change is `aggregator.updates.plan_update`'s decision. A changed
+    title or text keeps the previous version in `item_revisions` and marks the item to be
+    clustered, tagged and indexed again (its stored signatures and mentions are dropped).
     """
     record = {key: item.get(key) for key in ITEM_FIELDS}
+    record["entry_key"] = record["entry_key"] or entry_key(record["guid"], record["url"])
     now = iso(utcnow())
     with writing(db):
-        existing = find_item(db, record["source_id"], record["canonical_url"], record["guid"])
+        existing = find_item(db, record["source_id"], record["guid"], record["url"])
         if existing is None:
             record.update(fetched_at=now, updated_at=now, tags=json.dumps(item.get("tags") or []))
             columns = ", ".join(record)
             cursor = db.execute(f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(record))})",
                                 list(record.values()))
             return "new", cursor.lastrowid
-        if existing["content_hash"] == record["content_hash"] and existing["title"] == record["title"]:
+        update = plan_update(existing, record)
+        if not update.changes:
             return "unchanged", existing["id"]
-        db["item_revisions"].insert({"item_id": existing["id"], "title": existing["title"],
-                                     "text": existing["text"], "replaced_at": now})
-        # Keep the first-seen publication time and a declared language unless the new sighting has one.
-        changes = {key: value for key, value in record.items()
-                   if value is not None and key not in ("source_id",)}
-        if existing["published_at"] and "published_at" in changes:
-            changes.pop("published_at")
-        # the canonical URL may now collide with another item; keep the stored one then
-        if changes.get("canonical_url") != existing["canonical_url"] and find_item(
-                db, record["source_id"], changes.get("canonical_url", ""), None):
-            changes.pop("canonical_url", None)
-        changes["updated_at"] = now
-        db["items"].update(existing["id"], changes)
-        return "updated", existing["id"]
+        if update.changed:
+            db["item_revisions"].insert({"item_id": existing["id"], "title": existing["title"],
+                                         "text": existing["text"], "replaced_at": now})
+            update.changes.update(updated_at=now, reprocess=1)
+            forget_match_data(db, existing["id"])
+        db["items"].update(existing["id"], update.changes)
+        return ("updated" if update.changed else "unchanged"), existing["id"]
+
+
+def forget_match_data(db: sqlite_utils.Database, item_id: int) -> None:
+    """Drop what was computed from an item's old text: signatures, LSH bands, names, mentions, tag evidence."""
+    with writing(db):
+        for table in ("item_signatures", "item_bands", "item_names", "people_mentions", "tag_evidence"):
+            db.execute(f"DELETE FROM {table} WHERE item_id = ?", [item_id])
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> dict:
@@ -108,4 +129,5 @@ def count_items(db: sqlite_utils.Database) -> int:
 
 
 def list_unclustered_items(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query("SELECT * FROM items WHERE story_id IS NULL ORDER BY id"))
+    """Items to place in a story: new ones, and changed ones (which may move to another story)."""
+    return list(db.query("SELECT * FROM items WHERE story_id IS NULL OR reprocess = 1 ORDER BY id"))

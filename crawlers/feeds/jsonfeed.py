@@ -34,7 +34,7 @@ def _author(entry: dict, feed: dict) -> str | None:
     return ", ".join(names) or None
 
 
-def parse_json_feed(body: bytes, source_id: int, limit: int) -> tuple[dict, list[FeedItem], str]:
+def parse_json_feed(body: bytes, source_id: int, limit: int | None = None) -> tuple[dict, list[FeedItem], str]:
     """Return (feed facts, entries, version 'json10'|'json11'); raise NotJSONFeed otherwise."""
     try:
         feed = json.loads(body.decode("utf-8-sig"))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import calendar
 import re
+import signal
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -24,6 +26,10 @@ from crawlers.items import FeedItem
 _ILLEGAL_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECLARATION = re.compile(rb"^(\s*<\?xml[^>]*?encoding=[\"'])([A-Za-z0-9._-]+)([\"'])", re.IGNORECASE)
 _DOCTYPE_WITH_ENTITIES = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+MAX_PERSON_BYTES = 1024
+_PERSON_TAGS = rb"author|name|email|uri|dc:creator|dc:contributor|managingEditor|webMaster|itunes:author|itunes:email|contributor"
+_LONG_PERSON = re.compile(rb"<(" + _PERSON_TAGS + rb")(?:\s[^>]*)?>([^<]{%d,})(</\1\s*>)" % (MAX_PERSON_BYTES + 1),
+                          re.IGNORECASE)
 
 
 class FeedError(ValueError):
@@ -92,18 +98,85 @@ def _entry_image(entry) -> str | None:
     return None
 
 
-def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int = 200) -> ParsedFeed:
-    """Parse a feed; raise FeedError when nothing usable comes out of it."""
+def bound_fields(body: bytes) -> tuple[bytes, list[str]]:
+    """Cut person fields longer than `MAX_PERSON_BYTES` before feedparser sees them.
+
+    feedparser runs an e-mail regex over every author, creator and editor field, and it
+    takes quadratic time: a 40 kB `<author>` costs 7 s, a 1 MB one over an hour. No real
+    name or address is longer than a few hundred bytes.
+    """
+    notes = []
+
+    def cut(match: re.Match) -> bytes:
+        content = match.group(2)
+        end = MAX_PERSON_BYTES
+        while end > 0 and (content[end] & 0xC0) == 0x80:  # never split a UTF-8 character
+            end -= 1
+        notes.append(f"cut a {len(content):,}-byte <{match.group(1).decode('ascii', 'replace')}> field")
+        return match.group(0)[:match.start(2) - match.start(0)] + content[:end] + match.group(3)
+
+    body = _LONG_PERSON.sub(cut, body)
+    return body, notes
+
+
+class _Budget:
+    """Raise FeedError when reading one feed takes longer than `seconds` (SIGALRM; main thread only).
+
+    feedparser is pure Python and cannot be told to stop; an alarm is the one way to bound a
+    parse in the crawl's own process. Outside the main thread (no signals there) the field
+    bounds above are the protection.
+    """
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds if seconds and threading.current_thread() is threading.main_thread() else None
+
+    def _expired(self, signum, frame):
+        raise FeedError(f"reading the feed took longer than {self.seconds:g} s; it was abandoned")
+
+    def __enter__(self):
+        if self.seconds:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+def newest(entries: list[FeedItem], limit: int) -> list[FeedItem]:
+    """The `limit` newest entries, in the feed's order; undated ones count as new (a cap never hides news)."""
+    if len(entries) <= limit:
+        return entries
+    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    ranked = sorted(range(len(entries)), key=lambda i: (entries[i].published or far_future, -i), reverse=True)
+    keep = set(ranked[:limit])
+    return [entry for i, entry in enumerate(entries) if i in keep]
+
+
+def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int = 5000,
+               budget: float | None = None) -> ParsedFeed:
+    """Parse a feed; raise FeedError when nothing usable comes out of it, or when it takes over `budget` s."""
+    with _Budget(budget):
+        return _parse_feed(body, headers, url, source_id, limit)
+
+
+def _parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int) -> ParsedFeed:
     headers = {key.lower(): value for key, value in headers.items()}
     if body.lstrip()[:1] == b"{" or "json" in headers.get("content-type", ""):
         try:
-            facts, entries, version = parse_json_feed(body, source_id, limit)
+            facts, entries, version = parse_json_feed(body, source_id, None)
         except NotJSONFeed as error:
             raise FeedError(f"not a readable feed: {error}") from None
-        notes = [f"took the first {limit} of {facts['count']} items"] if facts["count"] > limit else []
+        notes = [f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)"] \
+            if len(entries) > limit else []
         return ParsedFeed(title=facts["title"], link=facts["link"], language=facts["language"], format=version,
-                          entries=entries, notes=notes)
+                          entries=newest(entries, limit), notes=notes)
+    body, bound_notes = bound_fields(body)
     body, headers, notes = repair_bytes(body, headers)
+    notes = bound_notes + notes
     headers.setdefault("content-location", url)
     parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=False)
     warning = None
@@ -118,7 +191,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, l
     feed = parsed.feed
     feed_language = feed.get("language")
     entries = []
-    for entry in parsed.entries[:limit]:
+    for entry in parsed.entries:
         content = entry.get("content") or []
         content_html = max((c.get("value") or "" for c in content), key=len, default=None) or None
         language = None
@@ -133,10 +206,10 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, l
             language=language, published=_when(entry.get("published_parsed") or entry.get("updated_parsed")),
             updated=_when(entry.get("updated_parsed")), image_url=_entry_image(entry),
         ))
-    if len(parsed.entries) > limit:
-        notes.append(f"took the first {limit} of {len(parsed.entries)} items")
+    if len(entries) > limit:
+        notes.append(f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)")
     return ParsedFeed(title=feed.get("title") or "", link=feed.get("link"), language=feed_language,
-                      format=parsed.version or "unknown", entries=entries, warning=warning, notes=notes)
+                      format=parsed.version or "unknown", entries=newest(entries, limit), warning=warning, notes=notes)
 
 
 def unreliable_guids(entries: list[FeedItem], tolerance: float = 0.05) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import scrapy
+from scrapy import signals
 
 from aggregator.config import load_config
 from aggregator.db import open_db, utcnow
@@ -12,7 +13,6 @@ from aggregator.polling import FetchOutcome, next_state
 from aggregator.storage.items import find_item
 from aggregator.storage.sources import list_due_sources, update_source
 from crawlers.errors import describe_failure, describe_status
-from aggregator.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,61 @@ class SourceSpider(scrapy.Spider):
         spider.config = crawler.settings.get("WIRE_CONFIG") or load_config()
         spider.db = open_db(spider.config.db)
         spider.outcomes = {}
+        spider.open_items = {}  # source id -> items of this crawl not yet stored or dropped
+        spider.validators = {}  # source id -> (etag, last_modified) to store once its items are
+        spider.article_failures = {}  # source id -> article pages that could not be fetched
+        spider.source_notes = {}  # source id -> warnings of its feed (not well-formed, capped)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider.item_settled, signal=signal)
+        crawler.signals.connect(spider.spider_idle_or_closed, signal=signals.spider_closed)
         return spider
 
     def due_sources(self) -> list[dict]:
         return list_due_sources(self.db, kind=self.source_kind, source_ids=self.source_ids or None)
 
     def is_known(self, source_id: int, url: str, guid: str | None) -> bool:
-        return find_item(self.db, source_id, canonical_url(url), guid) is not None
+        return find_item(self.db, source_id, guid, url) is not None
+
+    def open_source(self, source: dict, etag: str | None, last_modified: str | None, items: int) -> None:
+        """Remember a response's validators and how many items it gave; stored when the last one is."""
+        self.validators[source["id"]] = (etag, last_modified)
+        self.open_items[source["id"]] = items
+        if items == 0:
+            self.finish_source(source["id"])
+
+    def item_settled(self, item, response=None, spider=None, **_):
+        """An item was stored, dropped or failed: when it was its source's last, finish the source."""
+        source_id = getattr(item, "source_id", None)
+        if source_id not in self.open_items:
+            return
+        self.open_items[source_id] -= 1
+        if self.open_items[source_id] <= 0:
+            self.finish_source(source_id)
+
+    def finish_source(self, source_id: int) -> None:
+        """Every item of the source is stored: keep its validators, and say what went wrong on the way."""
+        self.open_items.pop(source_id, None)
+        etag, last_modified = self.validators.pop(source_id, (None, None))
+        changes = {}
+        if etag is not None or last_modified is not None:
+            changes.update(etag=etag, last_modified=last_modified)
+        problems = self.source_notes.pop(source_id, [])
+        failures = self.article_failures.pop(source_id, [])
+        if failures:
+            problems.append(f"{len(failures)} article page(s) could not be fetched, e.g. {failures[0]}")
+        if problems:
+            changes.update(last_error="; ".join(problems)[:1000],
+                           last_error_hint="the feed still works and its items were kept; tell the partner")
+        if changes:
+            update_source(self.db, source_id, **changes)
+
+    def article_failed(self, source_id: int, what: str) -> None:
+        self.article_failures.setdefault(source_id, []).append(what)
+
+    def spider_idle_or_closed(self, spider=None, reason=None, **_):
+        """At the end of the crawl, sources with items still open keep their old validators (nothing stored)."""
+        for source_id in list(self.open_items):
+            self.validators.pop(source_id, None)
 
     def record(self, source: dict, outcome: FetchOutcome) -> None:
         """Store the outcome on the source: health, validators, next fetch time."""
@@ -90,10 +138,12 @@ class SourceSpider(scrapy.Spider):
         request = failure.request
         source = request.meta.get("source")
         if source is None or not request.meta.get("is_source_request"):
-            logger.info("article fetch failed: %s (%s)", request.url, failure.value)
+            error, _hint = describe_failure(failure)
+            logger.info("source %s: article fetch failed: %s (%s)", request.meta.get("source_id"), request.url, error)
             item = request.meta.get("feed_item")
             if item is not None:  # keep the feed's excerpt rather than losing the item
                 item.notes.append("full text could not be fetched")
+                self.article_failed(item.source_id, f"{request.url}: {error}")
                 return item
             return None
         error, hint = describe_failure(failure)

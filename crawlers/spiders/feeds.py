@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 import scrapy
 
 from aggregator.polling import FetchOutcome
+from aggregator.storage.items import feed_hashes
 from aggregator.storage.sources import update_source
-from aggregator.urls import content_address
+from aggregator.urls import content_address, entry_key, is_http_url
 from aggregator.text import content_hash, html_to_text, looks_truncated
 from crawlers.extract import extract_article
 from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
@@ -63,8 +66,7 @@ class FeedsSpider(SourceSpider):
 
     def _read_feed(self, source, response):
         if response.status == 304:
-            self.record(source, FetchOutcome(status=304, ok=True, not_modified=True,
-                                             etag=source.get("etag"), last_modified=source.get("last_modified")))
+            self.record(source, FetchOutcome(status=304, ok=True, not_modified=True))
             return
         if response.status >= 400:
             self.record(source, self.http_failure_outcome(response))
@@ -72,39 +74,55 @@ class FeedsSpider(SourceSpider):
         headers = {key.decode("latin-1"): value[0].decode("latin-1")
                    for key, value in response.headers.items() if value}
         try:
-            feed = parse_feed(response.body, headers, response.url, source["id"], self.config.max_items_per_feed)
+            feed = parse_feed(response.body, headers, response.url, source["id"], self.config.max_items_per_feed,
+                              budget=self.config.feed_parse_budget)
         except FeedError as error:
             self.record(source, FetchOutcome(status=response.status, ok=False, error=str(error),
                                              hint="open the URL in a browser; ask the partner to fix the feed"))
             return
         linkless = set()
         for entry in feed.entries:
-            if not entry.url:
-                # no link: identified by a hash of its content, under the feed's URL; no page to fetch
+            if not is_http_url(entry.url):
+                # no link, or one we cannot fetch (a `tag:` id, `javascript:`): the entry is kept,
+                # identified by a hash of its content under the feed's URL; no page to fetch
+                if entry.url and not entry.guid:
+                    entry.guid = entry.url
                 text = entry.summary or entry.content_html or ""
                 entry.url = content_address(response.url, content_hash(entry.title, text))
                 linkless.add(id(entry))
         by_link = unreliable_guids(feed.entries)
-        fresh = [entry for entry in feed.entries if not self.is_known(source["id"], entry.url, entry.guid)]
-        self.record(source, FetchOutcome(
-            status=response.status, ok=True, new_items=len(fresh),
-            error=None, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-            new_url=self.permanent_redirect_target(response)))
-        if feed.warning:
-            # a feed that parses with warnings still delivered items; keep the warning visible
-            update_source(self.db, source["id"], last_error=feed.warning,
-                          last_error_hint="the feed still works; tell the partner")
-        if feed.format and feed.format != source.get("feed_format"):
-            update_source(self.db, source["id"], feed_format=feed.format)
-        fresh_ids = {id(entry) for entry in fresh}
+        known = feed_hashes(self.db, source["id"])
+        fresh, changed = [], []
         for entry in feed.entries:
             entry.language = entry.language or source.get("language")
             if by_link:
                 entry.guid = None
+            entry.feed_hash = entry_fingerprint(entry)
+            stored = known.get(entry_key(entry.guid, entry.url)) or known.get(entry_key(None, entry.url))
+            if stored is None:
+                fresh.append(entry)
+            elif stored[1] != entry.feed_hash:
+                changed.append(entry)
+        self.crawler.stats.inc_value("wire/items_unchanged", len(feed.entries) - len(fresh) - len(changed))
+        # the validators are stored only once every item of this response is stored (`item_settled`):
+        # a crawl killed before that fetches the feed again instead of getting a 304 and losing items
+        self.record(source, FetchOutcome(status=response.status, ok=True, new_items=len(fresh), error=None,
+                                         new_url=self.permanent_redirect_target(response)))
+        notes = [note for note in (feed.warning, *feed.notes) if note]
+        if notes:
+            # a feed that parses with warnings, or a capped one, still delivered items; keep it visible
+            self.source_notes.setdefault(source["id"], []).extend(notes)
+        if feed.format and feed.format != source.get("feed_format"):
+            update_source(self.db, source["id"], feed_format=feed.format)
+        self.open_source(source, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+                         items=len(fresh) + len(changed))
+        for entry in fresh + changed:
+            entry.excerpt = needs_full_text(entry)
             # the page is fetched for an excerpt, and for a missing date, which pages usually carry
-            if id(entry) in fresh_ids and id(entry) not in linkless and (needs_full_text(entry) or entry.published is None):
+            if id(entry) not in linkless and (entry.excerpt or entry.published is None):
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
-                                     meta={"feed_item": entry, "source_id": source["id"]}, dont_filter=True)
+                                     meta={"feed_item": entry, "source_id": source["id"],
+                                           "handle_httpstatus_list": HANDLED_STATUSES}, dont_filter=True)
             else:
                 yield entry
 
@@ -113,6 +131,7 @@ class FeedsSpider(SourceSpider):
         item: FeedItem = response.meta["feed_item"]
         if response.status >= 400 or not hasattr(response, "text"):
             item.notes.append(f"full text not fetched (HTTP {response.status})")
+            self.article_failed(item.source_id, f"{response.url}: HTTP {response.status}")
             yield item
             return
         article = extract_article(response.text, response.url)
@@ -120,6 +139,7 @@ class FeedsSpider(SourceSpider):
                 html_to_text(item.content_html or item.summary or "")):
             item.content_html = article.content_html
             item.full_text_fetched = True
+            item.excerpt = False
         item.title = item.title or article.title or ""
         item.author = item.author or article.author
         item.published = item.published or article.published
@@ -127,6 +147,13 @@ class FeedsSpider(SourceSpider):
         item.image_url = item.image_url or article.image_url
         item.canonical_url = article.canonical_url
         yield item
+
+
+def entry_fingerprint(entry: FeedItem) -> str:
+    """A hash of the entry exactly as the feed gave it: the same hash next time means nothing to do."""
+    parts = [entry.url, entry.guid, entry.title, entry.author, entry.summary, entry.content_html, entry.language,
+             entry.published and entry.published.isoformat(), entry.updated and entry.updated.isoformat()]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
 def _header(response, name: bytes) -> str | None:

@@ -80,6 +80,8 @@ def test_full_text_title_and_date_from_real_pages(crawled_corpus):
     n = len(cases)
     print(f"\ncorpus full text over {n} goose3 pages: stored {len(stored)}, body prefix found {text_ok}/{n}, "
           f"title exact {title_ok}/{titled}, date {date_ok}/{dated}")
-    assert len(stored) == len(canonicals)  # one item per canonical URL: gizmodo1-3 are one article
+    # every entry of the feed is an item: pages that declare one canonical URL (gizmodo1-3) stay three
+    # entries of the partner's feed, and fold into one story instead
+    assert len(stored) == len(cases) > len(canonicals)
     assert text_ok / n >= 0.70
     assert title_ok / titled >= 0.70
