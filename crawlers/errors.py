@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from scrapy import exceptions as scrapy_errors
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseNeverReceived
 
 from crawlers.middlewares import BlockedRequest
 from crawlers.resolver import REFUSED, PrivateAddressRefused
+
+#: Scrapy 2.13+ raises its own download errors in place of Twisted's; older versions lack them.
+_SCRAPY_DNS = tuple(filter(None, [getattr(scrapy_errors, "CannotResolveHostError", None)]))
+_SCRAPY_TIMEOUT = tuple(filter(None, [getattr(scrapy_errors, "DownloadTimeoutError", None)]))
+_SCRAPY_REFUSED = tuple(filter(None, [getattr(scrapy_errors, "DownloadConnectionRefusedError", None)]))
+_SCRAPY_BROKEN = tuple(filter(None, [getattr(scrapy_errors, "ResponseDataLossError", None)]))
 
 HTTP_HINTS = {
     401: ("the site asks for a login (401)", "feeds must be public; ask the partner for a public feed URL"),
@@ -39,13 +46,13 @@ def describe_failure(failure) -> tuple[str, str]:
         return REFUSED[host], "only public addresses are fetched"
     if isinstance(value, (BlockedRequest, PrivateAddressRefused)):
         return str(value), "only public addresses are fetched"
-    if failure.check(net.DNSLookupError):
+    if failure.check(net.DNSLookupError, *_SCRAPY_DNS):
         return "the host name does not resolve (DNS)", "check the spelling; the domain may have expired"
-    if failure.check(net.TimeoutError, net.TCPTimedOutError):
+    if failure.check(net.TimeoutError, net.TCPTimedOutError, *_SCRAPY_TIMEOUT):
         return "the site did not answer in time", "usually temporary; we retry with backoff"
-    if failure.check(net.ConnectionRefusedError):
+    if failure.check(net.ConnectionRefusedError, *_SCRAPY_REFUSED):
         return "the site refused the connection", "the server may be down; we retry with backoff"
-    if failure.check(ResponseNeverReceived, net.ConnectionLost, net.ConnectionDone):
+    if failure.check(ResponseNeverReceived, net.ConnectionLost, net.ConnectionDone, *_SCRAPY_BROKEN):
         return "the connection broke before a full answer came", "usually temporary; we retry with backoff"
     message = str(value) or type(value).__name__
     if "maxsize" in message.lower() or "max size" in message.lower() or "cancelled" in message.lower():

@@ -42,6 +42,22 @@ class NetworkGuardMiddleware:
         return None
 
 
+class OneLineRobotsErrors(logging.Filter):
+    """Log a robots.txt that cannot be fetched as one warning line, not an ERROR with a traceback.
+
+    Scrapy's middleware logs the failure with `exc_info`; the request then goes ahead (as
+    if robots.txt allowed it) and fails on its own, where the spider's errback records it
+    on the source in plain words. A traceback per unreachable host only buries that line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Error downloading"):
+            record.msg = "robots.txt for %(request)s could not be fetched (%(f_exception)s)"
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with every waiting request given the parsed rules.
 
@@ -51,6 +67,12 @@ class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     (seen here: 8 of 10 feeds on one host skipped the check). Each waiter now gets its own
     Deferred fed from the shared one, leaving the shared result intact.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scrapy_logger = logging.getLogger(_ScrapyRobotsTxtMiddleware.__module__)
+        if not any(isinstance(existing, OneLineRobotsErrors) for existing in scrapy_logger.filters):
+            scrapy_logger.addFilter(OneLineRobotsErrors())
 
     async def robot_parser(self, request):
         netloc = urlparse_cached(request).netloc
