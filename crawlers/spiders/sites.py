@@ -10,6 +10,7 @@ With no recipe, article links are found on the list page (and in sitemap.xml) by
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -17,12 +18,19 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 
 from aggregator.polling import FetchOutcome
+from aggregator.storage.sources import update_source
 from aggregator.urls import canonical_url, same_site
+from crawlers.byline import strip_byline
+from crawlers.errors import describe_failure, describe_status
 from crawlers.extract import extract_article
 from crawlers.items import FeedItem
 from crawlers.spiders.base import HANDLED_STATUSES, SourceSpider
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_MAX_PAGES = 3
+#: Failed pages named in a source's health line; the rest are counted.
+NAMED_FAILURES = 3
 _NOT_ARTICLES = re.compile(r"/(tag|tags|category|categories|author|page|search|feed|login|wp-admin|about|contact|"
                            r"impressum|privacy|donate|subscribe|join|support-us)(\.html?)?(/|$)|\.(jpg|jpeg|png|gif|pdf|zip|xml|rss)$",
                            re.IGNORECASE)
@@ -71,6 +79,10 @@ class SitesSpider(SourceSpider):
     name = "sites"
     source_kind = "site"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page_failures: dict[int, list[str]] = {}  # source id -> "url (why)" of pages not fetched
+
     async def start(self):
         for request in self.start_requests():
             yield request
@@ -85,7 +97,7 @@ class SitesSpider(SourceSpider):
             if not recipe:
                 sitemap = urljoin(source["url"], "/sitemap.xml")
                 yield scrapy.Request(sitemap, callback=self.parse_sitemap, dont_filter=True,
-                                     errback=lambda failure: None,
+                                     errback=self.on_sitemap_error,
                                      meta={"source": source, "source_id": source["id"], "handle_httpstatus_list": HANDLED_STATUSES})
 
     def parse_list(self, response):
@@ -93,6 +105,8 @@ class SitesSpider(SourceSpider):
         if response.status >= 400:
             if page == 1:
                 self.record(source, self.http_failure_outcome(response))
+            else:
+                self.page_failed(source, response.url, *describe_status(response.status), list_page=True)
             return
         if recipe.get("link_selector"):
             links = [urljoin(response.url, href) for href in response.css(recipe["link_selector"] + "::attr(href)").getall()]
@@ -109,7 +123,8 @@ class SitesSpider(SourceSpider):
             next_url = (urljoin(response.url, response.css(recipe["next_selector"]).get() or "")
                         if recipe.get("next_selector") else find_next_page(response))
             if next_url and next_url != response.url:
-                yield response.follow(next_url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                yield response.follow(next_url, callback=self.parse_list, errback=self.on_page_error,
+                                      dont_filter=True,
                                       meta={**response.meta, "page": page + 1, "is_source_request": False})
 
     def parse_sitemap(self, response):
@@ -125,13 +140,47 @@ class SitesSpider(SourceSpider):
                 yield self.article_request(link, source, {})
 
     def article_request(self, url, source, recipe):
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              meta={"source": source, "source_id": source["id"], "recipe": recipe})
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_page_error,
+                              meta={"source": source, "source_id": source["id"], "recipe": recipe,
+                                    "handle_httpstatus_list": HANDLED_STATUSES})
+
+    def on_page_error(self, failure):
+        """Errback of article pages and later list pages: a failed page is a line in its source's health."""
+        request = failure.request
+        error, hint = describe_failure(failure)
+        if "robots.txt" in str(failure.value).lower():
+            error, hint = "robots.txt forbids fetching it", "ask the partner to allow our User-Agent"
+        self.page_failed(request.meta["source"], request.url, error, hint, list_page="page" in request.meta)
+
+    def on_sitemap_error(self, failure):
+        """Errback of /sitemap.xml, which most sites lack: the list page is what counts."""
+        logger.info("source %s: no sitemap at %s (%s)", failure.request.meta["source_id"], failure.request.url,
+                    describe_failure(failure)[0])
+
+    def page_failed(self, source, url, error, hint, list_page=False) -> None:
+        """Note a page that could not be fetched on the source, as one line naming the first few.
+
+        The source itself was read (its list page answered), so this is not a failed fetch:
+        the source keeps its schedule and its success; the line tells the editor which pages
+        are missing and why.
+        """
+        failures = self.page_failures.setdefault(source["id"], [])
+        failures.append(f"{url} ({'list page: ' if list_page else ''}{' '.join(error.split())})")
+        named = "; ".join(failures[:NAMED_FAILURES])
+        more = f"; and {len(failures) - NAMED_FAILURES} more" if len(failures) > NAMED_FAILURES else ""
+        pages = "article page could not" if len(failures) == 1 else "article pages could not"
+        update_source(self.db, source["id"], last_error=f"{len(failures)} {pages} be fetched: {named}{more}",
+                      last_error_hint=hint)
+        self.crawler.stats.inc_value("wire/pages_failed")
+        logger.warning("source %s: %s could not be fetched: %s", source["id"], url, error)
 
     def parse_article(self, response):
         source, recipe = response.meta["source"], response.meta["recipe"]
-        if response.status >= 400 or not hasattr(response, "text"):
+        if response.status >= 400:
+            self.page_failed(source, response.url, *describe_status(response.status))
             return
+        if not hasattr(response, "text"):
+            return  # not a text page (an image, a PDF): nothing to read
         article = extract_article(response.text, response.url)
         title = (response.css(recipe["title_selector"] + " ::text").get() if recipe.get("title_selector") else None)
         body = (response.css(recipe["body_selector"]).get() if recipe.get("body_selector") else None)
@@ -146,7 +195,9 @@ class SitesSpider(SourceSpider):
                 pass
         if not (body or article.content_html):
             return  # a page with no article text (an index, a form) is not news
-        yield FeedItem(source_id=source["id"], url=response.url, title=title or article.title or "",
-                       author=article.author, content_html=body or article.content_html,
+        title = title or article.title or ""
+        content_html = strip_byline(body or article.content_html, article.author, title)
+        yield FeedItem(source_id=source["id"], url=response.url, title=title, author=article.author,
+                       content_html=content_html,
                        language=article.language or source.get("language"), published=published,
                        image_url=article.image_url, canonical_url=article.canonical_url, full_text_fetched=True)

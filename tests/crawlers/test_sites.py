@@ -62,3 +62,46 @@ def test_bad_recipe_is_refused_with_the_reason(tmp_path):
     listing = subprocess.run([sys.executable, "-m", "wire", "sources", "list", "--json"], capture_output=True,
                              text=True, env=env, cwd=tmp_path)
     assert listing.stdout == ""  # nothing half-registered
+
+
+def free_port() -> int:
+    """A loopback port where nothing listens (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_article_pages_that_cannot_be_fetched_are_one_line_in_the_sources_health(tmp_path, static_site):
+    """A refused connection and a DNS failure on article pages: the good article is kept, the list
+    page's fetch still counts as a success, the failures are one line on the source, and the log of
+    `wire -v crawl` (Scrapy's lines included) shows no traceback."""
+    body = "Der Prozess gegen die fünf Angeklagten wurde heute vor dem Landgericht fortgesetzt, mit vielen Zuhörern."
+    refused = f"http://127.0.0.1:{free_port()}/n/refused"
+    unresolvable = "http://wire-test.invalid/n/nowhere"
+    routes = {
+        "/noticias": (200, {"Content-Type": "text/html"},
+                      list_page([("/n/1", "Uno"), (refused, "Dos"), (unresolvable, "Tres")])),
+        "/n/1": (200, {"Content-Type": "text/html"}, page("Prozess, Tag 14", body, "2026-11-12T10:00:00+01:00")),
+    }
+    site = static_site(routes)
+    env = {"WIRE_DB": str(tmp_path / "wire.db"), "WIRE_ALLOW_PRIVATE_NETWORKS": "true",
+           "WIRE_ALLOWED_HOSTS": "127.0.0.1 wire-test.invalid", "WIRE_CRAWL_DELAY": "0", "PATH": "/usr/bin:/bin"}
+    config = make_config(tmp_path)
+    db = open_db(config.db)
+    recipe = {"list_urls": [site.url + "/noticias"], "link_selector": "li.entrada a.enlace"}
+    source = add_source(db, site.url + "/noticias", "Prozessgruppe", "site", recipe=recipe, language="de")
+    result = subprocess.run([sys.executable, "-m", "wire", "-v", "crawl"], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr[-3000:]
+    row = db.execute("SELECT last_error, last_error_hint, consecutive_failures, last_success_at FROM sources "
+                     "WHERE id = ?", [source]).fetchone()
+    assert [r[0] for r in db.execute("SELECT title FROM items")] == ["Prozess, Tag 14"]
+    assert row[2] == 0 and row[3]  # the list page was read: the source works
+    error, hint = row[0] or "", row[1] or ""
+    assert "\n" not in error and error.startswith("2 article pages could not be fetched"), error
+    assert f"{refused} (the site refused the connection)" in error, error
+    assert f"{unresolvable} (the host name does not resolve (DNS))" in error, error
+    assert hint
