@@ -4,7 +4,9 @@ The partner portal feeds user-supplied URLs into the crawler, so without this gu
 anyone could make us fetch our own admin pages or a cloud metadata service (SSRF).
 The check runs on every request, redirects included. In the crawler, addresses that
 host names resolve to are checked by its resolver when it connects (`crawlers/resolver.py`);
-elsewhere (feed discovery) every address the name resolves to is checked first. `allow_private_networks` lifts it for the demo and the tests only.
+elsewhere (feed discovery) `checked_address` resolves the name once and returns the address
+to connect to, so that no second lookup can answer differently (DNS rebinding).
+`allow_private_networks` lifts the check for the demo and the tests only.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ def is_public_address(address: str) -> bool:
 
 
 def resolve(host: str) -> list[str]:
+    """Every address `host` resolves to, in the resolver's order of preference."""
     try:
-        return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
-    except socket.gaierror as error:
-        raise BlockedAddress(f"the host name {host!r} does not resolve ({error.strerror})") from None
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise BlockedAddress(f"the host name {host!r} does not resolve ({reason})") from None
+    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
 def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = (), resolve_names: bool = True) -> None:
@@ -60,3 +65,24 @@ def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()
             raise BlockedAddress(
                 f"{host} resolves to {address}, a loopback/private/reserved address; refused "
                 f"(set allow_private_networks only for the demo and tests)")
+
+
+def checked_addresses(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()) -> list[str]:
+    """Check `url` as `check_url` does and return the addresses to connect to, in order of preference.
+
+    The name is resolved here, once: connecting to these addresses (and never to the name)
+    means that what was checked is what is connected to.
+    """
+    check_url(url, allow_private, allowed_hosts, resolve_names=False)  # scheme, host, allowed_hosts
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = resolve(host)
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise BlockedAddress(
+                    f"{host} resolves to {address}, a loopback/private/reserved address; refused "
+                    f"(set allow_private_networks only for the demo and tests)")
+    return addresses

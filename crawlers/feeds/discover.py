@@ -3,24 +3,63 @@
 Order: the URL itself when it is a feed; `<link rel="alternate">` feeds on the page;
 then the usual paths (/feed/, /rss.xml, /atom.xml, /index.xml, /feed.json). With none,
 the source is a site crawled from its pages. Pure parsing apart from `fetch`.
+
+`fetch` keeps the crawler's rules outside Scrapy: every hop's host is resolved once and
+checked (`crawlers/netguard.py`), the socket goes to that checked address, answers are
+capped in size, and one deadline covers the whole discovery, every byte of every request
+counted against it (a server sending one byte a second is cut off, not waited for).
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
-import urllib.error
-import urllib.request
+import socket
+import ssl
+import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
 from crawlers.feeds.parse import FeedError, parse_feed
-from crawlers.netguard import BlockedAddress, check_url
+from crawlers.netguard import BlockedAddress, checked_addresses
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
               "application/rdf+xml", "text/xml", "application/xml")
 COMMON_PATHS = ("/feed/", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/index.rdf", "/rss/")
+#: Seconds for the whole discovery, every request and every byte of it included.
+DEADLINE = 20.0
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class DiscoveryTimeout(TimeoutError):
+    """Discovery ran past its deadline; the message names the URL being read and the deadline."""
+
+
+class FetchFailed(ConnectionError):
+    """A request that got no usable HTTP answer (refused, reset, not HTTP); the message says which."""
+
+
+class Deadline:
+    """One point in time that every connection and read of a discovery must finish by."""
+
+    def __init__(self, seconds: float = DEADLINE):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def remaining(self, url: str) -> float:
+        """Seconds left, or DiscoveryTimeout naming `url` when none are."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise self.exceeded(url)
+        return left
+
+    def exceeded(self, url: str) -> DiscoveryTimeout:
+        return DiscoveryTimeout(f"{url} did not answer within {self.seconds:g} s (the limit for finding a feed); "
+                                f"the site is too slow or stalls: try again later, or register it with --kind")
 
 
 @dataclass
@@ -33,29 +72,122 @@ class Discovery:
     candidates: list[str] = field(default_factory=list)
 
 
-class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, allow_private: bool, allowed_hosts: tuple[str, ...]):
-        self.allow_private, self.allowed_hosts = allow_private, allowed_hosts
+class _DeadlineReader(io.RawIOBase):
+    """The socket's bytes, each read given only the time left before the deadline."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_url(newurl, self.allow_private, self.allowed_hosts)  # every hop is checked
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def __init__(self, sock: socket.socket, deadline: Deadline, url: str):
+        self.sock, self.deadline, self.url = sock, deadline, url
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.sock.settimeout(self.deadline.remaining(self.url))
+        try:
+            return self.sock.recv_into(buffer)
+        except (socket.timeout, ssl.SSLError) as error:
+            if self.deadline.ends <= time.monotonic():
+                raise self.deadline.exceeded(self.url) from None
+            raise FetchFailed(f"the connection to {self.url} broke ({error})") from None
+
+
+class _DeadlineSocket:
+    """What http.client needs of a socket, with the deadline on every send and read."""
+
+    def __init__(self, sock: socket.socket, deadline: Deadline, url: str):
+        self.sock, self.deadline, self.url = sock, deadline, url
+
+    def sendall(self, data: bytes) -> None:
+        self.sock.settimeout(self.deadline.remaining(self.url))
+        try:
+            self.sock.sendall(data)
+        except socket.timeout:
+            raise self.deadline.exceeded(self.url) from None
+
+    def makefile(self, mode: str, *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self.sock, self.deadline, self.url))
+
+    def close(self) -> None:
+        """Leave the socket open: http.client closes the connection once the headers say so, before the
+        body is read (a real socket stays open while its file is in use); `_get` closes it at the end."""
+
+
+def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.HTTPConnection:
+    """An HTTP(S) connection to one of the checked `addresses` of `url`'s host, never to the name."""
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    errors = []
+    for address in addresses:
+        try:
+            sock = socket.create_connection((address, port), timeout=deadline.remaining(url))
+        except socket.timeout:
+            raise deadline.exceeded(url) from None
+        except OSError as error:
+            errors.append(f"{address}: {error.strerror or error}")
+            continue
+        try:
+            if https:  # certificate and SNI for the name, connection to the checked address
+                sock.settimeout(deadline.remaining(url))
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+        except socket.timeout:
+            sock.close()
+            raise deadline.exceeded(url) from None
+        except (ssl.SSLError, ssl.CertificateError, OSError) as error:
+            sock.close()
+            raise FetchFailed(f"the secure connection to {url} failed ({error})") from None
+        # built for the name (the Host header), given the socket to the checked address: it never resolves
+        connection = (http.client.HTTPSConnection if https else http.client.HTTPConnection)(parts.hostname, port)
+        connection.sock = _DeadlineSocket(sock, deadline, url)
+        return connection
+    raise FetchFailed(f"could not connect to {url} ({'; '.join(errors)})")
+
+
+def _get(url: str, addresses: list[str], user_agent: str, limit: int,
+         deadline: Deadline) -> tuple[int, dict[str, str], bytes]:
+    """One GET over a guarded connection: (status, headers, body), the body cut at `limit`."""
+    connection = _connect(url, addresses, deadline)
+    connection_socket = connection.sock
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.putrequest("GET", target, skip_accept_encoding=True)  # identity: no decompression bombs
+        connection.putheader("User-Agent", user_agent)
+        connection.putheader("Connection", "close")
+        connection.endheaders()
+        response = connection.getresponse()
+        headers = dict(response.getheaders())
+        length = response.getheader("Content-Length")
+        if length and length.isdigit() and int(length) > limit:
+            raise BlockedAddress(f"{url} answered with more than {limit} bytes; refused")
+        body = response.read(limit + 1) if response.status < 400 else b""
+        if len(body) > limit:
+            raise BlockedAddress(f"{url} answered with more than {limit} bytes; refused")
+        return response.status, headers, body
+    except http.client.HTTPException as error:
+        raise FetchFailed(f"{url} sent no usable HTTP answer ({type(error).__name__}: {error})") from None
+    finally:
+        connection.close()
+        connection_socket.sock.close()
 
 
 def fetch(url: str, *, user_agent: str, allow_private: bool, allowed_hosts: tuple[str, ...] = (),
-          limit: int = 5 * 1024 * 1024, timeout: float = 20) -> tuple[int, dict[str, str], bytes, str]:
-    """GET `url` through the network guard; return (status, headers, body, final URL)."""
-    check_url(url, allow_private, allowed_hosts)
-    opener = urllib.request.build_opener(_GuardedRedirects(allow_private, allowed_hosts))
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            body = response.read(limit + 1)
-            if len(body) > limit:
-                raise BlockedAddress(f"{url} answered with more than {limit} bytes; refused")
-            return response.status, dict(response.headers.items()), body, response.url
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items()), b"", url
+          limit: int = 5 * 1024 * 1024,
+          deadline: Deadline | float = DEADLINE) -> tuple[int, dict[str, str], bytes, str]:
+    """GET `url` through the network guard, following redirects; return (status, headers, body, final URL).
+
+    Raises BlockedAddress (refused by the guard, too big), DiscoveryTimeout (past the
+    deadline) or FetchFailed (no usable answer), all with the URL in a one-line message.
+    """
+    deadline = deadline if isinstance(deadline, Deadline) else Deadline(deadline)
+    for _ in range(MAX_REDIRECTS + 1):
+        addresses = checked_addresses(url, allow_private, allowed_hosts)  # every hop: resolved once, checked
+        status, headers, body = _get(url, addresses, user_agent, limit, deadline)
+        location = next((value for key, value in headers.items() if key.lower() == "location"), None)
+        if status not in REDIRECTS or not location:
+            return status, headers, body, url
+        url = urljoin(url, location)
+    raise FetchFailed(f"{url} redirected more than {MAX_REDIRECTS} times")
 
 
 def feed_links(html: bytes | str, base_url: str) -> list[str]:
@@ -88,8 +220,12 @@ def _as_feed(status, headers, body, url) -> Discovery | None:
         for e in entries[:3]])
 
 
-def discover(url: str, **fetch_options) -> Discovery:
-    """Decide what to register for `url`: a feed found on or near it, or the site itself."""
+def discover(url: str, *, deadline: float = DEADLINE, **fetch_options) -> Discovery:
+    """Decide what to register for `url`: a feed found on or near it, or the site itself.
+
+    `deadline` (seconds) bounds the whole search, every candidate included.
+    """
+    fetch_options["deadline"] = Deadline(deadline)
     status, headers, body, final = fetch(url, **fetch_options)
     found = _as_feed(status, headers, body, final)
     if found:
@@ -99,8 +235,10 @@ def discover(url: str, **fetch_options) -> Discovery:
     for candidate in candidates:
         try:
             found = _as_feed(*fetch(candidate, **fetch_options))
-        except (BlockedAddress, urllib.error.URLError, OSError):
-            continue
+        except DiscoveryTimeout:
+            raise
+        except (BlockedAddress, OSError):
+            continue  # a candidate that is refused or broken is simply not the feed
         if found:
             found.candidates = candidates
             return found
