@@ -53,6 +53,7 @@ class Config:
     crawl_timeout: float = 30.0  # seconds per request
     max_response_bytes: int = 10 * 1024 * 1024  # bigger responses are refused
     max_items_per_feed: int = 5000  # entries read from one feed response, newest first; the cap shows in health
+    crawl_deadline: int = 1800  # seconds a scheduled crawl (serve, run-once) may take before it is stopped
     feed_parse_budget: float = 20.0  # seconds one feed may take to read; a slower feed is an error on that source
     min_interval: int = 30 * 60  # seconds: the shortest polling interval of a source
     max_backoff: int = 24 * 3600  # seconds: errors never push the next fetch further than this
@@ -119,7 +120,7 @@ def _validate(config: Config) -> None:
     smtp = urlsplit(config.smtp_url)
     if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
         raise ConfigError(f"smtp_url: expected smtp://host:port or smtps://host:port, got {config.smtp_url!r}")
-    for key in ("crawl_per_host", "max_response_bytes", "max_items_per_feed", "min_interval",
+    for key in ("crawl_per_host", "max_response_bytes", "max_items_per_feed", "min_interval", "crawl_deadline",
                 "max_backoff", "crawl_interval", "section_cap", "story_window_days"):
         if getattr(config, key) <= 0:
             raise ConfigError(f"{key}: must be greater than 0, got {getattr(config, key)!r}")

@@ -180,8 +180,20 @@ def _child(config: Config, source_ids, kinds, queue) -> None:
 
 
 def crawl_in_subprocess(config: Config, source_ids: list[int] | None = None,
-                        kinds: tuple[str, ...] = ("feed", "site"), timeout: float = 600) -> CrawlReport:
-    """Run `crawl` in a fresh process (spawned, so no reactor state is inherited)."""
+                        kinds: tuple[str, ...] = ("feed", "site"), timeout: float | None = None) -> CrawlReport:
+    """Run `crawl` in a fresh process (spawned, so no reactor state is inherited).
+
+    The whole crawl gets `timeout` seconds (`crawl_deadline` by default). A crawl stopped at
+    its deadline is killed; the sources it had not finished get the failure on their own
+    record (and the usual backoff), so one pathological source is named, not hidden, and
+    the caller's cycle (drafting, sending) goes on.
+    """
+    from aggregator.polling import FetchOutcome, next_state
+    from aggregator.storage.sources import get_source, list_due_sources, update_source
+
+    timeout = timeout or config.crawl_deadline
+    before = {row["id"]: row["last_fetch_at"] for row in list_due_sources(open_db(config.db), source_ids=source_ids)
+              if row["kind"] in kinds}
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(config, source_ids, kinds, queue), daemon=True)
@@ -190,7 +202,19 @@ def crawl_in_subprocess(config: Config, source_ids: list[int] | None = None,
         status, payload = queue.get(timeout=timeout)
     except Exception:
         process.kill()
-        raise RuntimeError(f"the crawl did not finish within {timeout:.0f} s") from None
+        process.join(timeout=30)
+        db = open_db(config.db)
+        unfinished = [row for row in (get_source(db, source_id) for source_id in before)
+                      if row["last_fetch_at"] == before[row["id"]]]
+        outcome = FetchOutcome(status=None, ok=False,
+                               error=f"the crawl was stopped at its deadline ({timeout:.0f} s) before this source "
+                                     f"was finished",
+                               hint="a very slow or very large source; it is tried again later, with backoff")
+        for row in unfinished:
+            update_source(db, row["id"], **next_state(row, outcome, utcnow(), min_interval=config.min_interval,
+                                                      max_backoff=config.max_backoff))
+        raise RuntimeError(f"the crawl did not finish within {timeout:.0f} s; "
+                           f"{len(unfinished)} source(s) left unfinished were marked") from None
     process.join(timeout=30)
     if status == "error":
         raise RuntimeError(f"the crawl failed: {payload}")

@@ -36,9 +36,15 @@ def run_cycle(config: Config, state: dict, force_crawl: bool = False) -> CycleRe
     report = CycleReport()
     now = utcnow()
     if force_crawl or crawl_due(now, state.get("last_crawl"), config.crawl_interval):
-        result = crawl_in_subprocess(config)
+        # a crawl that fails waits for the next interval like one that succeeds (no re-crawl every
+        # tick), and never keeps the week's draft or an approved edition from going out
         state["last_crawl"] = now
-        report.crawled, report.new_items = True, result.items_new
+        report.crawled = True
+        try:
+            report.new_items = crawl_in_subprocess(config).items_new
+        except Exception as error:  # noqa: BLE001 - recorded, and the cycle goes on
+            logger.error("scheduled crawl failed: %s", error)
+            report.notes.append(f"crawl failed: {error}")
     db = open_db(config.db)
     try:
         if draft_due(now, state.get("last_draft"), config.draft_at, config.zone):

@@ -10,7 +10,7 @@ import sqlite_utils
 from aggregator.db import iso, utcnow, writing
 from aggregator.exceptions import NotFound
 from aggregator.updates import plan_update
-from aggregator.urls import entry_key
+from aggregator.urls import canonical_url, entry_key
 
 #: Columns a crawler provides for an item (see `crawlers.normalise.normalise_item`).
 ITEM_FIELDS = ("source_id", "guid", "entry_key", "url", "canonical_url", "title", "author", "summary",
@@ -51,6 +51,7 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
     """
     record = {key: item.get(key) for key in ITEM_FIELDS}
     record["entry_key"] = record["entry_key"] or entry_key(record["guid"], record["url"])
+    record["canonical_url"] = record["canonical_url"] or canonical_url(record["url"])
     now = iso(utcnow())
     with writing(db):
         existing = find_item(db, record["source_id"], record["guid"], record["url"])

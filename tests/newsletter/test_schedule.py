@@ -94,3 +94,48 @@ def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_si
         scheduler.stop()
     assert len(list(mailbox.Maildir(str(mail_sink.maildir), create=False))) == 1
     assert db.execute("SELECT status FROM editions WHERE id = ?", [edition]).fetchone()[0] == "sent"
+
+
+def test_a_crawl_past_its_deadline_never_keeps_an_edition_from_going_out(tmp_path, mail_sink):
+    """A source that hangs the crawl: the cycle stops the crawl at `crawl_deadline`, records the failure
+    on that source, sends the approved edition anyway, and does not crawl again at the next tick."""
+    import time
+
+    from aggregator.clustering import cluster_new_items
+    from aggregator.db import open_db
+    from aggregator.storage.editions import save_draft, set_edition_status
+    from aggregator.storage.items import save_item
+    from aggregator.storage.sources import add_source, get_source
+    from aggregator.storage.subscribers import add_subscriber
+    from aggregator.text import content_hash
+    from tests.conftest import StaticSite, make_config
+    from wire.scheduler import run_cycle
+
+    def hang(handler):
+        time.sleep(40)
+        return 200, {"Content-Type": "application/rss+xml"}, b"<rss version='2.0'><channel/></rss>"
+
+    site = StaticSite(tmp_path)
+    site.routes["/feed.xml"] = (200, {}, hang)
+    config = make_config(tmp_path, smtp_url=mail_sink.url, crawl_deadline=12, crawl_timeout=60)
+    db = open_db(config.db)
+    stuck = add_source(db, site.url + "/feed.xml", "Stuck", "feed")
+    other = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
+    db.execute("UPDATE sources SET next_fetch_at = '2999-01-01T00:00:00+00:00' WHERE id = ?", [other])
+    save_item(db, {"source_id": other, "url": "http://127.0.0.1:9/a", "title": "Vigil on Saturday",
+                   "text": "A vigil.", "language": "en", "published_at": "2026-11-20T10:00:00+00:00",
+                   "content_hash": content_hash("Vigil", "A vigil.")})
+    cluster_new_items(db)
+    story = db.execute("SELECT id FROM stories").fetchone()[0]
+    edition = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
+    set_edition_status(db, edition, "approved", scheduled_at="2026-11-21T07:00:00+00:00")
+    add_subscriber(db, "reader@example.org", "en")
+    state = {"last_draft": datetime.now(timezone.utc)}
+    report = run_cycle(config, state)
+    assert report.crawled and any("did not finish within 12 s" in note for note in report.notes), report.notes
+    assert report.sent == {edition: 1}
+    assert len(list(mailbox.Maildir(str(mail_sink.maildir), create=False))) == 1
+    row = get_source(db, stuck)
+    assert "stopped at its deadline" in row["last_error"] and row["consecutive_failures"] == 1
+    assert not run_cycle(config, state).crawled, "the next tick waits for the crawl interval"
+    site.server.server_close()
