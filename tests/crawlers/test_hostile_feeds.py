@@ -183,3 +183,31 @@ def test_a_crawl_killed_mid_way_loses_no_item(tmp_path):
     assert db.execute("SELECT count(*) FROM items WHERE source_id = ?", [source]).fetchone()[0] == count
     assert get_source(db, source)["etag"] == '"v1"'
     site.close()
+
+
+def test_article_pages_that_cannot_be_fetched_are_one_line_in_health_never_a_traceback(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there: every article request is refused
+    items = "".join(f"<item><title>Excerpt {n}</title><link>http://127.0.0.1:{port}/a/{n}</link>"
+                    f"<guid>x-{n}</guid><description>{PROSE[:90]} […]</description></item>" for n in range(3))
+    site = StaticSite(tmp_path)
+    site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(items))
+    config = make_config(tmp_path)
+    db = open_db(config.db)
+    source = add_source(db, site.url + "/feed.xml", "Refused pages", "feed")
+    env = {"WIRE_DB": str(config.db), "WIRE_ALLOW_PRIVATE_NETWORKS": "1", "WIRE_ALLOWED_HOSTS": "127.0.0.1",
+           "WIRE_CRAWL_DELAY": "0", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "wire", "-v", "crawl"], capture_output=True, text=True,
+                            timeout=180, env=env, cwd=tmp_path)
+    site.close()
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(stored(db, source)) == 3, "the items keep the feed's excerpts"
+    error = get_source(db, source)["last_error"]
+    assert error.startswith("3 article page(s) could not be fetched") and "\n" not in error
