@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
+from aggregator.text import clean_at_door, clean_title
 from crawlers.feeds.parse import FeedError, parse_feed
 from crawlers.netguard import BlockedAddress, checked_addresses
 
@@ -116,7 +117,10 @@ def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.
     """An HTTP(S) connection to one of the checked `addresses` of `url`'s host, never to the name."""
     parts = urlsplit(url)
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    try:
+        port = parts.port or (443 if https else 80)
+    except ValueError as error:  # "Port out of range 0-65535", "Port could not be cast to integer value"
+        raise FetchFailed(f"{url}: {error}") from None
     errors = []
     for address in addresses:
         try:
@@ -215,8 +219,9 @@ def _as_feed(status, headers, body, url) -> Discovery | None:
     if not feed.entries:
         return None
     entries = sorted(feed.entries, key=lambda e: e.published.timestamp() if e.published else 0, reverse=True)
-    return Discovery(url=url, kind="feed", title=feed.title, format=feed.format, latest=[
-        {"title": e.title, "url": e.url, "published": e.published.isoformat() if e.published else None}
+    # titles go to an editor's terminal: cleaned at the door like every item's (no escapes, no bidi tricks)
+    return Discovery(url=url, kind="feed", title=clean_title(feed.title), format=feed.format, latest=[
+        {"title": clean_title(e.title), "url": clean_at_door(e.url), "published": e.published.isoformat() if e.published else None}
         for e in entries[:3]])
 
 
@@ -245,5 +250,5 @@ def discover(url: str, *, deadline: float = DEADLINE, **fetch_options) -> Discov
     if status >= 400:
         raise BlockedAddress(f"{url} answered {status}; nothing to register")
     soup = BeautifulSoup(body, "html.parser")
-    title = soup.title.get_text(strip=True) if soup.title else final
+    title = clean_title(soup.title.get_text(strip=True)) if soup.title else final
     return Discovery(url=final, kind="site", title=title, candidates=candidates)

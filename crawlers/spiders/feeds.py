@@ -134,13 +134,16 @@ class FeedsSpider(SourceSpider):
             self.article_failed(item.source_id, f"{response.url}: HTTP {response.status}")
             yield item
             return
-        article = extract_article(response.text, response.url)
+        article = extract_article(response.text, response.url, feed_title=item.title or None)
         if article.content_html and len(html_to_text(article.content_html)) > len(
                 html_to_text(item.content_html or item.summary or "")):
             item.content_html = article.content_html
             item.full_text_fetched = True
             item.excerpt = False
-        item.title = item.title or article.title or ""
+        # the partner's own title stands as the feed gave it; the page's best title (chosen with the
+        # feed's as a candidate) only fills a missing one or completes one the feed cut short
+        if not item.title or looks_truncated(item.title):
+            item.title = article.title or item.title or ""
         item.author = item.author or article.author
         item.published = item.published or article.published
         item.language = item.language or article.language

@@ -211,3 +211,18 @@ def test_article_pages_that_cannot_be_fetched_are_one_line_in_health_never_a_tra
     assert len(stored(db, source)) == 3, "the items keep the feed's excerpts"
     error = get_source(db, source)["last_error"]
     assert error.startswith("3 article page(s) could not be fetched") and "\n" not in error
+
+
+def test_sources_add_shows_feed_titles_cleaned(tmp_path):
+    """`wire sources add` prints the feed's title and latest entries to an editor's terminal."""
+    from crawlers.feeds.discover import discover
+
+    site = StaticSite(tmp_path)
+    site.routes["/feed.json"] = (200, {"Content-Type": "application/feed+json"}, json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "\x1b]0;owned\x07Partner\u202e feed",
+        "items": [{"id": "1", "url": site.url + "/a", "title": "\x1b[2Jcleared \u202egnp.exe",
+                   "content_text": PROSE}]}).encode())
+    found = discover(site.url + "/feed.json", user_agent="test", allow_private=True, allowed_hosts=("127.0.0.1",))
+    site.close()
+    assert found.title == "]0;ownedPartner feed"
+    assert found.latest[0]["title"] == "[2Jcleared gnp.exe"
