@@ -78,6 +78,8 @@ def _folding() -> tuple[dict[int, int], frozenset[int]]:
     table, unsure = {}, set()
     for code in range(0x20000):
         lower = _sre.unicode_tolower(code)
+        if lower == code and code not in _EXTRA_CASES:
+            continue  # a letter without case (or a lower-case one without extras) stands for itself
         members = (lower, *_EXTRA_CASES.get(lower, ()))
         if len({is_word(member) for member in (code, *members)}) > 1:
             unsure.add(code)
@@ -100,6 +102,7 @@ class _Index:
     start: dict[str, list[tuple[int, str, int]]]
     always: list[tuple[int, str, int]]  # keywords not starting with a word character: always tried
     parts: dict[tuple[int, str], list[str]]  # (tag position, language) -> every keyword's pattern
+    longest_start: int = 0  # the longest first word of a keyword ending in *
 
 
 def _index(taxonomy) -> _Index:
@@ -116,6 +119,7 @@ def _index(taxonomy) -> _Index:
                     index.always.append(entry)
                 elif head.end() == len(folded) and keyword.endswith("*"):
                     index.start.setdefault(head.group(0), []).append(entry)
+                    index.longest_start = max(index.longest_start, len(head.group(0)))
                 else:  # the first word ends in the keyword: the text's word is exactly it
                     index.whole.setdefault(head.group(0), []).append(entry)
     return index
@@ -151,37 +155,46 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
     found: dict[tuple[int, str], _Candidates] = {}
     for entry in index.always:
         found.setdefault(entry[:2], _Candidates(starts=None)).numbers.add(entry[2])
-    hits_of: dict[str, list[tuple[int, str, int]]] = {}
+    starts_of: dict[str, list[int]] = {}
     for word in _WORDS.finditer(content):
-        text = word.group(0)
-        hits = hits_of.get(text)
-        if hits is None:
-            folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
-            hits = list(index.whole.get(folded, ()))
-            for end in range(1, len(folded) + 1):
-                hits += index.start.get(folded[:end], ())
-            hits_of[text] = hits
+        starts_of.setdefault(word.group(0), []).append(word.start())
+    for text, starts in starts_of.items():
+        folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
+        hits = list(index.whole.get(folded, ()))
+        for end in range(1, min(len(folded), index.longest_start) + 1):
+            hits += index.start.get(folded[:end], ())
         for position, language, number in hits:
             candidates = found.setdefault((position, language), _Candidates())
             candidates.numbers.add(number)
             if candidates.starts is not None:
-                candidates.starts.add(word.start())
+                candidates.starts.update(starts)
     return found
 
 
-def _matches(pattern: re.Pattern, content: str, starts: set[int] | None):
-    """`pattern.finditer(content)`, trying only `starts` when given (no match can begin elsewhere)."""
-    if starts is None:
-        yield from pattern.finditer(content)
+@lru_cache(maxsize=16384)
+def _keyword_pattern(part: str) -> re.Pattern:
+    return re.compile(part, re.IGNORECASE)
+
+
+def _matches(parts: list[str], candidates: _Candidates, content: str):
+    """What `re.compile("|".join(parts), re.IGNORECASE).finditer(content)` yields, by trying
+    only the candidate keywords, in their order, where their first word starts (no match
+    of the alternation can begin elsewhere, and the first alternative that matches wins)."""
+    numbers = sorted(candidates.numbers)
+    if candidates.starts is None:
+        yield from _subpattern(tuple(parts[n] for n in numbers)).finditer(content)
         return
+    patterns = [_keyword_pattern(parts[n]) for n in numbers]
     end = 0
-    for start in sorted(starts):
+    for start in sorted(candidates.starts):
         if start < end:
             continue
-        match = pattern.match(content, start)
-        if match:
-            yield match
-            end = match.end()
+        for pattern in patterns:
+            match = pattern.match(content, start)
+            if match:
+                yield match
+                end = match.end()
+                break
 
 
 class TaxonomyError(ConfigError):
@@ -231,13 +244,11 @@ def tag_text(title: str, text: str, taxonomy=None, language: str | None = None) 
         runs = []
         for code in languages:
             if candidates is None:
-                runs.append((tag.patterns[code], None))
+                runs.append(tag.patterns[code].finditer(content))
             elif (position, code) in candidates:
-                # only the keywords that can match, in their order: the same matches as the full pattern
-                parts, found_here = index.parts[(position, code)], candidates[(position, code)]
-                runs.append((_subpattern(tuple(parts[n] for n in sorted(found_here.numbers))), found_here.starts))
-        for pattern, starts in runs:
-            for match in _matches(pattern, content, starts):
+                runs.append(_matches(index.parts[(position, code)], candidates[(position, code)], content))
+        for run in runs:
+            for match in run:
                 word = match.group(0)
                 if word.lower() not in (w.lower() for w in words):
                     words.append(word)
