@@ -197,10 +197,10 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
                 story_id, how = matcher.find(item, when, minhash, size, bands, mine)
             if story_id is None:
                 old = reuse.get(item["id"])
-                if old is not None and old not in used and db["stories"].count_where("id = ?", [old]):
+                if old is not None and old not in used and db.table("stories").count_where("id = ?", [old]):
                     story_id = old
                 else:
-                    story_id = db["stories"].insert({"title": item["title"], "language": item["language"],
+                    story_id = db.table("stories").insert({"title": item["title"], "language": item["language"],
                                                      "representative_item_id": item["id"], "item_count": 0,
                                                      "created_at": now}).last_pk
                 used.add(story_id)

@@ -173,7 +173,7 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
             detail TEXT
         );
         """)
-    db["items"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61")
+    db.table("items").enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61")
 
 
 @migrations()

@@ -44,14 +44,14 @@ def save_draft(db: sqlite_utils.Database, week: str, entries: list[dict], sectio
         if existing:
             edition_id = existing["id"]
             db.execute("DELETE FROM edition_entries WHERE edition_id = ? AND pinned = 0", [edition_id])
-            db["editions"].update(edition_id, {"updated_at": now, "sections_by": sections_by, "status": "draft"})
+            db.table("editions").update(edition_id, {"updated_at": now, "sections_by": sections_by, "status": "draft"})
             kept = {row["story_id"] for row in db.query(
                 "SELECT story_id FROM edition_entries WHERE edition_id = ?", [edition_id])}
         else:
-            edition_id = db["editions"].insert({"week": week, "status": "draft", "sections_by": sections_by,
+            edition_id = db.table("editions").insert({"week": week, "status": "draft", "sections_by": sections_by,
                                                 "created_at": now, "updated_at": now}).last_pk
             kept = set()
-        db["edition_entries"].insert_all(
+        db.table("edition_entries").insert_all(
             [{**entry, "edition_id": edition_id} for entry in entries if entry["story_id"] not in kept])
     return edition_id
 
@@ -59,13 +59,13 @@ def save_draft(db: sqlite_utils.Database, week: str, entries: list[dict], sectio
 def set_edition_status(db: sqlite_utils.Database, edition_id: int, status: str, **changes) -> None:
     get_edition(db, edition_id)
     with writing(db):
-        db["editions"].update(edition_id, {"status": status, "updated_at": iso(utcnow()), **changes})
+        db.table("editions").update(edition_id, {"status": status, "updated_at": iso(utcnow()), **changes})
 
 
 def save_intro(db: sqlite_utils.Database, edition_id: int, language: str, text: str) -> None:
     get_edition(db, edition_id)
     with writing(db):
-        db["edition_intros"].upsert({"edition_id": edition_id, "language": language, "text": text},
+        db.table("edition_intros").upsert({"edition_id": edition_id, "language": language, "text": text},
                                     pk=("edition_id", "language"))
 
 
@@ -79,11 +79,11 @@ def move_entry(db: sqlite_utils.Database, edition_id: int, story_id: int, positi
         raise NotFound(f"story {story_id} is not in edition {edition_id}")
     with writing(db):
         if section is not None:
-            db["edition_entries"].update(entry["id"], {"section": section})
+            db.table("edition_entries").update(entry["id"], {"section": section})
         if pinned is not None:
-            db["edition_entries"].update(entry["id"], {"pinned": int(pinned)})
+            db.table("edition_entries").update(entry["id"], {"pinned": int(pinned)})
         if position is not None:
             ordered = [e for e in entries if e["id"] != entry["id"]]
             ordered.insert(max(0, min(position - 1, len(ordered))), entry)
             for index, row in enumerate(ordered, start=1):
-                db["edition_entries"].update(row["id"], {"position": index})
+                db.table("edition_entries").update(row["id"], {"position": index})

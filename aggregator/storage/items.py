@@ -24,16 +24,23 @@ def find_item(db: sqlite_utils.Database, source_id: int, guid: str | None, url: 
     Only the source's own items are looked at: the same URL listed by two partners is two
     items (one story), and no feed can reach another partner's item. The entry's GUID is
     tried first, then its link, then the raw link (an item stored when the feed's GUIDs
-    were still trusted).
+    were still trusted). The link never finds an item with another GUID: entries that share
+    a link but not a GUID are distinct (sponsor posts, a daily page's paragraphs), and
+    feedparser reads them as such.
     """
-    keys = [entry_key(guid, url)] if guid else []
-    keys.append(entry_key(None, url))
-    for key in keys:
-        row = next(db.query("SELECT * FROM items WHERE source_id = ? AND entry_key = ?", [source_id, key]), None)
+    if guid:
+        row = next(db.query("SELECT * FROM items WHERE source_id = ? AND entry_key = ?",
+                            [source_id, entry_key(guid, url)]), None)
         if row is not None:
             return row
-    return next(db.query("SELECT * FROM items WHERE source_id = ? AND url = ? ORDER BY id LIMIT 1",
-                         [source_id, url]), None)
+    unclaimed = "" if guid is None else " AND (guid IS NULL OR guid = ?)"
+    extra = [] if guid is None else [guid]
+    row = next(db.query(f"SELECT * FROM items WHERE source_id = ? AND entry_key = ?{unclaimed}",
+                        [source_id, entry_key(None, url), *extra]), None)
+    if row is not None:
+        return row
+    return next(db.query(f"SELECT * FROM items WHERE source_id = ? AND url = ?{unclaimed} ORDER BY id LIMIT 1",
+                         [source_id, url, *extra]), None)
 
 
 def feed_hashes(db: sqlite_utils.Database, source_id: int) -> dict[str, tuple[int, str | None]]:
@@ -65,11 +72,11 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
         if not update.changes:
             return "unchanged", existing["id"]
         if update.changed:
-            db["item_revisions"].insert({"item_id": existing["id"], "title": existing["title"],
+            db.table("item_revisions").insert({"item_id": existing["id"], "title": existing["title"],
                                          "text": existing["text"], "replaced_at": now})
             update.changes.update(updated_at=now, reprocess=1)
             forget_match_data(db, existing["id"])
-        db["items"].update(existing["id"], update.changes)
+        db.table("items").update(existing["id"], update.changes)
         return ("updated" if update.changed else "unchanged"), existing["id"]
 
 

@@ -14,7 +14,7 @@ def ensure_partner(db: sqlite_utils.Database, name: str, website: str | None = N
     if row:
         return row["id"]
     with writing(db):
-        return db["partners"].insert({
+        return db.table("partners").insert({
             "name": name, "website": website, "language": language, "priority": priority,
             "created_at": iso(utcnow()),
         }).last_pk

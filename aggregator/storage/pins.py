@@ -24,7 +24,7 @@ def pins_by_item(db: sqlite_utils.Database) -> dict[int, str]:
 
 def _pin(db, item_ids, pin, editor):
     now = iso(utcnow())
-    db["story_pins"].upsert_all([{"item_id": i, "pin": pin, "editor": editor, "decided_at": now} for i in item_ids],
+    db.table("story_pins").upsert_all([{"item_id": i, "pin": pin, "editor": editor, "decided_at": now} for i in item_ids],
                                 pk="item_id")
 
 

@@ -21,7 +21,7 @@ def add_source(db: sqlite_utils.Database, url: str, name: str, kind: str, partne
         raise ConflictError(f"source {existing['id']} already has the URL {url}")
     now = iso(utcnow())
     with writing(db):
-        return db["sources"].insert({
+        return db.table("sources").insert({
             "partner_id": partner_id, "name": name, "url": url, "kind": kind, "language": language,
             "feed_format": feed_format, "recipe": json.dumps(recipe) if recipe else None,
             "status": "active", "next_fetch_at": now, "created_at": now,
@@ -74,7 +74,7 @@ def set_source_status(db: sqlite_utils.Database, source_id: int, status: str) ->
         changes = {"status": status}
         if status == "active":
             changes["next_fetch_at"] = iso(utcnow())
-        db["sources"].update(source_id, changes)
+        db.table("sources").update(source_id, changes)
 
 
 def remove_source(db: sqlite_utils.Database, source_id: int) -> int:
@@ -89,4 +89,4 @@ def remove_source(db: sqlite_utils.Database, source_id: int) -> int:
 def update_source(db: sqlite_utils.Database, source_id: int, **changes) -> None:
     """Store the outcome of a fetch (validators, timings, health) computed by the caller."""
     with writing(db):
-        db["sources"].update(source_id, changes)
+        db.table("sources").update(source_id, changes)

@@ -13,7 +13,7 @@ from aggregator.exceptions import NotFound
 def create_story(db: sqlite_utils.Database, item: dict) -> int:
     """Open a story whose first item is `item`."""
     with writing(db):
-        story_id = db["stories"].insert({
+        story_id = db.table("stories").insert({
             "title": item["title"], "language": item.get("language"), "representative_item_id": item["id"],
             "item_count": 0, "created_at": iso(utcnow()),
         }).last_pk
@@ -24,7 +24,7 @@ def create_story(db: sqlite_utils.Database, item: dict) -> int:
 def attach_item(db: sqlite_utils.Database, item_id: int, story_id: int) -> None:
     with writing(db):
         old = db.execute("SELECT story_id FROM items WHERE id = ?", [item_id]).fetchone()
-        db["items"].update(item_id, {"story_id": story_id})
+        db.table("items").update(item_id, {"story_id": story_id})
         refresh_story(db, story_id)
         if old and old[0] and old[0] != story_id:
             refresh_story(db, old[0])
@@ -48,7 +48,7 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
                                   "GROUP BY language").fetchall())
         face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"]))
         dates = sorted(r["published_at"] for r in rows if r["published_at"])
-        db["stories"].update(story_id, {
+        db.table("stories").update(story_id, {
             "title": face["title"], "language": face["language"], "representative_item_id": face["id"],
             "item_count": len(rows), "first_published_at": dates[0] if dates else None,
             "last_published_at": dates[-1] if dates else None,
@@ -91,7 +91,7 @@ def save_translation(db: sqlite_utils.Database, story_id: int, language: str, he
                      summary: str | None = None, editor_id: int | None = None) -> None:
     get_story(db, story_id)
     with writing(db):
-        db["translations"].upsert({
+        db.table("translations").upsert({
             "story_id": story_id, "language": language, "headline": headline, "summary": summary,
             "editor_id": editor_id, "updated_at": iso(utcnow()),
         }, pk=("story_id", "language"))

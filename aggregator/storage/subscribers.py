@@ -25,7 +25,7 @@ def add_subscriber(db: sqlite_utils.Database, email: str, language: str, status:
         raise ConflictError(f"{email} is already subscribed")
     now = iso(utcnow())
     with writing(db):
-        return db["subscribers"].insert({
+        return db.table("subscribers").insert({
             "email": email, "language": language, "status": status, "token": secrets.token_urlsafe(24),
             "created_at": now, "confirmed_at": now if status == "active" else None,
         }).last_pk
@@ -61,14 +61,14 @@ def remove_subscriber(db: sqlite_utils.Database, email: str) -> None:
 def set_subscriber_language(db: sqlite_utils.Database, subscriber_id: int, language: str) -> None:
     get_subscriber(db, subscriber_id)
     with writing(db):
-        db["subscribers"].update(subscriber_id, {"language": language})
+        db.table("subscribers").update(subscriber_id, {"language": language})
 
 
 def unsubscribe(db: sqlite_utils.Database, token: str) -> dict | None:
     row = next(db.query("SELECT * FROM subscribers WHERE token = ?", [token]), None)
     if row:
         with writing(db):
-            db["subscribers"].update(row["id"], {"status": "unsubscribed", "unsubscribed_at": iso(utcnow())})
+            db.table("subscribers").update(row["id"], {"status": "unsubscribed", "unsubscribed_at": iso(utcnow())})
     return row
 
 
@@ -83,7 +83,7 @@ def list_recipients(db: sqlite_utils.Database, edition_id: int) -> list[dict]:
 def record_delivery(db: sqlite_utils.Database, edition_id: int, subscriber_id: int, language: str,
                     message_id: str, status: str, error: str | None = None) -> None:
     with writing(db):
-        db["deliveries"].upsert({
+        db.table("deliveries").upsert({
             "edition_id": edition_id, "subscriber_id": subscriber_id, "language": language,
             "message_id": message_id, "status": status, "error": error, "attempted_at": iso(utcnow()),
         }, pk=("edition_id", "subscriber_id"))
