@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(?:[’'][a-zçğıöşü]+)?)")
 _NUMBER = re.compile(r"(?<!\d)(\d{2,4})(?!\d)")
@@ -20,6 +21,7 @@ _PERSIAN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "012
 _SENTENCE_START = re.compile(r"(^|[.!?:;«»\"“”„(]\s*|\n)$")
 
 
+@lru_cache(maxsize=65_536)  # names recur across items: each spelling is folded once per process
 def fold(word: str) -> str:
     word = re.split(r"[’']", word)[0]
     word = word.replace("ı", "i").replace("İ", "I")
@@ -40,8 +42,16 @@ def names(text: str, stop: frozenset[str] = frozenset()) -> set[str]:
     return found
 
 
+_EASTERN_DIGITS = re.compile("[۰-۹٠-٩]")
+_DIGITS = re.compile(r"\d+")
+
+
 def numbers(text: str) -> set[str]:
-    return set(_NUMBER.findall((text or "").translate(_PERSIAN_DIGITS)))
+    text = text or ""
+    if _EASTERN_DIGITS.search(text):  # translate() walks every character; most texts have none of these
+        text = text.translate(_PERSIAN_DIGITS)
+    # the digit runs of two to four digits, which is what _NUMBER finds; its look-behind made it slow
+    return {run for run in _DIGITS.findall(text) if 2 <= len(run) <= 4}
 
 
 # -- names across scripts -------------------------------------------------------------
@@ -66,6 +76,7 @@ def _squeeze(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text)
 
 
+@lru_cache(maxsize=65_536)
 def latin_skeleton(name: str) -> str:
     word = fold(name)
     for cluster, sound in _LATIN_CLUSTERS:
