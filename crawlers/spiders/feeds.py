@@ -13,6 +13,7 @@ from aggregator.storage.items import feed_hashes
 from aggregator.storage.sources import update_source
 from aggregator.urls import content_address, entry_key, is_http_url
 from aggregator.text import content_hash, html_to_text, looks_truncated
+from crawlers.byline import strip_byline
 from crawlers.extract import extract_article
 from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
 from crawlers.items import FeedItem
@@ -135,6 +136,8 @@ class FeedsSpider(SourceSpider):
             yield item
             return
         article = extract_article(response.text, response.url, feed_title=item.title or None)
+        # bylines and datelines before the text ("· Campaign team") would become the teaser
+        article.content_html = strip_byline(article.content_html, article.author, item.title or article.title)
         if article.content_html and len(html_to_text(article.content_html)) > len(
                 html_to_text(item.content_html or item.summary or "")):
             item.content_html = article.content_html
