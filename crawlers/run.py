@@ -6,15 +6,20 @@ than once (the scheduler, the demo, the tests) use `crawl_in_subprocess`.
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
+import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from aggregator.clustering import cluster_new_items
 from aggregator.config import Config
 from aggregator.db import iso, open_db, utcnow
-from aggregator.exceptions import WireError
+from aggregator.exceptions import ConflictError, WireError
 from aggregator.indexing import index_items
 
 
@@ -104,12 +109,46 @@ def interrupted_state(before: dict, now_iso: str) -> dict:
     return changes
 
 
+@contextmanager
+def crawl_lock(db_path) -> Iterator[None]:
+    """Hold the one crawl lock of a database, or raise ConflictError naming the crawl that holds it.
+
+    Two crawls at once would fetch every source twice and race on the same items. The lock
+    is an advisory `flock` on a file beside the database: the kernel releases it when its
+    process ends in any way (SIGKILL included), so a killed crawl never leaves a stale lock.
+    """
+    path = Path(f"{db_path}.crawl-lock")
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()
+        handle.close()
+        raise ConflictError(f"another crawl of {db_path} is running{f' (pid {holder})' if holder else ''}; "
+                            f"try again when it has finished") from None
+    try:
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
 def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str, ...] = ("feed", "site"),
           on_source_done=None) -> CrawlReport:
     """Crawl due sources (or `source_ids`, due or not) in this process; the reactor runs once.
 
     `on_source_done(source, outcome)` is called as each source's fetch is recorded (progress bars).
+    Only one crawl of a database runs at a time (`crawl_lock`); a second one is refused.
     """
+    with crawl_lock(config.db):
+        return _crawl(config, source_ids, kinds, on_source_done)
+
+
+def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...], on_source_done) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
     from aggregator.storage.sources import list_due_sources, update_source
