@@ -267,6 +267,12 @@ def m006_items_per_source(db: sqlite_utils.Database) -> None:
         CREATE INDEX item_revisions_item ON item_revisions(item_id)
         """)
 
+
+@migrations()
+def m007_edition_entries_story_index(db: sqlite_utils.Database) -> None:
+    # merges and rebuilds look up which editions refer to a story
+    _run(db, "CREATE INDEX edition_entries_story ON edition_entries(story_id)")
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -151,7 +151,7 @@ def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str,
 def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...], on_source_done) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
-    from aggregator.storage.sources import list_due_sources, update_source
+    from aggregator.storage.sources import list_due_sources, list_source_errors, update_source
     from crawlers.settings import settings_for
     from crawlers.spiders.base import source_done
     from crawlers.spiders.feeds import FeedsSpider
@@ -206,8 +206,7 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
         index_items(db, clusters.item_ids)
     except WireError as error:  # a broken taxonomy file must not lose the crawl
         report.errors.append(str(error))
-    report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in db.query(
-        "SELECT id, name, last_error FROM sources WHERE last_error IS NOT NULL ORDER BY id")]
+    report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in list_source_errors(db)]
     return report
 
 

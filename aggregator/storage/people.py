@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from aggregator.entities import fold
 from aggregator.exceptions import NotFound
 
 
@@ -16,9 +15,8 @@ def list_people(db: sqlite_utils.Database) -> list[dict]:
         "GROUP BY people.id ORDER BY stories DESC, mentions DESC, people.name"))
 
 
-def get_person(db: sqlite_utils.Database, name: str) -> dict:
-    """A person by name in any spelling the index folds together ('Şahin' finds 'Sahin')."""
-    key = " ".join(fold(part) for part in name.split())
+def get_person(db: sqlite_utils.Database, key: str, name: str) -> dict:
+    """A person by the folded `key` of `name` (`aggregator.people.person_key`): 'Şahin' finds 'Sahin'."""
     row = next(db.query("SELECT * FROM people WHERE key = ? OR key LIKE ? ORDER BY length(key) LIMIT 1",
                         [key, f"%{key}%"]), None)
     if row is None:

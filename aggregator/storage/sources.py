@@ -90,3 +90,17 @@ def update_source(db: sqlite_utils.Database, source_id: int, **changes) -> None:
     """Store the outcome of a fetch (validators, timings, health) computed by the caller."""
     with writing(db):
         db.table("sources").update(source_id, changes)
+
+
+def source_id_with_url(db: sqlite_utils.Database, url: str) -> int | None:
+    row = db.execute("SELECT id FROM sources WHERE url = ?", [url]).fetchone()
+    return row[0] if row else None
+
+
+def list_source_errors(db: sqlite_utils.Database) -> list[dict]:
+    """Sources whose last fetch left an error or a warning, for a crawl's summary."""
+    return list(db.query("SELECT id, name, last_error FROM sources WHERE last_error IS NOT NULL ORDER BY id"))
+
+
+def count_sources(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT count(*) FROM sources").fetchone()[0]

@@ -95,3 +95,7 @@ def save_translation(db: sqlite_utils.Database, story_id: int, language: str, he
             "story_id": story_id, "language": language, "headline": headline, "summary": summary,
             "editor_id": editor_id, "updated_at": iso(utcnow()),
         }, pk=("story_id", "language"))
+
+
+def count_stories(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT count(*) FROM stories").fetchone()[0]

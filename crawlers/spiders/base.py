@@ -11,7 +11,7 @@ from aggregator.config import load_config
 from aggregator.db import open_db, utcnow
 from aggregator.polling import FetchOutcome, next_state
 from aggregator.storage.items import find_item
-from aggregator.storage.sources import list_due_sources, update_source
+from aggregator.storage.sources import list_due_sources, source_id_with_url, update_source
 from crawlers.errors import describe_failure, describe_status
 
 logger = logging.getLogger(__name__)
@@ -101,8 +101,7 @@ class SourceSpider(scrapy.Spider):
         changes = next_state(source, outcome, utcnow(), min_interval=self.config.min_interval,
                              max_backoff=self.config.max_backoff)
         if changes.get("url") and changes["url"] != source["url"]:
-            taken = next(self.db.query("SELECT id FROM sources WHERE url = ?", [changes["url"]]), None)
-            if taken:
+            if source_id_with_url(self.db, changes["url"]) is not None:
                 changes.pop("url")
         update_source(self.db, source["id"], **changes)
         self.outcomes[source["id"]] = outcome

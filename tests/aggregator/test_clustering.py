@@ -7,7 +7,7 @@ import pytest
 
 from aggregator.clustering import cluster_new_items, rebuild_stories
 from aggregator.storage.items import save_item
-from aggregator.storage.pins import merge_stories, move_item, split_item
+from aggregator.curation import merge_stories, move_item, split_item
 from aggregator.storage.sources import add_source
 from aggregator.text import content_hash
 

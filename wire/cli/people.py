@@ -38,9 +38,10 @@ def people_show(state, name):
     Example:
         wire people show "Mahir Ekinci"
     """
+    from aggregator.people import person_key
     from aggregator.storage.people import get_person
 
-    person = get_person(state.db, name)
+    person = get_person(state.db, person_key(name), name)
     click.echo(f"{person['name']}: {len(person['stories'])} stories")
     for story in person["stories"]:
         click.echo(f"  story {story['id']:>5}  {story['last_published_at'] or ''}  ({story['role']})  {story['title']}")

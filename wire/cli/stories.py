@@ -81,7 +81,7 @@ def stories_split(state, item_id, editor):
     Example:
         wire stories split 41
     """
-    from aggregator.storage.pins import split_item
+    from aggregator.curation import split_item
 
     click.echo(f"item {item_id} is now story {split_item(state.db, item_id, editor)}")
 
@@ -98,7 +98,7 @@ def stories_merge(state, story_id, other_id, editor):
     Example:
         wire stories merge 12 15
     """
-    from aggregator.storage.pins import merge_stories
+    from aggregator.curation import merge_stories
 
     click.echo(f"merged into story {merge_stories(state.db, story_id, other_id, editor)}")
 
@@ -115,7 +115,7 @@ def stories_move(state, item_id, story_id, editor):
     Example:
         wire stories move 41 12
     """
-    from aggregator.storage.pins import move_item
+    from aggregator.curation import move_item
 
     move_item(state.db, item_id, story_id, editor)
     click.echo(f"item {item_id} moved to story {story_id}")

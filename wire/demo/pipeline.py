@@ -18,7 +18,9 @@ from rich.table import Table
 from aggregator.config import load_config
 from aggregator.db import open_db
 from aggregator.storage.partners import ensure_partner
-from aggregator.storage.sources import add_source
+from aggregator.storage.items import count_items
+from aggregator.storage.sources import add_source, count_sources
+from aggregator.storage.stories import count_stories
 from aggregator.storage.subscribers import add_subscriber
 from crawlers.run import crawl_in_subprocess
 from newsletter.editions import draft_edition, render_to_files
@@ -81,9 +83,7 @@ def run_pipeline(workdir: Path) -> DemoResult:
         for email, language in DEMO_SUBSCRIBERS:
             add_subscriber(db, email, language)
         sent = send_edition(db, config, edition_id)
-        stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
-        items = db.execute("SELECT count(*) FROM items").fetchone()[0]
-        sources = db.execute("SELECT count(*) FROM sources").fetchone()[0]
+        stories, items, sources = count_stories(db), count_items(db), count_sources(db)
     return DemoResult(sources=sources, items=items, duplicates_folded=report.duplicates_folded, stories=stories,
                       edition_id=edition_id, languages=languages, delivered=sent.sent, rendered=rendered,
                       maildir=maildir, config_path=config_path, seconds=time.monotonic() - started)
