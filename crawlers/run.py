@@ -195,7 +195,7 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
         report.requests += stats.get("downloader/request_count", 0)
     db = open_db(config.db)
     if interruption.interrupted:
-        now_iso = iso(utcnow())
+        now_iso = iso(utcnow()) or ""
         for source_id in sorted(set(before) - finished):
             update_source(db, source_id, **interrupted_state(before[source_id], now_iso))
             report.sources_interrupted += 1

@@ -7,7 +7,9 @@ import logging
 import scrapy
 from scrapy import signals
 
-from aggregator.config import load_config
+import sqlite_utils
+
+from aggregator.config import Config, load_config
 from aggregator.db import open_db, utcnow
 from aggregator.polling import FetchOutcome, next_state
 from aggregator.storage.items import find_item
@@ -27,6 +29,14 @@ class SourceSpider(scrapy.Spider):
     """A spider over the sources of one kind that are due (or those named with `-a sources=1,2`)."""
 
     source_kind = ""
+    # set in from_crawler: the configuration, the database, and what this crawl learnt per source
+    config: Config
+    db: sqlite_utils.Database
+    outcomes: dict[int, FetchOutcome]
+    open_items: dict[int, int]  # source id -> items of this crawl not yet stored or dropped
+    validators: dict[int, tuple[str | None, str | None]]  # source id -> (etag, last_modified) to store
+    article_failures: dict[int, list[str]]  # source id -> article pages that could not be fetched
+    source_notes: dict[int, list[str]]  # source id -> warnings of its feed (not well-formed, capped)
 
     def __init__(self, *args, sources: str | list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,11 +49,8 @@ class SourceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = crawler.settings.get("WIRE_CONFIG") or load_config()
         spider.db = open_db(spider.config.db)
-        spider.outcomes = {}
-        spider.open_items = {}  # source id -> items of this crawl not yet stored or dropped
-        spider.validators = {}  # source id -> (etag, last_modified) to store once its items are
-        spider.article_failures = {}  # source id -> article pages that could not be fetched
-        spider.source_notes = {}  # source id -> warnings of its feed (not well-formed, capped)
+        spider.outcomes, spider.open_items, spider.validators = {}, {}, {}
+        spider.article_failures, spider.source_notes = {}, {}
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(spider.item_settled, signal=signal)
         crawler.signals.connect(spider.spider_idle_or_closed, signal=signals.spider_closed)
@@ -75,7 +82,7 @@ class SourceSpider(scrapy.Spider):
         """Every item of the source is stored: keep its validators, and say what went wrong on the way."""
         self.open_items.pop(source_id, None)
         etag, last_modified = self.validators.pop(source_id, (None, None))
-        changes = {}
+        changes: dict[str, str | None] = {}
         if etag is not None or last_modified is not None:
             changes.update(etag=etag, last_modified=last_modified)
         problems = self.source_notes.pop(source_id, [])
