@@ -121,3 +121,37 @@ def test_a_later_crawl_joins_stories_through_stored_signatures(db):
     report = cluster_new_items(db)
     assert report.near_duplicates == len(later) and report.new_stories == 0
     assert {story_of(db, item) for item in later} == {story_of(db, first)}
+
+
+CHAIN = [  # (language, day, title, text): A and B share two people and a number, B and C two others; A and C nothing
+    ("en", 1, "Dock workers' strike at Varnholm enters day 43",
+     "The strike led by Mariana Kowalczyk and Tobias Ferreira at the Varnholm container terminal entered its 43rd day "
+     "on Monday. Kowalczyk told the assembly that the port authority has still refused to negotiate. Ferreira said "
+     "that the strike fund would last another month thanks to donations from other unions."),
+    ("fr", 2, "Grève des dockers : Kowalczyk et Ferreira reçus, Lindqvist et Brannigan jugés",
+     "Au 43e jour de la grève des dockers, Mariana Kowalczyk et Tobias Ferreira ont été reçus à la mairie. Le même "
+     "jour, le procès d'Henrike Lindqvist et d'Oskar Brannigan, poursuivis pour 212 euros de dégâts lors d'une "
+     "manifestation, s'est ouvert au tribunal. Ce résumé rassemble les nouvelles de la semaine."),
+    ("de", 3, "Prozess gegen Lindqvist und Brannigan vertagt",
+     "Der Prozess gegen Henrike Lindqvist und Oskar Brannigan wegen angeblicher Sachbeschädigung von 212 Euro wurde "
+     "am Mittwoch vertagt. Die Verteidigung von Lindqvist verlangte Einsicht in die Polizeivideos; Brannigan "
+     "erklärte vor dem Gericht, er habe nur ein Transparent getragen."),
+]
+
+
+@pytest.mark.parametrize("crawls", [1, 3], ids=["one crawl", "a crawl a day"])
+def test_a_chain_where_only_neighbours_share_names_stays_apart(db, crawls):
+    """A joins B, B would join C, but A and C share nothing: C may not join A's story through B."""
+    source = add_source(db, "http://127.0.0.1/feed", "Partner", "feed")
+    ids = []
+    for number, (language, day, title, text) in enumerate(CHAIN):
+        ids.append(save_item(db, {"source_id": source, "url": f"http://127.0.0.1/{number}", "title": title,
+                                  "text": text, "summary": "", "language": language,
+                                  "published_at": f"2026-03-0{day}T09:00:00+00:00",
+                                  "content_hash": content_hash(title, text)})[1])
+        if crawls == 3:
+            cluster_new_items(db)
+    cluster_new_items(db)
+    a, b, c = (story_of(db, item) for item in ids)
+    assert a == b  # the neighbours that share people and a number are one story...
+    assert c != a  # ...and the third, which shares nothing with the first, is not in it
