@@ -13,7 +13,10 @@ WebSite name, the host name), never from a list of sites.
 Candidates that are copies of one another (`og:title`, `twitter:title`, Dublin Core and
 `<meta name=title>` are usually written by one SEO plug-in) vote as one family, so that
 three copies of a rewritten social headline do not outvote the `<title>` and the headline
-agreeing.
+agreeing; where the copies disagree, the family's most deliberate member speaks for it.
+
+When no site name is known, the `<title>`'s last part is taken for the page's own name if
+what stays is a title of five words or more (readability's rule).
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def key(text: str) -> str:
 
 def host_names(url: str | None) -> list[str]:
     """The distinctive labels of a URL's host: 'https://www.techcrunch.com/x' -> ['techcrunch']."""
-    match = re.match(r"^[a-z][a-z0-9+.-]*://([^/:?#]+)", url or "", re.I)
+    match = re.match(r"^[a-z][a-z0-9+.-]*://([^/:?#]+)", url or "", re.IGNORECASE)
     if not match:
         return []
     labels = match.group(1).lower().split(".")
@@ -152,6 +155,24 @@ def strip_site(text: str, site_keys: list[str]) -> str:
     return text[spans[0][0]:spans[-1][1]].strip()
 
 
+def drop_trailing_name(text: str) -> str:
+    """`text` without its last segment when what stays is a title of five words or more.
+
+    Pages put their own name last in the `<title>` ("Lorem ipsum dolor sit amet – My website",
+    "… | Code | Nicolas Perriault") even where no metadata names the site. What stays must still
+    read as a title: at four words or fewer the last segment may be part of it ("Mozilla -
+    Wikipedia", "Brexit - The Movie"), so the whole is kept, as readability does.
+    """
+    matches = list(_SEPARATOR.finditer(text))
+    if not matches or matches[-1].end() >= len(text):
+        return text
+    kept = text[:matches[-1].start()].strip()
+    name = text[matches[-1].end():].strip()
+    if len(kept.split()) >= 5 and len(name) < len(kept):
+        return kept
+    return text
+
+
 def _parts(text: str) -> list[str]:
     """Every run of whole segments of `text` shorter than `text` itself ('A | B | C' -> A, B, C, A | B, B | C).
 
@@ -181,7 +202,7 @@ def choose_title(candidates: list[Candidate], site_names: list[str] = (), url: s
     site_keys += [name for name in host_names(url) if name not in site_keys]
     keys = [key(text) for _, text in texts]
     segments = {key(text[start:end]) for _, text in texts for start, end in _segments(text)}
-    prepared: list[tuple[str, float, str]] = []  # (kind, weight, text without site names)
+    prepared: list[tuple[str, float, str, str]] = []  # (kind, weight, text without site names, before a guessed one)
     for candidate, text in texts:
         if _ELLIPSIS.search(text):
             stem = key(_ELLIPSIS.sub("", text))
@@ -190,16 +211,27 @@ def choose_title(candidates: list[Candidate], site_names: list[str] = (), url: s
         if key(text) in site_keys and any(k not in site_keys for k in keys):
             continue  # the site's name given as the title (og:title = og:site_name on a home page)
         weight = WEIGHTS[candidate.kind] if candidate.weight is None else candidate.weight
-        prepared.append((candidate.kind, weight, strip_site(text, site_keys)))
+        stripped = given = strip_site(text, site_keys)
+        if candidate.kind == "title" and key(stripped) == key(text):
+            stripped = drop_trailing_name(stripped)  # no site name known: the page's own name comes last
+        prepared.append((candidate.kind, weight, stripped, given))
+    # the metadata family speaks once, through its most deliberate member (Dublin Core, then Open
+    # Graph, ...): where og:title and twitter:title disagree, the second is a rewrite, not a vote
+    metas = [(weight, key(text)) for kind, weight, text, _ in prepared if kind == "meta"]
+    if metas:
+        speaker = max(metas, key=lambda meta: meta[0])[1]
+        prepared = [entry for entry in prepared if entry[0] != "meta" or key(entry[2]) == speaker]
     if not prepared:
         return None
     support: dict[str, float] = defaultdict(float)
     families: dict[str, dict[str, float]] = defaultdict(dict)  # agreement key -> kind -> weight given
     forms: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))  # key -> text -> weight
-    for kind, weight, text in prepared:
+    for kind, weight, text, given in prepared:
         whole = key(text)
         votes = {whole: weight}
-        for part in _parts(text):
+        # the shorter texts it contains, and the whole as given when a guessed name was cut off
+        # (so that og:title giving "A - B" whole still outweighs the guess "A")
+        for part in _parts(text) + ([given] if key(given) != whole else []):
             votes.setdefault(key(part), weight / 2)
         for voted, value in votes.items():
             if value > families[voted].get(kind, 0):  # one family, one vote: its strongest member
@@ -210,7 +242,7 @@ def choose_title(candidates: list[Candidate], site_names: list[str] = (), url: s
     eligible = [k for k in forms if k in support]
 
     def rank(voted: str) -> tuple:
-        best_kind = min((PRIORITY.index(kind) for kind, _, text in prepared if key(text) == voted), default=len(PRIORITY))
+        best_kind = min((PRIORITY.index(kind) for kind, _, text, _ in prepared if key(text) == voted), default=len(PRIORITY))
         return (round(support[voted], 6), families[voted].get("extractor", 0), -best_kind, len(voted))
 
     winner = max(eligible, key=rank)

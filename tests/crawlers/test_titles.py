@@ -6,7 +6,13 @@ and the title a reader should see: the article's own, without the site's name.
 
 import pytest
 
-from crawlers.titles import Candidate, choose_title, host_names, strip_site
+from crawlers.titles import (
+    Candidate,
+    choose_title,
+    drop_trailing_name,
+    host_names,
+    strip_site,
+)
 
 
 def pick(candidates, sites=(), url=None, feed=None):
@@ -37,8 +43,8 @@ def pick(candidates, sites=(), url=None, feed=None):
       ("title", "Nollywood Actress, Kate Henshaw Is Looking Stunning")], ["LinkNaija | Nigeria's popular news platform"],
      None, "Nollywood Actress, Kate Henshaw Is Looking Stunning"),
     # breadcrumbs then the site, known from the host name only (newspaper4k spanish_article)
-    ([("title", "Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta » Local » Noticias » "
-                "Ultima Hora Mallorca")], [], "https://www.ultimahora.es/noticias/local/2013/04/04/1.html",
+    ([("title", ("Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta » Local » Noticias » "
+                 "Ultima Hora Mallorca"))], [], "https://www.ultimahora.es/noticias/local/2013/04/04/1.html",
      "Anticorrupción decidirá en Madrid si recurre la imputación de la Infanta"),
     # a social card cut short with "..." never wins over the whole headline (newspaper4k article_with_br)
     ([("meta", "'The American friends': New court files expose Sheldon Adelson's..."),
@@ -76,6 +82,25 @@ def pick(candidates, sites=(), url=None, feed=None):
     ([("title", "How to watch the 21 best films of 2017 - Vox"), ("jsonld", "How to watch the 21 best films of 2017"),
       ("meta", "The 21 best movies of 2017"), ("meta", "The 21 best movies of 2017")], ["Vox"], None,
      "How to watch the 21 best films of 2017"),
+    # no site name known anywhere: the page's own name is the <title>'s last part (readability title-en-dash)
+    ([("title", "Lorem ipsum dolor sit amet – My website")], [], None, "Lorem ipsum dolor sit amet"),
+    # ... only the last one, and over a heading that is the blog's greeting (readability 001)
+    ([("title", "Get your Frontend JavaScript Code Covered | Code | Nicolas Perriault"), ("h1", "Hi, I'm Nicolas.")],
+     [], None, "Get your Frontend JavaScript Code Covered | Code"),
+    # four words or fewer would be left: the last part may belong to the title, kept whole
+    ([("title", "Brexit: the uncivil war - The Movie")], [], None, "Brexit: the uncivil war - The Movie"),
+    # ... unless a heading gives the shorter title (readability wikipedia)
+    ([("title", "Mozilla - Wikipedia"), ("h1", "Mozilla")], [], None, "Mozilla"),
+    # og:title giving the whole <title> outweighs the guess that its last part is a name
+    ([("title", "Court postpones the trial of the eleven - again"),
+      ("meta", "Court postpones the trial of the eleven - again")], [], None,
+     "Court postpones the trial of the eleven - again"),
+    # a metadata family that disagrees speaks once, through og:title: twitter:title's rewrite is no
+    # second vote (readability citylab-1)
+    ([("title", "A Brief History of Neon Signage - CityLab"), ("meta", "The Modern Ambitions Behind Neon"),
+      ("meta", "Why Neon Is the Ultimate Symbol of the 20th Century"),
+      ("h1", "Why Neon Is the Ultimate Symbol of the 20th Century")], ["CityLab"], None,
+     "The Modern Ambitions Behind Neon"),
     ([], [], None, None),
     ([("title", "   "), ("h1", "")], [], None, None),
 ])
@@ -97,6 +122,17 @@ def test_choose_title(candidates, sites, url, expected):
 ])
 def test_feed_title_is_weighed(feed, candidates, expected):
     assert pick(candidates, feed=feed) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Lorem ipsum dolor sit amet – My website", "Lorem ipsum dolor sit amet"),
+    ("Conversations with a Cryptid - Chapter 1 | Boku no Hero Academia | My Hero Academia [Archive of Our Own]",
+     "Conversations with a Cryptid - Chapter 1 | Boku no Hero Academia"),
+    ("On Recent Controversial Events - Bradley M. Kuhn", "On Recent Controversial Events - Bradley M. Kuhn"),
+    ("Hunger strike: day 40 for Mahir Ekinci", "Hunger strike: day 40 for Mahir Ekinci"),
+])
+def test_drop_trailing_name(text, expected):
+    assert drop_trailing_name(text) == expected
 
 
 @pytest.mark.parametrize("text, sites, expected", [
