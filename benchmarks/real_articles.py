@@ -285,16 +285,17 @@ def main() -> None:
             f"{len(page_urls)} real pages behind {FEEDS} excerpt-only feeds on {PORTS} ports",
             flush=True,
         )
+        # ours first: its peak memory is then the largest of the children so far (the peer comes after)
+        ours = run_ours(feed_urls, folder / "crawl")
+        print(f"ours: {ours['seconds']:.1f} s", flush=True)
         theirs = run_peer(page_urls, folder)
         print(
             f"trafilatura alone, {THREADS} threads: {theirs['seconds']:.1f} s",
             flush=True,
         )
-        ours = run_ours(feed_urls, folder / "crawl")
-        print(f"ours: {ours['seconds']:.1f} s", flush=True)
         times = stages(corpus_pages, page_urls, folder / "stages")
     rows = []
-    beyond = 0.0
+    beyond = beyond_median = 0.0
     for stage, values in times.items():
         mean = statistics.fmean(values) * 1000
         if stage in ("language", "MinHash", "names", "tagging", "people"):
@@ -305,9 +306,10 @@ def main() -> None:
             )
         else:
             part = ""
-            if stage != "extraction":
-                beyond += mean
         median = statistics.median(values) * 1000 if len(values) > 1 else mean
+        if not part and stage != "extraction":
+            beyond += mean
+            beyond_median += median
         rows.append(f"| {stage} {part} | {mean:.1f} | {median:.1f} |")
     report = ours["report"]
     lines = [
@@ -329,7 +331,10 @@ def main() -> None:
             else ""
         ),
         f"- ratio ours / peer: {ours['seconds'] / theirs['seconds']:.2f} (target <= 1.5)",
-        f"- per item beyond extraction (stages timed one page at a time in one process): {beyond:.1f} ms (target <= 20 ms)",
+        (
+            f"- per item beyond extraction (stages timed one page at a time in one process): {beyond:.1f} ms "
+            f"as the sum of means, {beyond_median:.1f} ms as the sum of medians (target <= 20 ms)"
+        ),
         "",
         "| stage | mean ms/item | median ms/item |",
         "|---|---|---|",
