@@ -138,8 +138,10 @@ class FeedsSpider(SourceSpider):
         article = extract_article(response.text, response.url, feed_title=item.title or None)
         # bylines and datelines before the text ("· Campaign team") would become the teaser
         article.content_html = strip_byline(article.content_html, article.author, item.title or article.title)
-        if article.content_html and len(html_to_text(article.content_html)) > len(
-                html_to_text(item.content_html or item.summary or "")):
+        page_text = html_to_text(article.content_html or "")
+        feed_text = html_to_text(item.content_html or item.summary or "")
+        # a feed text that says it is cut off ("[…]", "Read more") is never the article, however short the page
+        if page_text.strip() and (len(page_text) > len(feed_text) or looks_truncated(feed_text)):
             item.content_html = article.content_html
             item.full_text_fetched = True
             item.excerpt = False
