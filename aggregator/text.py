@@ -42,6 +42,9 @@ _UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2
 MAX_HTML_CHARS = 1_000_000
 MAX_NESTING = 200
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+#: What makes a title markup rather than text that mentions a tag, as feedparser decides it
+#: (`lookslikehtml`): a closing tag; we also count a tag with attributes and a line break.
+_MARKUP = re.compile(r"</[a-zA-Z][a-zA-Z0-9]*\s*>|<[a-zA-Z][a-zA-Z0-9]*\s[^<>]*=|<br\s*/?>", re.IGNORECASE)
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _BLOCK_TAGS = ("p", "div", "section", "article", "main", "aside", "header", "footer", "h1", "h2", "h3", "h4", "h5",
                "h6", "li", "ul", "ol", "dl", "blockquote", "pre", "figure", "figcaption", "table", "tr", "td", "th",
@@ -57,14 +60,16 @@ def clean_title(title: str | None) -> str:
     """A title or name for display: entities decoded, unseen characters gone, tags dropped, whitespace folded.
 
     feedparser decodes entities once; WordPress often escapes titles twice ("&amp;#8217;"),
-    so what still looks like an entity is decoded (up to twice), as Miniflux does.
+    so what still looks like an entity is decoded (up to twice), as Miniflux does. Tags are
+    dropped only from a title that is markup (see `_MARKUP`): "Die Rückkehr von <i> und <b>"
+    is a plain-text title about two HTML elements, as feedparser and JSON Feed read it.
     """
     text = title or ""
     for _ in range(2):
         if "&" in text:
             text = html.unescape(text)
     text = clean_at_door(text)
-    if "<" in text and _TAG.search(text):
+    if "<" in text and _MARKUP.search(text):
         text = BeautifulSoup(text, "html.parser").get_text("")
     return _WS.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " ")).strip()
 

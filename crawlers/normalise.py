@@ -7,6 +7,7 @@ trusted and is replaced by the fetch time with a note. Nothing silently becomes 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from aggregator.db import iso
@@ -16,6 +17,10 @@ from aggregator.urls import accept_canonical, canonical_url, entry_key, is_http_
 from crawlers.items import FeedItem
 
 FUTURE_TOLERANCE = timedelta(days=1)
+#: Bounds of the fields that are shown or indexed whole; a hostile feed can send megabytes in any of them.
+MAX_TITLE_CHARS = 500
+MAX_GUID_CHARS = 1000
+MAX_URL_CHARS = 4096
 
 
 class InvalidItem(ValueError):
@@ -30,6 +35,8 @@ def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False
     sites without feeds): text is cleaned here once (`clean_at_door`), links are checked
     here, and a page's own canonical claim is believed only for its own site.
     """
+    if len(item.url or "") > MAX_URL_CHARS:
+        raise InvalidItem(f"item link is {len(item.url):,} characters long; no article address is")
     if not is_http_url(item.url):
         raise InvalidItem(f"item has no usable link ({clean_title(item.url)[:200]!r})")
     if not allow_private_links and is_private_address(item.url):
@@ -38,15 +45,22 @@ def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False
     content_html = sanitise_html(item.content_html or item.summary)
     text = html_to_text(content_html)
     summary_text = html_to_text(sanitise_html(item.summary)) if item.summary else ""
-    title = clean_title(item.title) or summarise(text, 90) or canonical
+    title = clean_title(item.title)
+    if len(title) > MAX_TITLE_CHARS:  # a 1 MB "title" would make 1 MB e-mails and hold locks in tagging
+        title = summarise(title, MAX_TITLE_CHARS)
+    title = title or summarise(text, 90)
     published, note = item.published, None
     if published is None:
         note = "no publication date given; sorted by fetch time"
     elif published > now + FUTURE_TOLERANCE:
         note = f"publication date {iso(published)} lies in the future; fetch time used instead"
         published = now
-    language, language_source = resolve_language(item.language, f"{title}\n{text}")
+    # the language is read from the entry's own words, never from the address that titles an empty entry
+    language, language_source = resolve_language(item.language, f"{title}\n{text}".strip())
+    title = title or canonical
     guid = None if identify_by_link else (clean_at_door(item.guid).strip() or None if item.guid else None)
+    if guid and len(guid) > MAX_GUID_CHARS:  # identity, not text: a digest keeps it unique and indexable
+        guid = "sha256:" + hashlib.sha256(guid.encode("utf-8")).hexdigest()
     return {
         "source_id": item.source_id,
         "guid": guid,

@@ -12,6 +12,7 @@ entity is ever expanded (billion laughs, external entities).
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 import signal
 import threading
@@ -156,6 +157,35 @@ def newest(entries: list[FeedItem], limit: int) -> list[FeedItem]:
     return [entry for i, entry in enumerate(entries) if i in keep]
 
 
+def distinct_guids(entries: list[FeedItem]) -> list[FeedItem]:
+    """Give each entry that repeats a GUID of its response a GUID of its own; return the entries.
+
+    Real feeds reuse a GUID for distinct posts (Scripting News reuses a paragraph's anchor for
+    a later paragraph), and feedparser reads every one of them; stored under one GUID they
+    would overwrite each other on every crawl. The oldest of them keeps the GUID, so a newer
+    post that reuses it never takes over the item already stored; each other one gets the GUID
+    plus its date (undated, a hash of its content), which stays the same from crawl to crawl.
+    A feed whose GUIDs repeat too often to be trusted is left as it is: it is identified by
+    links instead (`unreliable_guids`).
+    """
+    if unreliable_guids(entries):
+        return entries
+    groups: dict[str, list[FeedItem]] = {}
+    for entry in entries:
+        if entry.guid:
+            groups.setdefault(entry.guid, []).append(entry)
+    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    taken = set(groups)
+    for guid, group in groups.items():
+        for entry in sorted(group, key=lambda entry: entry.published or far_future)[1:]:
+            digest = hashlib.sha256(f"{entry.title}\n{entry.summary}\n{entry.content_html}".encode()).hexdigest()
+            entry.guid = f"{guid} ({entry.published.isoformat()})" if entry.published else ""
+            if not entry.guid or entry.guid in taken:  # undated, or two posts of one second
+                entry.guid = f"{guid} ({digest[:16]})"
+            taken.add(entry.guid)
+    return entries
+
+
 def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int = 5000,
                budget: float | None = None) -> ParsedFeed:
     """Parse a feed; raise FeedError when nothing usable comes out of it, or when it takes over `budget` s."""
@@ -173,7 +203,7 @@ def _parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, 
         notes = [f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)"] \
             if len(entries) > limit else []
         return ParsedFeed(title=facts["title"], link=facts["link"], language=facts["language"], format=version,
-                          entries=newest(entries, limit), notes=notes)
+                          entries=newest(distinct_guids(entries), limit), notes=notes)
     body, bound_notes = bound_fields(body)
     body, headers, notes = repair_bytes(body, headers)
     notes = bound_notes + notes
@@ -209,14 +239,21 @@ def _parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, 
     if len(entries) > limit:
         notes.append(f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)")
     return ParsedFeed(title=feed.get("title") or "", link=feed.get("link"), language=feed_language,
-                      format=parsed.version or "unknown", entries=newest(entries, limit), warning=warning, notes=notes)
+                      format=parsed.version or "unknown", entries=newest(distinct_guids(entries), limit),
+                      warning=warning, notes=notes)
 
 
 def unreliable_guids(entries: list[FeedItem], tolerance: float = 0.05) -> bool:
-    """True when more than a few percent of entries lack a GUID or repeat one: identify by link instead."""
+    """True when more than a few percent of entries lack a GUID or repeat one, and their links tell
+    more of them apart: identify by link instead.
+
+    When the links repeat as much (sponsor posts and a day's paragraphs share one page), going
+    by link would fold distinct entries into one; the GUIDs are kept, and `distinct_guids`
+    tells their repeats apart.
+    """
     if not entries:
         return False
-    guids = [entry.guid for entry in entries]
-    missing = sum(1 for guid in guids if not guid)
-    repeated = len(guids) - missing - len({guid for guid in guids if guid})
-    return (missing + repeated) / len(entries) > tolerance
+    told_apart = len({entry.guid for entry in entries if entry.guid})  # missing and repeated GUIDs don't
+    if (len(entries) - told_apart) / len(entries) <= tolerance:
+        return False
+    return len({entry.url for entry in entries if entry.url}) > told_apart
