@@ -4,14 +4,18 @@ from benchmarks import (
     clustering,
     crawl,
     extraction_quality,
+    people_quality,
     real_articles,
     rendering,
     story_quality,
+    web_pages,
 )
 
 story_quality.main()
+people_quality.main()
 extraction_quality.main()
 rendering.main()
 clustering.main()
 crawl.main()
 real_articles.main()
+web_pages.main()

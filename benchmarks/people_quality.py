@@ -60,8 +60,8 @@ def main() -> None:
     speed = microseconds_per_article(texts)
     record("People index quality on the labelled set (benchmarks/people_quality.py; tests/aggregator/test_people_quality.py)", [
         f"- {len(cases)} texts in {len(languages)} languages ({', '.join(sorted(languages))}), {people} people named",
-        f"- precision {score.precision:.3f}, recall {score.recall:.3f} (tp {score.tp}, fp {score.fp}, fn {score.fn}); "
-        f"targets 0.95 / 0.85",
+        (f"- precision {score.precision:.3f}, recall {score.recall:.3f} (tp {score.tp}, fp {score.fp}, fn {score.fn}); "
+         "targets 0.95 / 0.85"),
         f"- speed: find_people {speed:.0f} µs per 2 kB article (best of 5 over {len(texts)} windows of the story sets)",
         "- command: `.venv/bin/python -m benchmarks.people_quality`",
     ])
