@@ -273,6 +273,59 @@ def m007_edition_entries_story_index(db: sqlite_utils.Database) -> None:
     # merges and rebuilds look up which editions refer to a story
     _run(db, "CREATE INDEX edition_entries_story ON edition_entries(story_id)")
 
+
+@migrations()
+def m008_frozen_editions(db: sqlite_utils.Database) -> None:
+    """Sent means frozen: what went out is stored per language, and no story an edition refers to
+    can be deleted from under it (no cascade from stories to edition entries or translations)."""
+    _run(db, """
+        CREATE TABLE edition_entries_new (
+            id INTEGER PRIMARY KEY,
+            edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
+            story_id INTEGER NOT NULL REFERENCES stories(id),   -- a merge moves it; a delete is refused
+            section TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (edition_id, story_id)
+        );
+        INSERT INTO edition_entries_new SELECT id, edition_id, story_id, section, position, pinned FROM edition_entries;
+        DROP TABLE edition_entries;
+        ALTER TABLE edition_entries_new RENAME TO edition_entries;
+        CREATE INDEX edition_entries_story ON edition_entries(story_id);
+        CREATE TABLE translations_new (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id),   -- a merge moves it; a delete is refused
+            language TEXT NOT NULL,
+            headline TEXT NOT NULL,
+            summary TEXT,
+            editor_id INTEGER REFERENCES editors(id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (story_id, language)
+        );
+        INSERT INTO translations_new SELECT id, story_id, language, headline, summary, editor_id, updated_at FROM translations;
+        DROP TABLE translations;
+        ALTER TABLE translations_new RENAME TO translations;
+        -- exactly what was sent, per language; personal parts (the token in links) as a placeholder
+        CREATE TABLE edition_copies (
+            edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
+            language TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            preheader TEXT NOT NULL,
+            html TEXT NOT NULL,
+            text TEXT NOT NULL,
+            frozen_at TEXT NOT NULL,
+            PRIMARY KEY (edition_id, language)
+        );
+        -- the edition's entries as they were sent (JSON): stories, headlines, links, reports, translations
+        CREATE TABLE edition_records (
+            edition_id INTEGER PRIMARY KEY REFERENCES editions(id) ON DELETE CASCADE,
+            entries TEXT NOT NULL,
+            intros TEXT NOT NULL,
+            frozen_at TEXT NOT NULL
+        )
+        """)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

@@ -11,7 +11,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 def editions_feed(editions: list[dict], language: str, base_url: str, site_name: str, title: str) -> bytes:
-    """`editions`: dicts with week, sent_at, subject, summary (newest first)."""
+    """`editions`: dicts with week, sent_at, subject, summary and optionally content, the edition's HTML (newest first)."""
     base = base_url.rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": language})
@@ -32,4 +32,6 @@ def editions_feed(editions: list[dict], language: str, base_url: str, site_name:
         ET.SubElement(entry, f"{{{ATOM}}}published").text = edition["sent_at"]
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": url})
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = edition["summary"]
+        if edition.get("content"):
+            ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = edition["content"]
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)

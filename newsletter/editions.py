@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -9,10 +10,10 @@ import sqlite_utils
 
 from aggregator.config import Config
 from aggregator.db import utcnow
-from aggregator.storage.editions import find_edition, get_edition, save_draft
+from aggregator.storage.editions import find_edition, get_copies, get_edition, save_copies, save_draft
 from aggregator.storage.stories import get_story, list_stories
 from newsletter.compose import Edition, build_edition, plan_edition
-from newsletter.render import render_edition
+from newsletter.render import Rendered, render_edition
 from newsletter.weeks import week_bounds, week_of
 
 
@@ -42,9 +43,29 @@ def _in_week(item: dict, start: datetime, end: datetime) -> bool:
 
 
 def load_edition(db: sqlite_utils.Database, edition_id: int) -> Edition:
+    """The edition from live data; an entry whose story lost all its items (kept for a sent edition) is left out."""
     row = get_edition(db, edition_id)
     stories = {entry["story_id"]: get_story(db, entry["story_id"]) for entry in row["entries"]}
+    row["entries"] = [entry for entry in row["entries"] if stories[entry["story_id"]]["items"]]
     return build_edition(row, stories)
+
+
+def freeze_edition(db: sqlite_utils.Database, config: Config, edition_id: int) -> dict[str, Rendered]:
+    """What is sent, per configured language: rendered and stored once, read back on every later call.
+
+    The stored copy keeps the personal parts (the reader's token in links) as a placeholder, so the
+    messages, the archive pages and the feeds are all made from the same text.
+    """
+    copies = get_copies(db, edition_id)
+    if not copies:
+        edition = load_edition(db, edition_id)
+        rendered = [render_edition(edition, language, config.site_name, config.base_url, config.zone)
+                    for language in config.languages]
+        save_copies(db, edition_id, [asdict(r) for r in rendered],
+                    [asdict(entry) for entry in edition.entries], edition.intros)
+        copies = get_copies(db, edition_id)
+    return {language: Rendered(language=language, subject=row["subject"], preheader=row["preheader"],
+                               html=row["html"], text=row["text"]) for language, row in copies.items()}
 
 
 def render_to_files(db: sqlite_utils.Database, config: Config, edition_id: int, out: Path,

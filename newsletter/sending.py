@@ -20,10 +20,10 @@ from aggregator.db import iso, utcnow
 from aggregator.exceptions import ConflictError
 from aggregator.storage.editions import get_edition, set_edition_status
 from aggregator.storage.subscribers import list_recipients, record_delivery
-from newsletter.editions import load_edition
+from newsletter.editions import freeze_edition
 from newsletter.i18n import FALLBACK_LANGUAGE
 from newsletter.messages import build_message
-from newsletter.render import Rendered, render_edition
+from newsletter.render import Rendered
 
 logger = logging.getLogger(__name__)
 
@@ -57,18 +57,19 @@ def send_edition(db: sqlite_utils.Database, config: Config, edition_id: int, lim
     edition_row = get_edition(db, edition_id)
     if edition_row["status"] == "sent" and not list_recipients(db, edition_id):
         raise ConflictError(f"edition {edition_id} ({edition_row['week']}) was already sent to everyone")
-    edition = load_edition(db, edition_id)
+    # frozen before the first message: every reader of every language gets the stored copy, and
+    # "Read in your browser" answers from it while the rest are still being sent
+    rendered: dict[str, Rendered] = freeze_edition(db, config, edition_id)
     recipients = list_recipients(db, edition_id)[: limit or None]
     set_edition_status(db, edition_id, "sending")
-    rendered: dict[str, Rendered] = {}
     report = SendReport()
     interval = 1.0 / config.send_rate if config.send_rate else 0
     client = open_smtp(config.smtp_url, timeout=config.crawl_timeout) if recipients else None
     try:
         for subscriber in recipients:
             language = reader_language(subscriber["language"], config)
-            if language not in rendered:
-                rendered[language] = render_edition(edition, language, config.site_name, config.base_url, config.zone)
+            if language not in rendered:  # configured languages changed since the edition was frozen
+                language = FALLBACK_LANGUAGE if FALLBACK_LANGUAGE in rendered else next(iter(rendered))
             message = build_message(rendered[language], config.mail_from, subscriber["email"], subscriber["token"],
                                     config.base_url, utcnow())
             try:

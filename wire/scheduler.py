@@ -1,8 +1,12 @@
 """The schedule `wire serve` keeps, and the single cycle `wire run-once` runs for cron or systemd.
 
 One cycle: crawl every due source (in its own process: Scrapy's reactor never runs in
-the web server), draft this week's edition when the weekly draft time has passed, and
-send every approved edition whose time has come.
+the web server), draft the week's edition when the weekly draft time has passed and the
+database holds no edition of that week, and send every approved edition whose time has come.
+
+Whether the week was drafted is read from the database, never kept in memory: a restart of
+`wire serve` after Monday 06:00 still drafts, and `run-once` (which keeps nothing between
+runs) is not fooled by an older edition approved on Monday morning.
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from aggregator.config import Config
 from aggregator.db import open_db, parse_iso, utcnow
-from aggregator.storage.editions import list_editions
+from aggregator.storage.editions import edition_exists_for, list_editions
 from crawlers.run import crawl_in_subprocess
 from newsletter.editions import NothingToDraft, draft_edition
-from newsletter.schedule import crawl_due, draft_due
+from newsletter.schedule import crawl_due, last_draft_moment
+from newsletter.weeks import week_of
 from newsletter.sending import send_edition
 
 logger = logging.getLogger(__name__)
@@ -31,10 +37,15 @@ class CycleReport:
     notes: list[str] = field(default_factory=list)
 
 
-def run_cycle(config: Config, state: dict, force_crawl: bool = False) -> CycleReport:
-    """Run what is due; `state` keeps the last crawl and draft times between calls."""
+def week_to_draft(now: datetime, draft_at: str, zone) -> str:
+    """The ISO week whose draft time passed most recently: this week from Monday 06:00, else the last."""
+    return week_of(last_draft_moment(now, draft_at, zone), zone)
+
+
+def run_cycle(config: Config, state: dict, force_crawl: bool = False, now: datetime | None = None) -> CycleReport:
+    """Run what is due at `now` (the clock by default); `state` keeps the last crawl time between calls."""
     report = CycleReport()
-    now = utcnow()
+    now = now or utcnow()
     if force_crawl or crawl_due(now, state.get("last_crawl"), config.crawl_interval):
         # a crawl that fails waits for the next interval like one that succeeds (no re-crawl every
         # tick), and never keeps the week's draft or an approved edition from going out
@@ -47,14 +58,18 @@ def run_cycle(config: Config, state: dict, force_crawl: bool = False) -> CycleRe
             report.notes.append(f"crawl failed: {error}")
     db = open_db(config.db)
     try:
-        if draft_due(now, state.get("last_draft"), config.draft_at, config.zone):
+        week = week_to_draft(now, config.draft_at, config.zone)
+        # a week with nothing to draft is tried again only after the next crawl, not at every tick
+        if not edition_exists_for(db, week) and state.get("nothing_in") != (week, state.get("last_crawl")):
             try:
-                report.drafted = draft_edition(db, config, now=now)
+                report.drafted = draft_edition(db, config, week=week, now=now)
             except NothingToDraft as nothing:
                 report.notes.append(str(nothing))
-            except Exception as error:  # an edition already sent this week: not a reason to stop
+                state["nothing_in"] = (week, state.get("last_crawl"))
+            except Exception as error:  # noqa: BLE001 - recorded; sending must still happen
+                logger.error("draft of %s failed: %s", week, error)
                 report.notes.append(f"draft skipped: {error}")
-            state["last_draft"] = now
+                state["nothing_in"] = (week, state.get("last_crawl"))
         for edition in list_editions(db):
             scheduled = parse_iso(edition["scheduled_at"])
             if edition["status"] == "approved" and scheduled is not None and scheduled <= now:
@@ -70,7 +85,7 @@ class Scheduler(threading.Thread):
     def __init__(self, config: Config, tick_seconds: float = 60):
         super().__init__(daemon=True, name="wire-scheduler")
         self.config, self.tick = config, tick_seconds
-        self.state: dict = {"last_draft": utcnow()}  # drafting starts at the next draft time, not at start-up
+        self.state: dict = {}  # only the last crawl; whether the week is drafted is the database's to say
         self.stopped = threading.Event()
 
     def run(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from aggregator.db import iso, utcnow, writing
@@ -63,7 +65,7 @@ def set_edition_status(db: sqlite_utils.Database, edition_id: int, status: str, 
 
 
 def save_intro(db: sqlite_utils.Database, edition_id: int, language: str, text: str) -> None:
-    get_edition(db, edition_id)
+    check_editable(db, edition_id)
     with writing(db):
         db.table("edition_intros").upsert({"edition_id": edition_id, "language": language, "text": text},
                                     pk=("edition_id", "language"))
@@ -72,7 +74,7 @@ def save_intro(db: sqlite_utils.Database, edition_id: int, language: str, text: 
 def move_entry(db: sqlite_utils.Database, edition_id: int, story_id: int, position: int | None = None,
                section: str | None = None, pinned: bool | None = None) -> None:
     """Change one entry's place, section or pin; positions of the others shift to make room."""
-    edition = get_edition(db, edition_id)
+    edition = check_editable(db, edition_id)
     entries = edition["entries"]
     entry = next((e for e in entries if e["story_id"] == story_id), None)
     if entry is None:
@@ -87,3 +89,99 @@ def move_entry(db: sqlite_utils.Database, edition_id: int, story_id: int, positi
             ordered.insert(max(0, min(position - 1, len(ordered))), entry)
             for index, row in enumerate(ordered, start=1):
                 db.table("edition_entries").update(row["id"], {"position": index})
+
+
+#: An edition in these states went out (or is going out): its stored copy is the record.
+FROZEN_STATES = ("sending", "sent")
+
+
+def check_editable(db: sqlite_utils.Database, edition_id: int) -> dict:
+    """The edition, if it may still change; a ConflictError naming its state once it is being sent or sent."""
+    edition = get_edition(db, edition_id)
+    if edition["status"] in FROZEN_STATES or has_copies(db, edition_id):
+        state = edition["status"] if edition["status"] in FROZEN_STATES else "partly sent"
+        raise ConflictError(f"edition {edition_id} ({edition['week']}) is {state}: "
+                            "what readers received is kept as it was and cannot be changed")
+    return edition
+
+
+def frozen_editions_of_story(db: sqlite_utils.Database, story_id: int) -> list[dict]:
+    """Editions that refer to the story and were (or are being) sent."""
+    return list(db.query(
+        "SELECT editions.id, editions.week, editions.status FROM editions JOIN edition_entries "
+        "ON edition_entries.edition_id = editions.id WHERE edition_entries.story_id = ? "
+        "AND (editions.status IN ('sending', 'sent') OR EXISTS "
+        "(SELECT 1 FROM edition_copies WHERE edition_copies.edition_id = editions.id)) ORDER BY editions.week",
+        [story_id]))
+
+
+def open_editions_of_story(db: sqlite_utils.Database, story_id: int) -> list[dict]:
+    """Editions that refer to the story and may still change (drafts, approved ones not yet frozen)."""
+    return list(db.query(
+        "SELECT editions.id, editions.week, editions.status FROM editions JOIN edition_entries "
+        "ON edition_entries.edition_id = editions.id WHERE edition_entries.story_id = ? "
+        "AND editions.status IN ('draft', 'approved') AND NOT EXISTS "
+        "(SELECT 1 FROM edition_copies WHERE edition_copies.edition_id = editions.id) ORDER BY editions.week",
+        [story_id]))
+
+
+def has_copies(db: sqlite_utils.Database, edition_id: int) -> bool:
+    return db.execute("SELECT 1 FROM edition_copies WHERE edition_id = ? LIMIT 1", [edition_id]).fetchone() is not None
+
+
+def save_copies(db: sqlite_utils.Database, edition_id: int, copies: list[dict], entries: list[dict],
+                intros: dict[str, str]) -> None:
+    """Freeze the edition: per language exactly what is sent (subject, preheader, html, text), and its entries.
+
+    Written once, before the first message goes out; a resumed sending reuses it.
+    """
+    now = iso(utcnow())
+    with writing(db):
+        if has_copies(db, edition_id):
+            raise ConflictError(f"edition {edition_id} is already frozen")
+        db.table("edition_copies").insert_all(
+            [{"edition_id": edition_id, "language": c["language"], "subject": c["subject"],
+              "preheader": c["preheader"], "html": c["html"], "text": c["text"], "frozen_at": now} for c in copies])
+        db.table("edition_records").insert({"edition_id": edition_id, "entries": json.dumps(entries, ensure_ascii=False),
+                                            "intros": json.dumps(intros, ensure_ascii=False), "frozen_at": now})
+
+
+def get_copies(db: sqlite_utils.Database, edition_id: int) -> dict[str, dict]:
+    """language -> the stored copy; empty when the edition was never frozen."""
+    return {row["language"]: row for row in db.query(
+        "SELECT * FROM edition_copies WHERE edition_id = ?", [edition_id])}
+
+
+def find_copy(db: sqlite_utils.Database, week: str, language: str) -> dict | None:
+    """The stored copy of `week`'s edition in `language`, whatever the edition's state."""
+    return next(db.query(
+        "SELECT edition_copies.*, editions.status, editions.week FROM edition_copies JOIN editions "
+        "ON editions.id = edition_copies.edition_id WHERE editions.week = ? AND edition_copies.language = ?",
+        [week, language]), None)
+
+
+def get_record(db: sqlite_utils.Database, edition_id: int) -> dict | None:
+    row = next(db.query("SELECT * FROM edition_records WHERE edition_id = ?", [edition_id]), None)
+    if row is not None:
+        row["entries"], row["intros"] = json.loads(row["entries"]), json.loads(row["intros"])
+    return row
+
+
+def list_sent_copies(db: sqlite_utils.Database, language: str, limit: int = 20) -> list[dict]:
+    """The stored copies in `language` of sent editions, newest first."""
+    return list(db.query(
+        "SELECT edition_copies.*, editions.week, editions.sent_at FROM edition_copies JOIN editions "
+        "ON editions.id = edition_copies.edition_id WHERE editions.status = 'sent' AND edition_copies.language = ? "
+        "ORDER BY editions.week DESC LIMIT ?", [language, limit]))
+
+
+def sent_copies_version(db: sqlite_utils.Database, language: str) -> tuple:
+    """Changes whenever the set of sent copies in `language` changes: a cache key for feeds."""
+    return tuple(db.execute(
+        "SELECT count(*), max(editions.sent_at), max(edition_copies.frozen_at) FROM edition_copies JOIN editions "
+        "ON editions.id = edition_copies.edition_id WHERE editions.status = 'sent' AND edition_copies.language = ?",
+        [language]).fetchone())
+
+
+def edition_exists_for(db: sqlite_utils.Database, week: str) -> bool:
+    return db.execute("SELECT 1 FROM editions WHERE week = ?", [week]).fetchone() is not None

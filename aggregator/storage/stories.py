@@ -27,11 +27,15 @@ def attach_item(db: sqlite_utils.Database, item_id: int, story_id: int) -> None:
         db.table("items").update(item_id, {"story_id": story_id})
         refresh_story(db, story_id)
         if old and old[0] and old[0] != story_id:
-            refresh_story(db, old[0])
+            refresh_story(db, old[0], successor=story_id)
 
 
-def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
+def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | None = None) -> None:
     """Recompute a story's counts, dates and face from its items; drop it when it has none.
+
+    An emptied story's edition entries and translations move to `successor` (the story its
+    last item went to, as in a merge); a story an edition still refers to is kept, empty,
+    because editions are a record and no story is deleted from under them.
 
     The face is an item with a full text (over 400 characters), then the partner with the
     higher priority, then a language more subscribers read, then the fullest text.
@@ -42,6 +46,12 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
             "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
             "LEFT JOIN partners ON partners.id = sources.partner_id WHERE items.story_id = ?", [story_id]))
         if not rows:
+            if successor is not None:
+                move_story_references(db, story_id, successor)
+            if db.execute("SELECT 1 FROM edition_entries WHERE story_id = ? LIMIT 1", [story_id]).fetchone():
+                db.table("stories").update(story_id, {"item_count": 0})
+                return
+            db.execute("DELETE FROM translations WHERE story_id = ?", [story_id])
             db.execute("DELETE FROM stories WHERE id = ?", [story_id])
             return
         readers = dict(db.execute("SELECT language, count(*) FROM subscribers WHERE status = 'active' "
@@ -53,6 +63,23 @@ def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
             "item_count": len(rows), "first_published_at": dates[0] if dates else None,
             "last_published_at": dates[-1] if dates else None,
         })
+
+
+def move_story_references(db: sqlite_utils.Database, story_id: int, successor: int) -> None:
+    """Point edition entries and translations of `story_id` at `successor` (a merge).
+
+    An edition that already holds the successor keeps its own entry for it; the old entry
+    stays only in editions that went out (their stored copy is the record, and the story is
+    kept for them), and goes from drafts. A translation the successor lacks moves over.
+    """
+    with writing(db):
+        db.execute("UPDATE edition_entries SET story_id = ? WHERE story_id = ? AND edition_id NOT IN "
+                   "(SELECT edition_id FROM edition_entries WHERE story_id = ?)", [successor, story_id, successor])
+        db.execute("DELETE FROM edition_entries WHERE story_id = ? AND edition_id IN "
+                   "(SELECT id FROM editions WHERE status NOT IN ('sending', 'sent') AND id NOT IN "
+                   "(SELECT edition_id FROM edition_copies))", [story_id])
+        db.execute("UPDATE translations SET story_id = ? WHERE story_id = ? AND language NOT IN "
+                   "(SELECT language FROM translations WHERE story_id = ?)", [successor, story_id, successor])
 
 
 def get_story(db: sqlite_utils.Database, story_id: int) -> dict:

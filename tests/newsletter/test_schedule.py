@@ -139,3 +139,62 @@ def test_a_crawl_past_its_deadline_never_keeps_an_edition_from_going_out(tmp_pat
     assert "stopped at its deadline" in row["last_error"] and row["consecutive_failures"] == 1
     assert not run_cycle(config, state).crawled, "the next tick waits for the crawl interval"
     site.server.server_close()
+
+
+def _week_with_a_story(tmp_path, published: str):
+    """A database with one story published at `published`, and the config to run cycles against it."""
+    from aggregator.clustering import cluster_new_items
+    from aggregator.db import open_db
+    from aggregator.storage.items import save_item
+    from aggregator.storage.sources import add_source
+    from aggregator.text import content_hash
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path)
+    db = open_db(config.db)
+    source = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
+    for n, when in enumerate([published, "2026-11-18T10:00:00+00:00"]):
+        save_item(db, {"source_id": source, "url": f"http://127.0.0.1:9/{n}", "canonical_url": f"http://127.0.0.1:9/{n}",
+                       "title": f"Vigil number {n} at the consulate", "text": f"Vigil {n}.", "language": "en",
+                       "published_at": when, "content_hash": content_hash(f"Vigil {n}", f"Vigil {n}.")})
+    cluster_new_items(db)
+    return config, db
+
+
+def test_a_serve_restarted_after_the_draft_time_still_drafts_the_week(tmp_path):
+    """`wire serve` restarted on Monday 07:00 Berlin, an hour after the draft time: the week is drafted,
+    once, because the database has no edition of it (nothing is kept in memory across the restart)."""
+    from wire.scheduler import Scheduler, run_cycle
+
+    config, db = _week_with_a_story(tmp_path, "2026-11-23T05:30:00+00:00")
+    monday = datetime(2026, 11, 23, 7, 0, tzinfo=BERLIN)
+    state = Scheduler(config).state  # what a fresh `wire serve` starts with
+    state["last_crawl"] = monday  # no sources: the crawl is not what this test is about
+    report = run_cycle(config, state, now=monday)
+    assert report.drafted is not None, report.notes
+    assert db.execute("SELECT week FROM editions").fetchall() == [("2026-W48",)]
+    later = run_cycle(config, state, now=monday + timedelta(hours=2))
+    assert later.drafted is None  # the week has its edition: no second draft over the editors' work
+    before = run_cycle(config, {"last_crawl": monday}, now=datetime(2026, 11, 23, 5, 0, tzinfo=BERLIN))
+    assert before.drafted is not None and db.execute(
+        "SELECT week FROM editions ORDER BY week").fetchall() == [("2026-W47",), ("2026-W48",)], \
+        "before Monday 06:00 the week due is the last one, drafted late rather than never"
+
+
+def test_run_once_drafts_although_last_weeks_edition_was_approved_on_monday_morning(tmp_path):
+    """cron's `wire run-once` keeps nothing between runs: an edition of last week approved on Monday at 06:30
+    (its updated_at after the draft time) must not stand for this week's draft."""
+    from aggregator.storage.editions import save_draft, set_edition_status
+    from wire.scheduler import run_cycle
+
+    config, db = _week_with_a_story(tmp_path, "2026-11-23T05:30:00+00:00")
+    story = db.execute("SELECT story_id FROM items WHERE published_at LIKE '2026-11-18%'").fetchone()[0]
+    last_week = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
+    set_edition_status(db, last_week, "approved", scheduled_at="2026-11-23T08:00:00+00:00")
+    db.execute("UPDATE editions SET updated_at = '2026-11-23T05:30:00+00:00' WHERE id = ?", [last_week])  # 06:30 Berlin
+    now = datetime(2026, 11, 23, 7, 0, tzinfo=BERLIN)
+    report = run_cycle(config, {"last_crawl": now}, now=now)  # what run-once passes, with the crawl left out
+    assert report.drafted is not None and report.drafted != last_week, report.notes
+    assert db.execute("SELECT week, status FROM editions ORDER BY week").fetchall() == [
+        ("2026-W47", "approved"), ("2026-W48", "draft")]
+    assert run_cycle(config, {"last_crawl": now}, now=now + timedelta(hours=1)).drafted is None

@@ -58,13 +58,10 @@ def run_once(state):
     Example:
         wire run-once        # e.g. from cron: 0 */2 * * * cd /srv/wire && .venv/bin/wire run-once
     """
-    from aggregator.db import parse_iso
-    from aggregator.storage.editions import list_editions
     from wire.scheduler import run_cycle
 
-    # the last draft is the newest edition's last change: cron keeps no state between runs
-    last = max((row["updated_at"] for row in list_editions(state.db)), default=None)
-    report = run_cycle(state.config, {"last_draft": parse_iso(last)}, force_crawl=True)
+    # cron keeps no state between runs: whether the week is drafted is read from the database
+    report = run_cycle(state.config, {}, force_crawl=True)
     click.echo(f"crawled: {report.new_items} new items; drafted: {report.drafted or '-'}; "
                f"sent: {', '.join(f'edition {k}: {v}' for k, v in report.sent.items()) or '-'}")
     for note in report.notes:

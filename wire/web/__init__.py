@@ -1,15 +1,49 @@
-"""The web app: an app factory and one blueprint per audience.
+"""The web app: an app factory and one blueprint per audience (public, archive, subscribers).
 
 Thin views: load, check, call the library, render or redirect. Static assets are
-served by the app itself; no page loads anything from another host.
+served by the app itself; no page loads anything from another host. Page strings come
+from the same gettext catalogs as the e-mails (`newsletter/locales`) through Flask-Babel;
+the page language is the reader's choice (`?lang=`), else `Accept-Language`, else English.
 """
 
 from __future__ import annotations
 
-from flask import Flask, g
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, Domain, get_locale
 
 from aggregator.config import Config, load_config
 from aggregator.db import open_db
+from newsletter import i18n
+
+#: Every page: nothing from another host, never inside someone else's frame.
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+class CatalogDomain(Domain):
+    """Flask-Babel reading the e-mails' catalogs, compiled in memory by `newsletter.i18n` (no .mo files)."""
+
+    def get_translations(self):
+        return i18n.translations(str(get_locale() or i18n.FALLBACK_LANGUAGE))
+
+
+def get_db():
+    """The request's database connection, opened on first use (cached pages never open one)."""
+    if "db" not in g:
+        g.db = open_db(current_app.config["WIRE"].db, migrate=False)
+    return g.db
+
+
+def page_language() -> str:
+    """The reader's choice (`?lang=`), else the best of `Accept-Language`, else English."""
+    languages = current_app.config["WIRE"].languages
+    chosen = request.args.get("lang", "")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or (
+        i18n.FALLBACK_LANGUAGE if i18n.FALLBACK_LANGUAGE in languages else languages[0])
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -17,10 +51,8 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["WIRE"] = config
     open_db(config.db).conn.close()  # create and migrate once, before the first request
-
-    @app.before_request
-    def _open_db():
-        g.db = open_db(config.db, migrate=False)
+    babel = Babel(app, locale_selector=page_language, default_domain=i18n.DOMAIN)
+    babel.domain_instance = CatalogDomain(domain=i18n.DOMAIN)
 
     @app.teardown_request
     def _close_db(_exc):
@@ -28,15 +60,37 @@ def create_app(config: Config | None = None) -> Flask:
         if db is not None:
             db.conn.close()
 
+    @app.context_processor
+    def _page():
+        language = str(get_locale())
+        explicit = request.args.get("lang") in config.languages
+
+        def lang_url(endpoint: str, **values) -> str:
+            """A link that keeps the reader's explicit language choice."""
+            from flask import url_for
+
+            if explicit:
+                values.setdefault("lang", language)
+            return url_for(endpoint, **values)
+
+        def switch_url(code: str) -> str:
+            """This page in another language."""
+            args = {key: value for key, value in request.args.items() if key != "lang"}
+            return f"{request.path}?{urlencode({**args, 'lang': code})}"
+
+        return {"page_lang": language, "page_dir": i18n.direction(language), "site_name": config.site_name,
+                "languages": config.languages, "lang_url": lang_url, "switch_url": switch_url,
+                "language_name": lambda code, in_language=None: i18n.language_name(code, in_language or language),
+                "direction": i18n.direction}
+
     @app.after_request
     def _headers(response):
         # no third-party anything: the policy makes the browser refuse it too
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+            response.headers["Vary"] = "Accept-Language"
         return response
 
     from wire.web.archive import blueprint as archive
