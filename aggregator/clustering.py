@@ -1,9 +1,13 @@
 """Fold items into stories after each crawl, and rebuild them on demand. The I/O edge of `dedupe`.
 
-An item joins a story when it is an exact copy (same normalised text), a near-duplicate
-(MinHash signatures, candidates found through LSH band keys kept in SQLite), or the same
-story told in another language (shared distinctive names and a number, candidates found
-through an index of names and consonant skeletons). Everything an item is matched by is
+An item joins a story when it is an exact copy (same normalised text), or when it matches
+the story, not just one of its members: a member proposes the story (a near-duplicate by
+MinHash, candidates found through LSH band keys kept in SQLite; or, in another language and
+within a week, shared rare names and a number, candidates found through an index of names
+and consonant skeletons), and the item must agree with more than half of the story's members.
+Names weigh by how many stories around carry them, so a famous name quoted everywhere tells
+little. On real articles, matching one member let a story chain 81 unrelated articles
+(benchmarks/story_quality.py, RESULTS.md). Everything an item is matched by is
 computed once, when it is first placed, and stored: a later crawl looks candidates up in
 indexes instead of loading or recomputing the stored items, so its cost follows the
 size of the crawl, not of the database.
@@ -52,42 +56,112 @@ def _chunks(values: list, size: int = CHUNK):
         yield values[start:start + size]
 
 
+#: Members of a story an item is checked against (the most recent in the window): enough for a
+#: majority to mean something, bounded so that a story of hundreds costs no more than a dozen.
+MAX_MEMBERS = 12
+#: The cross-language rule looks only this far apart: a translation follows its original within days.
+LANGUAGE_WINDOW_DAYS = 7
+
+
+@dataclass
+class _Placed:
+    """What matching needs of a placed item, read once per crawl."""
+
+    id: int
+    story_id: int
+    language: str | None
+    content_hash: str | None
+    minhash: object
+    size: int
+    print_: Fingerprint
+
+
 class _Matcher:
-    """Finds the story a new item belongs to, through the stored indexes."""
+    """Finds the story a new item belongs to, through the stored indexes.
+
+    A candidate story comes from one of its members (an exact copy, a near-duplicate found
+    through the LSH bands, or, in another language and within LANGUAGE_WINDOW_DAYS, shared
+    rare names and a number); the item then joins it only if it agrees with more than half
+    of the story's members (up to MAX_MEMBERS in the window): a near-duplicate of them, or
+    telling the same names and numbers. So A -> B -> C chains, where C shares something with
+    B only, stay apart: C agrees with one member of two.
+    """
 
     def __init__(self, db, window: timedelta, threshold: float, containment: float):
         self.db, self.window = db, window
+        self.language_window = min(window, timedelta(days=LANGUAGE_WINDOW_DAYS))
         self.threshold, self.containment = threshold, containment
-        self.name_counts: dict[str, int] = defaultdict(int)
-        self.window_size = 0
+        self.name_counts: dict[str, int] = defaultdict(int)  # name -> stories around that carry it
+        self.window_size = 0  # stories around
+        self.cache: dict[int, _Placed] = {}
 
     def count_names(self, names: set[str], since: str, until: str) -> None:
-        """How many placed items around the batch carry each name (for 'too common to tell stories apart')."""
+        """How many stories around the batch carry each name (for its rarity, and 'too common to tell')."""
         self.window_size = self.db.execute(
-            "SELECT count(*) FROM items WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) BETWEEN ? AND ?",
-            [since, until]).fetchone()[0]
+            "SELECT count(DISTINCT story_id) FROM items WHERE story_id IS NOT NULL "
+            "AND coalesce(published_at, fetched_at) BETWEEN ? AND ?", [since, until]).fetchone()[0]
         for part in _chunks(sorted(names)):
             for name, count in self.db.execute(
-                    f"SELECT n.name, count(*) FROM item_names n JOIN items i ON i.id = n.item_id "
+                    f"SELECT n.name, count(DISTINCT i.story_id) FROM item_names n JOIN items i ON i.id = n.item_id "
                     f"WHERE n.kind = 'name' AND n.name IN ({','.join('?' * len(part))}) AND i.story_id IS NOT NULL "
                     f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ? GROUP BY n.name", [*part, since, until]):
                 self.name_counts[name] = count
+
+    def count_story(self, names, new_story: bool) -> None:
+        """Keep the counts current within the batch: a new story carries its names."""
+        if new_story:
+            self.window_size += 1
+            for name in names:
+                self.name_counts[name] += 1
 
     def common(self) -> set[str]:
         limit = max(3, COMMON_NAME_SHARE * self.window_size)
         return {name for name, count in self.name_counts.items() if count > limit}
 
-    def _placed(self, ids: set[int], when) -> list[dict]:
-        """Candidates that already have a story and lie within the window of `when`."""
-        rows = []
-        low, high = iso(when - self.window), iso(when + self.window)
+    def rarity(self, name: str) -> float:
+        """A name's weight as evidence: 1 when one story around carries it, 1/n when n stories do."""
+        return 1.0 / max(1, self.name_counts.get(name, 0))
+
+    def _load(self, ids: list[int]) -> None:
+        missing = sorted(set(ids) - set(self.cache))
+        for part in _chunks(missing):
+            marks = ",".join("?" * len(part))
+            names: dict[int, list] = defaultdict(list)
+            for item_id, kind, name in self.db.execute(
+                    f"SELECT item_id, kind, name FROM item_names WHERE item_id IN ({marks})", part):
+                names[item_id].append((kind, name))
+            for row in self.db.query(
+                    f"SELECT i.id, i.story_id, i.language, i.content_hash, s.minhash, s.shingles, s.numbers, s.rtl "
+                    f"FROM items i JOIN item_signatures s ON s.item_id = i.id WHERE i.id IN ({marks})", part):
+                mine = names[row["id"]]
+                print_ = Fingerprint(names=frozenset(n for k, n in mine if k == "name"),
+                                     numbers=frozenset(json.loads(row["numbers"])), rtl=bool(row["rtl"]),
+                                     skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")))
+                self.cache[row["id"]] = _Placed(row["id"], row["story_id"], row["language"], row["content_hash"],
+                                                from_bytes(row["minhash"]), row["shingles"], print_)
+
+    def _placed(self, ids: set[int], when, span: timedelta, not_language: str | None = None) -> list[_Placed]:
+        """Candidates that already have a story and lie within `span` of `when` (in another language)."""
+        found = []
+        low, high = iso(when - span), iso(when + span)
+        other = " AND coalesce(language, '') != ?" if not_language is not None else ""
         for part in _chunks(sorted(ids)):
-            rows += list(self.db.query(
-                f"SELECT i.id, i.story_id, i.language, i.content_hash, s.minhash, s.shingles, s.numbers, s.rtl "
-                f"FROM items i JOIN item_signatures s ON s.item_id = i.id WHERE i.id IN ({','.join('?' * len(part))}) "
-                f"AND i.story_id IS NOT NULL AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ? ORDER BY i.id",
-                [*part, low, high]))
-        return rows
+            found += [row[0] for row in self.db.execute(
+                f"SELECT id FROM items WHERE id IN ({','.join('?' * len(part))}) AND story_id IS NOT NULL "
+                f"AND coalesce(published_at, fetched_at) BETWEEN ? AND ?{other} ORDER BY id",
+                [*part, low, high, *([not_language] if other else [])])]
+        self._load(found)
+        return [self.cache[i] for i in found if i in self.cache]
+
+    def _members(self, story_id: int, when) -> list[_Placed]:
+        ids = [row[0] for row in self.db.execute(
+            "SELECT id FROM items WHERE story_id = ? AND coalesce(published_at, fetched_at) BETWEEN ? AND ? "
+            "ORDER BY id DESC LIMIT ?", [story_id, iso(when - self.window), iso(when + self.window), MAX_MEMBERS])]
+        self._load(ids)
+        return [self.cache[i] for i in ids if i in self.cache]
+
+    def _near(self, minhash, size: int, other: _Placed) -> tuple[bool, float]:
+        return is_near_duplicate(minhash, size, other.minhash, other.size, self.threshold, self.containment)
 
     def find(self, item: dict, when, minhash, size: int, bands: list[int], mine: Fingerprint) -> tuple[int | None, str]:
         exact = self.db.execute(
@@ -95,18 +169,15 @@ class _Matcher:
             "AND coalesce(published_at, fetched_at) BETWEEN ? AND ? ORDER BY id LIMIT 1",
             [item["content_hash"], item["id"], iso(when - self.window), iso(when + self.window)]).fetchone()
         if exact:
-            return exact[0], "exact"
+            return exact[0], "exact"  # the same text: whatever story it is in, this one is in it too
+        candidates: dict[int, tuple[str, float]] = {}  # story -> (how, best Jaccard with a member)
         ids = {row[0] for part in _chunks(bands) for row in self.db.execute(
             f"SELECT item_id FROM item_bands WHERE key IN ({','.join('?' * len(part))})", part)}
         ids.discard(item["id"])
-        best = None
-        for row in self._placed(ids, when):
-            same, jaccard = is_near_duplicate(minhash, size, from_bytes(row["minhash"]), row["shingles"],
-                                              self.threshold, self.containment)
-            if same and (best is None or jaccard > best[1]):
-                best = (row["story_id"], jaccard)
-        if best:
-            return best[0], "near"
+        for other in self._placed(ids, when, self.window):
+            same, jaccard = self._near(minhash, size, other)
+            if same and jaccard > candidates.get(other.story_id, ("", -1.0))[1]:
+                candidates[other.story_id] = ("near", jaccard)
         common = self.common()
         ids = set()
         for kind, values in (("name", sorted(mine.names - common)),
@@ -116,17 +187,21 @@ class _Matcher:
                     f"SELECT item_id FROM item_names WHERE kind = ? AND name IN ({','.join('?' * len(part))})",
                     [kind, *part])}
         ids.discard(item["id"])
-        for row in self._placed(ids, when):
-            if row["language"] == item["language"]:
-                continue
-            names = {(r[0], r[1]) for r in self.db.execute("SELECT kind, name FROM item_names WHERE item_id = ?",
-                                                           [row["id"]])}
-            other = Fingerprint(names=frozenset(n for k, n in names if k == "name"),
-                                numbers=frozenset(json.loads(row["numbers"])), rtl=bool(row["rtl"]),
-                                skeletons=frozenset(n for k, n in names if k in ("latin", "rtl")))
-            if same_story_across_languages(mine, other, common):
-                return row["story_id"], "language"
-        return None, ""
+        for other in self._placed(ids, when, self.language_window, not_language=item["language"] or ""):
+            if other.story_id not in candidates and other.language != item["language"] \
+                    and same_story_across_languages(mine, other.print_, common, self.rarity):
+                candidates[other.story_id] = ("language", 0.0)
+        best, best_key = None, None
+        for story_id, (how, jaccard) in candidates.items():
+            members = self._members(story_id, when)
+            agree = sum(self._near(minhash, size, m)[0] or same_story_across_languages(mine, m.print_, common, self.rarity)
+                        for m in members)
+            if 2 * agree <= len(members):
+                continue  # it matches a member, not the story: joining would start a chain
+            key = (agree / len(members), how == "near", jaccard, -story_id)
+            if best_key is None or key > best_key:
+                best, best_key = (story_id, how), key
+        return best if best else (None, "")
 
 
 def _store_match_data(db, item_id: int, minhash, size: int, bands: list[int], print_: Fingerprint) -> None:
@@ -195,7 +270,8 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
                 story_id, how = pin_story.get(pin), "pinned"
             else:
                 story_id, how = matcher.find(item, when, minhash, size, bands, mine)
-            if story_id is None:
+            opened = story_id is None
+            if opened:
                 old = reuse.get(item["id"])
                 if old is not None and old not in used and db.table("stories").count_where("id = ?", [old]):
                     story_id = old
@@ -212,9 +288,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
                 report.across_languages += how == "language"
             db.execute("UPDATE items SET story_id = ?, reprocess = 0 WHERE id = ?", [story_id, item["id"]])
             touched.add(story_id)
-            for name in mine.names:
-                matcher.name_counts[name] += 1
-            matcher.window_size += 1
+            matcher.count_story(mine.names, new_story=opened)
             if pin is not None:
                 pin_story.setdefault(pin, story_id)
         for story_id in sorted(touched):  # once per story, not once per item

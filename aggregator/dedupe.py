@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import hashlib
@@ -92,7 +91,8 @@ def band_keys(minhash) -> list[int]:
 
 def is_near_duplicate(a, size_a: int, b, size_b: int, threshold: float, containment_threshold: float,
                       min_shingles: int = 25) -> tuple[bool, float]:
-    """The decision of `NearDuplicateIndex.match` for one pair: (same statement?, Jaccard)."""
+    """Whether two signatures are one statement, reposted: (same?, Jaccard). Texts under
+    `min_shingles` are too short to tell a copy from a coincidence."""
     if size_a < min_shingles:
         return False, 0.0
     jaccard = a.jaccard(b)
@@ -108,57 +108,3 @@ def containment(a: MinHash, b: MinHash, size_a: int, size_b: int) -> float:
         return 0.0
     intersection = jaccard * (size_a + size_b) / (1 + jaccard)
     return min(1.0, intersection / min(size_a, size_b))
-
-
-@dataclass
-class Match:
-    key: str
-    jaccard: float
-    containment: float
-
-
-class NearDuplicateIndex:
-    """An LSH index of signatures; `match` returns the stored texts that are reposts of a new one.
-
-    The LSH threshold is set below the decision threshold so that a shortened repost (low
-    Jaccard, high containment) is still found as a candidate; each candidate is then
-    checked exactly on the estimates.
-    """
-
-    def __init__(self, threshold: float = 0.6, containment_threshold: float = 0.8, num_perm: int = NUM_PERM,
-                 min_shingles: int = 25):
-        self.threshold = threshold
-        self.containment_threshold = containment_threshold
-        self.min_shingles = min_shingles
-        self.num_perm = num_perm
-        self.lsh = MinHashLSH(threshold=min(threshold, CANDIDATE_THRESHOLD), num_perm=num_perm)
-        self.sizes: dict[str, int] = {}
-        self.signatures: dict[str, MinHash] = {}
-
-    def __len__(self) -> int:
-        return len(self.sizes)
-
-    def add(self, key: str, minhash: MinHash, size: int) -> None:
-        if key in self.sizes:
-            return
-        self.lsh.insert(key, minhash)
-        self.sizes[key] = size
-        self.signatures[key] = minhash
-
-    def remove(self, key: str) -> None:
-        if key in self.sizes:
-            self.lsh.remove(key)
-            del self.sizes[key], self.signatures[key]
-
-    def match(self, minhash: MinHash, size: int) -> list[Match]:
-        """Stored keys similar enough to be the same statement, best first."""
-        if size < self.min_shingles:
-            return []  # too short to tell a copy from a coincidence
-        found = []
-        for key in self.lsh.query(minhash):
-            other = self.signatures[key]
-            same, jaccard = is_near_duplicate(minhash, size, other, self.sizes[key], self.threshold,
-                                              self.containment_threshold, self.min_shingles)
-            if same:
-                found.append(Match(key, jaccard, containment(minhash, other, size, self.sizes[key])))
-        return sorted(found, key=lambda m: (-m.jaccard, -m.containment, m.key))

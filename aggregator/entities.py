@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
 
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(?:[’'][a-zçğıöşü]+)?)")
@@ -120,22 +121,48 @@ def shared_names(a: Fingerprint, b: Fingerprint, common: frozenset[str] | set[st
 MIN_SHARED_NAMES, NAMES_WITHOUT_NUMBER = 2, 4
 #: A name found in more than this share of the items around is not distinctive (a campaign's prisoner).
 COMMON_NAME_SHARE = 0.10
+#: The share of the shorter text's names the other must carry. A translation of a story carries
+#: most of its names; two long unrelated real articles share a few (York, David, France) of
+#: hundreds. Measured on real corpus articles: benchmarks/story_sets.py, RESULTS.md.
+MIN_NAME_COVERAGE = 0.12
+#: Evidence (shared names weighted by rarity, plus the rarest shared number) needed with a
+#: shared number, and without one. With every name weighing 1: two names and a day count,
+#: or four names, as before.
+EVIDENCE_WITH_NUMBER, EVIDENCE_WITHOUT_NUMBER = 2.5, 4.0
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
-def same_story_across_languages(a: Fingerprint, b: Fingerprint, common: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Two texts in different languages tell one story when they share distinctive names and a number.
+def number_weight(number: str) -> float:
+    """How much a shared number tells: a year nothing, two digits (a day, a count: frequent in any
+    news) half, three or four digits (a sentence in days, a sum, a case number) a full name's worth."""
+    if _YEAR.match(number):
+        return 0.0
+    return 0.5 if len(number) <= 2 else 1.0
 
-    Two shared distinctive names plus a shared number that is not a year (a day count, a
-    sentence length, a date), or four shared distinctive names. `common` holds the names
-    too frequent around to tell stories apart: one campaign's prisoner appears in its vigil,
-    its hunger strike and its trial, which are different stories.
-    Measured on tests/data/stories and the demo network: see benchmarks/RESULTS.md.
+
+def same_story_across_languages(a: Fingerprint, b: Fingerprint, common: frozenset[str] | set[str] = frozenset(),
+                                rarity: Callable[[str], float] | None = None) -> bool:
+    """Two texts in different languages tell one story when they share rare names and a number.
+
+    At least two shared names, making up MIN_NAME_COVERAGE of the shorter text's names (a
+    Persian or Arabic text's names cannot be counted, so there the Latin side's count is
+    used), and evidence: each shared name weighs `rarity(name)` (1 when not given; the
+    clustering gives 1 / the number of stories around that carry it, so a famous name many
+    stories quote weighs little), plus the best shared number's `number_weight`. `common`
+    holds names too frequent around to count at all (a campaign's prisoner appears in its
+    vigil, its hunger strike and its trial, which are different stories).
+    Measured on real articles and tests/data/stories: see benchmarks/RESULTS.md.
     """
     shared = shared_names(a, b, common)
     if len(shared) < MIN_SHARED_NAMES:
         return False
-    return len(shared) >= NAMES_WITHOUT_NUMBER or any(not _YEAR.match(n) for n in a.numbers & b.numbers)
+    weight = rarity or (lambda name: 1.0)
+    evidence = sum(weight(name) for name in shared)
+    sizes = [sum(weight(name) for name in f.names) for f in (a, b) if not f.rtl]
+    if sizes and evidence < MIN_NAME_COVERAGE * min(sizes):
+        return False
+    number = max((number_weight(n) for n in a.numbers & b.numbers), default=0.0)
+    return evidence >= EVIDENCE_WITHOUT_NUMBER or (number > 0 and evidence + number >= EVIDENCE_WITH_NUMBER)
 
 
 def common_names(name_sets: list[set[str]], share: float = COMMON_NAME_SHARE) -> frozenset[str]:

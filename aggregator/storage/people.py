@@ -16,9 +16,14 @@ def list_people(db: sqlite_utils.Database) -> list[dict]:
 
 
 def get_person(db: sqlite_utils.Database, key: str, name: str) -> dict:
-    """A person by the folded `key` of `name` (`aggregator.people.person_key`): 'Şahin' finds 'Sahin'."""
-    row = next(db.query("SELECT * FROM people WHERE key = ? OR key LIKE ? ORDER BY length(key) LIMIT 1",
-                        [key, f"%{key}%"]), None)
+    """A person by the folded `key` of `name` (`aggregator.people.person_key`): 'Şahin' finds 'Sahin'.
+
+    Or by the name as first written: a name in Persian script is keyed by the Latin spelling
+    beside it, so its own key finds nothing.
+    """
+    row = next(db.query("SELECT * FROM people WHERE key = ? OR name = ? OR key LIKE ? "
+                        "ORDER BY key = ? DESC, name = ? DESC, length(key) LIMIT 1",
+                        [key, name, f"%{key}%", key, name]), None)
     if row is None:
         raise NotFound(f"no person called {name!r} (see `wire people list`)")
     row["stories"] = list(db.query(

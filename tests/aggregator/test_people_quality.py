@@ -82,3 +82,20 @@ def test_keys_fold_letter_variants_of_arabic_and_persian():
     # Arabic yeh and kaf against the Persian ones, the zero-width non-joiner, a teh marbuta
     assert person_key("كوروش نيكپور") == person_key("کوروش نیک‌پور")
     assert person_key("سمارة") == person_key("سماره")
+
+
+def test_a_person_is_found_by_either_spelling(db):
+    from aggregator.indexing import index_items
+    from aggregator.storage.items import save_item
+    from aggregator.storage.people import get_person
+    from aggregator.storage.sources import add_source
+
+    source = add_source(db, "http://127.0.0.1/hambastegi/feed/", "Hambastegi", "feed")
+    text = "نسرین علوی (Nasrin Alavi)، معلم زندانی، آزاد شد."
+    _, item = save_item(db, {"source_id": source, "url": "http://127.0.0.1/hambastegi/1/",
+                             "canonical_url": "http://127.0.0.1/hambastegi/1/", "title": "آزادی یک معلم", "text": text,
+                             "summary": text, "language": "fa", "published_at": "2026-11-28T14:00:00+00:00",
+                             "content_hash": "h1"})
+    index_items(db, [item])
+    for name in ("Nasrin Alavi", "نسرین علوی"):
+        assert get_person(db, person_key(name), name)["name"] == "نسرین علوی"
