@@ -17,13 +17,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from aggregator.scripts import RTL_LANGUAGES, language_direction
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 
 #: The one place that says what happens to a language with no catalog: it gets English.
 FALLBACK_LANGUAGE = "en"
 
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ckb", "ps", "yi", "dv", "sd", "ug"})
+__all__ = ["RTL_LANGUAGES", "direction", "language_name", "locale", "translations"]
 
 
 def catalog_path(language: str) -> Path:
@@ -62,17 +64,11 @@ def locale(language: str) -> Locale:
 
 
 def direction(language: str | None) -> str:
-    """'rtl' or 'ltr' for text in `language`."""
-    if not language:
-        return "ltr"
-    if language in RTL_LANGUAGES:
-        return "rtl"
-    try:
-        return Locale.parse(language).text_direction
-    except (UnknownLocaleError, ValueError):
-        return "ltr"
+    """'rtl' or 'ltr' for text in `language`, from the one list in `aggregator.scripts`."""
+    return language_direction(language)
 
 
+@lru_cache(maxsize=1024)
 def language_name(code: str | None, in_language: str) -> str:
     """The name of language `code` written in `in_language` ('Persian', 'Farsça', 'فارسی')."""
     if not code:
