@@ -11,6 +11,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from aggregator.urls import is_tracking_param
 
 #: Theme sections in the order they appear; a story goes to the first whose tag it carries.
 THEME_SECTIONS = ("hunger-strike", "health", "trial-sentence", "release", "isolation", "arrest",
@@ -139,6 +143,27 @@ def plan_edition(stories: list[dict], now: datetime, sections_by: str = "theme",
     return plan
 
 
+@lru_cache(maxsize=4096)
+def clean_link(url: str) -> str:
+    """The partner's link without tracking parameters (`utm_*`, `fbclid`, ... as `aggregator.urls` lists them).
+
+    Only those are dropped: the rest stays as the partner spelled it. `canonical_url`'s other
+    rules (trailing slash dropped, query sorted, host folded) make a key for recognising an
+    article, not an address every partner's server answers without a redirect.
+    """
+    parts = urlsplit(url)
+    query = _without_tracking(parts.query)
+    fragment = _without_tracking(parts.fragment) if "=" in parts.fragment else parts.fragment
+    if query == parts.query and fragment == parts.fragment:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment))
+
+
+def _without_tracking(query: str) -> str:
+    return "&".join(pair for pair in query.split("&")
+                    if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0])))
+
+
 def build_edition(edition: dict, stories: dict[int, dict]) -> Edition:
     """Turn stored rows (edition with entries; stories with items and translations) into an Edition."""
     entries = []
@@ -149,9 +174,9 @@ def build_edition(edition: dict, stories: dict[int, dict]) -> Edition:
         entries.append(Entry(
             story_id=story["id"], section=row["section"], position=row["position"], pinned=bool(row["pinned"]),
             headline=face["title"], summary=face.get("summary") or "", language=face.get("language"),
-            url=face["url"], source=face.get("partner_name") or face.get("source_name") or "",
+            url=clean_link(face["url"]), source=face.get("partner_name") or face.get("source_name") or "",
             published=face.get("published_at"),
-            reports=[Report(i["id"], i.get("partner_name") or i.get("source_name") or "", i.get("language"), i["url"],
+            reports=[Report(i["id"], i.get("partner_name") or i.get("source_name") or "", i.get("language"), clean_link(i["url"]),
                             i["title"]) for i in items if i["id"] != face["id"]],
             translations={lang: {"headline": t["headline"], "summary": t.get("summary")}
                           for lang, t in story.get("translations", {}).items()},

@@ -45,7 +45,7 @@ def test_plain_text_is_written_for_reading():
     lines = rendered.text.splitlines()
     assert "HUNGER STRIKES" in lines
     assert "<" not in rendered.text
-    assert max(len(line) for line in lines if not line.startswith("[") and "http" not in line) <= 72
+    assert max(len(line) for line in lines if not re.match(r"^(\[\d+\] )?https?://\S+$", line)) <= 78  # issue 10
     assert "[1] https://partner1.example/news/1" in lines  # numbered links listed at the end
     assert "Also reported by: Dayanışma Ağı (Turkish) [2]" in rendered.text
 
@@ -91,3 +91,46 @@ def test_region_sections_are_named_in_the_readers_language():
                       entries=[_entry(1, section="country-kurdistan"), _entry(2, section="country-tr")])
     text = render_edition(edition, "de", "Solidarity Wire", BASE, ZONE).text
     assert "KURDISTAN" in text and "TÜRKEI" in text
+
+
+def test_links_point_at_the_partners_page_without_tracking_parameters(edition):
+    for language in ("en", "fa"):
+        rendered = render_edition(edition, language, "Solidarity Wire", BASE, ZONE)
+        hrefs = re.findall(r'href="([^"]+)"', rendered.html)
+        assert "https://open-cell.example/they-want-to-break-him/" in hrefs  # the partner's own spelling, slash kept
+        assert "https://free-mahir.example/news/day-87.html" in hrefs and "https://kanoon.example/fa/87" in hrefs
+        for part in (rendered.html, rendered.text):
+            assert "utm_" not in part and "fbclid" not in part
+        assert all(h.startswith(("https://open-cell", "https://free-mahir", "https://komele", "https://kanoon",
+                                 "https://saw", "https://tadamun", "https://dayanisma", "https://gefangenen",
+                                 f"{BASE}/")) for h in hrefs), hrefs  # nothing rewritten through us
+
+
+def test_clean_link_keeps_what_names_the_article():
+    from newsletter.compose import clean_link
+
+    assert clean_link("https://a.example/x/?utm_source=rss&utm_medium=feed") == "https://a.example/x/"
+    assert clean_link("https://a.example/modules.php?name=News&sid=12&utm_campaign=c") == \
+        "https://a.example/modules.php?name=News&sid=12"
+    assert clean_link("https://a.example/p?id=7&fbclid=Ab#utm_source=tw") == "https://a.example/p?id=7"
+    assert clean_link("https://a.example/p?id=7#comments") == "https://a.example/p?id=7#comments"
+    assert clean_link("https://a.example/%D8%B1") == "https://a.example/%D8%B1"
+
+
+def test_headlines_and_teasers_are_bounded(edition):
+    edition.entries[0].headline = "H" * 1_000_000
+    edition.entries[1].summary = "خبر " * 250_000
+    edition.entries[2].source = "S" * 10_000
+    rendered = render_edition(edition, "fa", "Solidarity Wire", BASE, ZONE)
+    assert len(rendered.html.encode()) < 40 * 1024 and len(rendered.text.encode()) < 20 * 1024
+    assert "H" * 300 in rendered.html and "H" * 301 not in rendered.html and "H…" in rendered.html
+    assert "خبر …" in rendered.html or "خبر…" in rendered.html
+
+
+@pytest.mark.parametrize("language", ["fa", "ar", "en", "de", "fr", "eu", "ru", "tr"])
+def test_subject_has_one_colon_and_a_right_to_left_subject_starts_right_to_left(edition, language):
+    from aggregator.scripts import text_direction
+
+    subject = render_edition(edition, language, "Solidarity Wire", BASE, ZONE).subject
+    assert subject.count(":") == 1, subject
+    assert text_direction(subject) == ("rtl" if language in ("fa", "ar") else "ltr"), subject
