@@ -226,3 +226,20 @@ def test_sources_add_shows_feed_titles_cleaned(tmp_path):
     site.close()
     assert found.title == "]0;ownedPartner feed"
     assert found.latest[0]["title"] == "[2Jcleared gnp.exe"
+
+
+def test_megabyte_fields_are_bounded_at_the_door():
+    from datetime import datetime, timezone
+
+    from crawlers.items import FeedItem
+    from crawlers.normalise import InvalidItem, normalise_item
+
+    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    huge = ("hunger strike " * 80_000).strip()
+    record = normalise_item(FeedItem(source_id=1, url="https://partner.example/a", title=huge, guid="g" * 50_000,
+                                     author="x" * 1_000_000, summary=PROSE), now)
+    assert len(record["title"]) <= 501 and record["title"].endswith("…")
+    assert record["guid"].startswith("sha256:") and len(record["guid"]) < 80
+    assert len(record["author"]) <= 300
+    with pytest.raises(InvalidItem, match="characters long"):
+        normalise_item(FeedItem(source_id=1, url="https://partner.example/" + "a" * 10_000, title="t"), now)
