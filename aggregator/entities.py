@@ -70,7 +70,7 @@ _ARABIC_LETTERS = {
 }
 _LATIN_CLUSTERS = (("sh", "s"), ("ch", "c"), ("kh", "k"), ("gh", "g"), ("zh", "j"), ("ph", "f"), ("th", "t"),
                    ("dh", "d"), ("ou", "u"), ("w", "v"), ("q", "g"), ("x", "ks"), ("c", "k"), ("y", ""))
-from aggregator.scripts import RTL_LANGUAGES  # noqa: E402  the one list of right-to-left languages
+from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
 
 
 def _squeeze(text: str) -> str:

@@ -218,17 +218,17 @@ def _entry_html(item: _Item, direction: str, also: str, separator: str) -> Marku
     Jinja loop escaping some twenty values per entry was most of an edition's rendering time.
     Everything from partners goes through `_e` (HTML escaping)."""
     meta = " · ".join(f'<bdi class="part">{_e(part)}</bdi>' for part in item.meta)
-    html = [f'<div dir="{direction}" style="padding:12px 0 4px">'
-            f'<h3 lang="{_e(item.headline_lang)}" dir="{item.headline_dir}" style="font-size:18px;line-height:1.35;'
-            f'text-align:{item.headline_align}"><a href="{_e(item.url)}">{_e(item.headline)}</a></h3>'
-            f'<p class="meta" dir="{direction}">{meta}</p>']
+    html = [(f'<div dir="{direction}" style="padding:12px 0 4px">'
+             f'<h3 lang="{_e(item.headline_lang)}" dir="{item.headline_dir}" style="font-size:18px;line-height:1.35;'
+             f'text-align:{item.headline_align}"><a href="{_e(item.url)}">{_e(item.headline)}</a></h3>'
+             f'<p class="meta" dir="{direction}">{meta}</p>')]
     if item.summary:
         html.append(f'<p lang="{_e(item.summary_lang)}" dir="{item.summary_dir}" style="text-align:{item.summary_align}">'
                     f'{_e(item.summary)}</p>')
     if item.reports:
         reports = _e(separator).join(
             f'<span class="part"><bdi><a href="{_e(report.url)}">{_e(report.name)}</a></bdi>'
-            + (f" ({_e(report.language)})" if report.language else "") + "</span>" for report in item.reports)
+            f'{f" ({_e(report.language)})" if report.language else ""}</span>' for report in item.reports)
         html.append(f'<p class="also" dir="{direction}"><span class="part">{_e(also)}</span> {reports}</p>')
     html.append("</div>")
     return Markup("".join(html))

@@ -2,6 +2,7 @@
 to left in every block, foreign runs are isolated, and the parts of the meta and "also reported by"
 lines appear in reading order (their boxes from right to left); English is the left-to-right control."""
 
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,7 +48,7 @@ def _out_of_order(lines: list[list[dict]], direction: str) -> list[str]:
     """Consecutive parts whose boxes are not in reading order (same visual line: towards the line's end)."""
     wrong = []
     for parts in lines:
-        for before, after in zip(parts, parts[1:]):
+        for before, after in pairwise(parts):
             a, b = before["last"], after["first"]
             if abs(a["top"] - b["top"]) < a["height"] / 2:  # on one visual line
                 ok = b["right"] <= a["left"] + 1 if direction == "rtl" else b["left"] >= a["right"] - 1

@@ -26,7 +26,7 @@ RELATIONS = ("original", "verbatim", "edited", "translation")
 FEED_CONTENT = ("full", "excerpt")
 ADVERTISE = ("link", "anchor", "none")
 FEED_FAULTS = ("raw-ampersand", "bad-date", "unclosed-item")
-from aggregator.scripts import RTL_LANGUAGES  # noqa: E402  the one list of right-to-left languages
+from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
 
 
 class DemoContentError(ValueError):
