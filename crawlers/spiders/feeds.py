@@ -89,7 +89,10 @@ class FeedsSpider(SourceSpider):
                 if entry.url and not entry.guid:
                     entry.guid = entry.url
                 text = entry.summary or entry.content_html or ""
-                entry.url = content_address(response.url, content_hash(entry.title, text))
+                # its id when it has one (two entries may say the same thing), else its content
+                digest = hashlib.sha256(entry.guid.encode("utf-8")).hexdigest() if entry.guid \
+                    else content_hash(entry.title, text)
+                entry.url = content_address(response.url, digest)
                 linkless.add(id(entry))
         by_link = unreliable_guids(feed.entries)
         known = feed_hashes(self.db, source["id"])
