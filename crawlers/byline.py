@@ -24,22 +24,138 @@ MAX_BYLINE_CHARS = 160
 #: At most this many leading blocks are taken off.
 MAX_DROPPED = 6
 
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dt", "dd",
-           "figcaption", "header", "section", "address", "ul", "ol", "table", "tr", "article"}
-_LOCALES = ("en", "de", "fr", "es", "it", "pt", "nl", "tr", "ku", "eu", "ca", "ru", "uk", "pl", "cs", "sv", "da",
-            "fa", "ar", "el", "zh", "ja")
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "td",
+    "th",
+    "dt",
+    "dd",
+    "figcaption",
+    "header",
+    "section",
+    "address",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "article",
+}
+_LOCALES = (
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "tr",
+    "ku",
+    "eu",
+    "ca",
+    "ru",
+    "uk",
+    "pl",
+    "cs",
+    "sv",
+    "da",
+    "fa",
+    "ar",
+    "el",
+    "zh",
+    "ja",
+)
 #: Words of bylines and datelines in the languages partners write in.
 _BYLINE_WORDS = {
-    "by", "written", "posted", "published", "updated", "reviewed", "edited", "words", "photos", "photo", "text",
-    "and", "on", "at", "in", "am", "um", "uhr", "von", "und", "veröffentlicht", "aktualisiert", "par", "le", "et",
-    "publié", "mis", "à", "jour", "por", "el", "y", "publicado", "actualizado", "di", "da", "il", "e", "pubblicato",
-    "aggiornato", "door", "op", "en", "av", "af", "tarafından", "yazan", "yazar", "ve", "tarih", "от", "автор",
-    "и", "بقلم", "نوشته", "نویسنده", "و", "de", "a", "i", "updated:", "team", "staff", "editor", "editorial",
-    "redaktion", "rédaction", "redacción", "redazione", "news", "agency", "afp", "ap", "dpa", "reuters",
+    "by",
+    "written",
+    "posted",
+    "published",
+    "updated",
+    "reviewed",
+    "edited",
+    "words",
+    "photos",
+    "photo",
+    "text",
+    "and",
+    "on",
+    "at",
+    "in",
+    "am",
+    "um",
+    "uhr",
+    "von",
+    "und",
+    "veröffentlicht",
+    "aktualisiert",
+    "par",
+    "le",
+    "et",
+    "publié",
+    "mis",
+    "à",
+    "jour",
+    "por",
+    "el",
+    "y",
+    "publicado",
+    "actualizado",
+    "di",
+    "da",
+    "il",
+    "e",
+    "pubblicato",
+    "aggiornato",
+    "door",
+    "op",
+    "en",
+    "av",
+    "af",
+    "tarafından",
+    "yazan",
+    "yazar",
+    "ve",
+    "tarih",
+    "от",
+    "автор",
+    "и",
+    "بقلم",
+    "نوشته",
+    "نویسنده",
+    "و",
+    "de",
+    "a",
+    "i",
+    "updated:",
+    "team",
+    "staff",
+    "editor",
+    "editorial",
+    "redaktion",
+    "rédaction",
+    "redacción",
+    "redazione",
+    "news",
+    "agency",
+    "afp",
+    "ap",
+    "dpa",
+    "reuters",
 }
 _LEADING_BYLINE = re.compile(
     r"^(by|written by|posted by|reviewed by|edited by|words by|von|par|por|di|door|av|af|от|автор|بقلم|نوشته)\s+\S",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _DATE_PARTS = re.compile(r"\d+(st|nd|rd|th|er|\.)?|\d{1,2}:\d{2}(:\d{2})?(\s*[ap]\.?m\.?)?", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^[·•|]")
 _TOKEN = re.compile(r"[^\s·•|,;:/()\[\]«»\"“”—–-]+")
@@ -74,9 +190,15 @@ def _is_byline(text: str, authors: list[set[str]]) -> bool:
     calendar = _calendar_words()
     names = set().union(*authors) if authors else set()
     words = _words(text)
-    residue = [word for word in words
-               if len(word) > 1 and not _DATE_PARTS.fullmatch(word) and word not in calendar
-               and word not in _BYLINE_WORDS and word not in names]
+    residue = [
+        word
+        for word in words
+        if len(word) > 1
+        and not _DATE_PARTS.fullmatch(word)
+        and word not in calendar
+        and word not in _BYLINE_WORDS
+        and word not in names
+    ]
     meta = [word for word in words if _DATE_PARTS.fullmatch(word) or word in calendar or word in names]
     return bool(meta) and len(residue) <= 1 and len(residue) < len(words)
 
@@ -94,8 +216,11 @@ def _author_names(author: str | None) -> list[set[str]]:
 def _leaf_blocks(body):
     """Block elements with no block inside them, in document order."""
     for element in body.iterdescendants():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS and not any(
-                isinstance(child.tag, str) and child.tag in _BLOCKS for child in element.iterdescendants()):
+        if (
+            isinstance(element.tag, str)
+            and element.tag in _BLOCKS
+            and not any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in element.iterdescendants())
+        ):
             yield element
 
 

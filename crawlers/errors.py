@@ -19,8 +19,14 @@ _SCRAPY_BROKEN = tuple(filter(None, [getattr(scrapy_errors, "ResponseDataLossErr
 
 HTTP_HINTS = {
     401: ("the site asks for a login (401)", "feeds must be public; ask the partner for a public feed URL"),
-    403: ("the site refused us (403 Forbidden)", "the site may block crawlers; ask the partner to allow our User-Agent"),
-    404: ("the page or feed was not found (404)", "the partner may have moved it; run `wire sources add` with the new URL"),
+    403: (
+        "the site refused us (403 Forbidden)",
+        "the site may block crawlers; ask the partner to allow our User-Agent",
+    ),
+    404: (
+        "the page or feed was not found (404)",
+        "the partner may have moved it; run `wire sources add` with the new URL",
+    ),
     410: ("the partner removed it for good (410 Gone); the source is paused", "find the new address with the partner"),
     429: ("the site asked us to slow down (429)", "nothing to do: we wait as long as it asked"),
     500: ("the site had an internal error (500)", "usually temporary; we retry with backoff"),

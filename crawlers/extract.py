@@ -31,18 +31,45 @@ logger = logging.getLogger(__name__)
 #: look: on a real page it let a tag list of links ("Read More: Federal Reserve, Fomc, ...") lead
 #: the text (goose3 HuffingtonPost: token F1 0.22, against 1.00 without them), and it costs about
 #: 15 ms more per page. Nothing shows inline links from the stored text today.
-_OPTIONS = {"output_format": "html", "comments": False, "formatting": False, "links": False, "images": False,
-            "tables": True, "precision": True}
+_OPTIONS = {
+    "output_format": "html",
+    "comments": False,
+    "formatting": False,
+    "links": False,
+    "images": False,
+    "tables": True,
+    "precision": True,
+}
 
 #: Article types whose JSON-LD `headline` is the article's title (schema.org).
-_ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
-                  "opinionnewsarticle", "backgroundnewsarticle", "report", "scholarlyarticle", "techarticle",
-                  "liveblogposting", "socialmediaposting", "webpage", "creativework"}
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "blogposting",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "liveblogposting",
+    "socialmediaposting",
+    "webpage",
+    "creativework",
+}
 
 #: <meta> keys that carry the article's title; a small weight step keeps readability's order
 #: (Dublin Core, then Open Graph, then the rest) when copies disagree.
-_META_TITLES = {"dc:title": 1.0, "dcterm:title": 0.99, "og:title": 0.98, "title": 0.96, "twitter:title": 0.95,
-                "parsely-title": 0.94, "sailthru.title": 0.93}
+_META_TITLES = {
+    "dc:title": 1.0,
+    "dcterm:title": 0.99,
+    "og:title": 0.98,
+    "title": 0.96,
+    "twitter:title": 0.95,
+    "parsely-title": 0.94,
+    "sailthru.title": 0.93,
+}
 _META_SITES = ("og:site_name", "application-name", "twitter:site_name", "al:android:app_name", "al:ios:app_name")
 _CDATA = re.compile(r"^\s*(//\s*)?<!\[CDATA\[|(//\s*)?\]\]>\s*$")
 _META_LANGUAGES = ("content-language", "og:locale", "language", "dc:language", "dcterm:language")
@@ -125,9 +152,18 @@ def _page_facts(tree: HtmlElement, feed_title: str | None) -> _Facts:
     root_lang = tree.get("lang") or tree.get("xml:lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     if root_lang:
         facts.languages.append(root_lang)
-    head_title = next((text for text in (_text(element) for element in tree.iter("title")
-                                         if element.getparent() is not None and element.getparent().tag in ("head", "html"))
-                       if text), None)
+    head_title = next(
+        (
+            text
+            for text in (
+                _text(element)
+                for element in tree.iter("title")
+                if element.getparent() is not None and element.getparent().tag in ("head", "html")
+            )
+            if text
+        ),
+        None,
+    )
     if head_title:
         facts.titles.append(Candidate("title", head_title))
     published_meta = None
@@ -136,8 +172,14 @@ def _page_facts(tree: HtmlElement, feed_title: str | None) -> _Facts:
         if not content:
             continue
         by_property = bool(meta.get("property"))  # Dublin Core's own form; `name=` is the older one
-        keys = " ".join(filter(None, (meta.get("property"), meta.get("name"), meta.get("itemprop"),
-                                      meta.get("http-equiv")))).lower().replace("dc.", "dc:").replace("dcterms", "dcterm")
+        keys = (
+            " ".join(
+                filter(None, (meta.get("property"), meta.get("name"), meta.get("itemprop"), meta.get("http-equiv")))
+            )
+            .lower()
+            .replace("dc.", "dc:")
+            .replace("dcterms", "dcterm")
+        )
         for meta_key in keys.split():
             if meta_key in _META_TITLES:
                 facts.titles.append(Candidate("meta", content, _META_TITLES[meta_key] - (0 if by_property else 0.005)))
@@ -153,8 +195,9 @@ def _page_facts(tree: HtmlElement, feed_title: str | None) -> _Facts:
     headlines = []
     for node in _jsonld_objects(tree):
         types = _types(node)
-        if types & _ARTICLE_TYPES and (headline := _name(node.get("headline")) or (
-                "webpage" not in types and _name(node.get("name")))):
+        if types & _ARTICLE_TYPES and (
+            headline := _name(node.get("headline")) or ("webpage" not in types and _name(node.get("name")))
+        ):
             headlines.append(headline)
         if types & {"website", "organization", "newsmediaorganization"} and _name(node.get("name")):
             facts.sites.append(_name(node["name"]))
@@ -184,8 +227,15 @@ def extract_article(html: str, url: str, feed_title: str | None = None) -> Artic
     """
     tree = load_html(html) if html else None
     if tree is None:
-        return Article(title=feed_title or None, author=None, published=None, language=None, image_url=None,
-                       canonical_url=None, content_html=None)
+        return Article(
+            title=feed_title or None,
+            author=None,
+            published=None,
+            language=None,
+            image_url=None,
+            canonical_url=None,
+            content_html=None,
+        )
     facts = _page_facts(tree, feed_title)
     options = Extractor(url=url, with_metadata=True, **_OPTIONS)
     document = bare_extraction(tree, options=options)  # works on its own copy of the tree

@@ -24,8 +24,9 @@ def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback
-                                 or ip.is_private or ip.is_unspecified)
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback or ip.is_private or ip.is_unspecified
+    )
 
 
 def resolve(host: str) -> list[str]:
@@ -64,7 +65,8 @@ def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()
         if not is_public_address(address):
             raise BlockedAddress(
                 f"{host} resolves to {address}, a loopback/private/reserved address; refused "
-                f"(set allow_private_networks only for the demo and tests)")
+                f"(set allow_private_networks only for the demo and tests)"
+            )
 
 
 def checked_addresses(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = ()) -> list[str]:
@@ -84,5 +86,6 @@ def checked_addresses(url: str, allow_private: bool, allowed_hosts: tuple[str, .
             if not is_public_address(address):
                 raise BlockedAddress(
                     f"{host} resolves to {address}, a loopback/private/reserved address; refused "
-                    f"(set allow_private_networks only for the demo and tests)")
+                    f"(set allow_private_networks only for the demo and tests)"
+                )
     return addresses

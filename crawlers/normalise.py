@@ -27,8 +27,9 @@ class InvalidItem(ValueError):
     """The item cannot be stored; the message says why (it becomes a DropItem reason)."""
 
 
-def normalise_item(item: FeedItem, now: datetime, identify_by_link: bool = False,
-                   allow_private_links: bool = False) -> dict:
+def normalise_item(
+    item: FeedItem, now: datetime, identify_by_link: bool = False, allow_private_links: bool = False
+) -> dict:
     """Return the storable record of `item`, or raise InvalidItem.
 
     This is the door every format passes through (RSS, Atom, RDF, JSON Feed, pages of

@@ -31,8 +31,12 @@ class StoragePipeline:
 
     def process_item(self, item: FeedItem, spider=None):
         try:
-            record = normalise_item(item, utcnow(), identify_by_link=item.guid is None,
-                                    allow_private_links=self.crawler.settings["WIRE_CONFIG"].allow_private_networks)
+            record = normalise_item(
+                item,
+                utcnow(),
+                identify_by_link=item.guid is None,
+                allow_private_links=self.crawler.settings["WIRE_CONFIG"].allow_private_networks,
+            )
         except InvalidItem as error:
             raise DropItem(f"source {item.source_id}: {error}") from None
         outcome, item_id = save_item(self.db, record)

@@ -10,8 +10,9 @@ import json
 from aggregator.exceptions import InvalidInput
 
 #: Every key a recipe may have; the CSS selector keys are checked by parsing them.
-RECIPE_KEYS = frozenset({"list_urls", "link_selector", "title_selector", "date_selector", "body_selector",
-                         "next_selector", "max_pages"})
+RECIPE_KEYS = frozenset(
+    {"list_urls", "link_selector", "title_selector", "date_selector", "body_selector", "next_selector", "max_pages"}
+)
 SELECTOR_KEYS = RECIPE_KEYS - {"list_urls", "max_pages"}
 MAX_PAGES = 50
 
@@ -28,8 +29,9 @@ def parse_recipe(text: str) -> dict:
         raise InvalidInput("--recipe: expected a JSON object")
     unknown = set(recipe) - RECIPE_KEYS
     if unknown:
-        raise InvalidInput(f"--recipe: unknown key(s) {', '.join(sorted(unknown))} "
-                           f"(known: {', '.join(sorted(RECIPE_KEYS))})")
+        raise InvalidInput(
+            f"--recipe: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(RECIPE_KEYS))})"
+        )
     for key in sorted(SELECTOR_KEYS & set(recipe)):
         try:
             Selector(text="<html></html>").css(str(recipe[key]))

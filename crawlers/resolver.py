@@ -42,8 +42,10 @@ class GuardedResolver(CachingThreadedResolver):
 
         def check(address: str) -> str:
             if not is_public_address(address):
-                REFUSED[name] = (f"{name} resolves to {address}, a loopback/private/reserved address; refused "
-                                 f"(set allow_private_networks only for the demo and tests)")
+                REFUSED[name] = (
+                    f"{name} resolves to {address}, a loopback/private/reserved address; refused "
+                    f"(set allow_private_networks only for the demo and tests)"
+                )
                 raise PrivateAddressRefused(REFUSED[name])
             return address
 

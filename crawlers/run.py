@@ -45,9 +45,22 @@ class CrawlReport:
 STOP_GRACE = 2.0
 
 #: Columns of a source that a fetch may change; an interrupted source gets them back as they were.
-POLLING_COLUMNS = ("url", "status", "last_fetch_at", "last_status", "last_success_at", "consecutive_failures",
-                   "failing_since", "last_error", "last_error_hint", "interval_seconds", "etag", "last_modified",
-                   "not_modified_count", "next_fetch_at")
+POLLING_COLUMNS = (
+    "url",
+    "status",
+    "last_fetch_at",
+    "last_status",
+    "last_success_at",
+    "consecutive_failures",
+    "failing_since",
+    "last_error",
+    "last_error_hint",
+    "interval_seconds",
+    "etag",
+    "last_modified",
+    "not_modified_count",
+    "next_fetch_at",
+)
 
 
 class Interruption:
@@ -102,10 +115,12 @@ def interrupted_state(before: dict, now_iso: str) -> dict:
     304 and lose them), it is not counted as the partner's failure, and it is not "ok".
     """
     changes = {column: before.get(column) for column in POLLING_COLUMNS if column in before}
-    changes.update(last_error="the crawl was interrupted (Ctrl-C) before this source was finished",
-                   last_error_hint="it is fetched again on the next crawl",
-                   failing_since=before.get("failing_since") or now_iso,
-                   next_fetch_at=min(before.get("next_fetch_at") or now_iso, now_iso))
+    changes.update(
+        last_error="the crawl was interrupted (Ctrl-C) before this source was finished",
+        last_error_hint="it is fetched again on the next crawl",
+        failing_since=before.get("failing_since") or now_iso,
+        next_fetch_at=min(before.get("next_fetch_at") or now_iso, now_iso),
+    )
     return changes
 
 
@@ -125,8 +140,10 @@ def crawl_lock(db_path) -> Iterator[None]:
         handle.seek(0)
         holder = handle.read().strip()
         handle.close()
-        raise ConflictError(f"another crawl of {db_path} is running{f' (pid {holder})' if holder else ''}; "
-                            f"try again when it has finished") from None
+        raise ConflictError(
+            f"another crawl of {db_path} is running{f' (pid {holder})' if holder else ''}; "
+            f"try again when it has finished"
+        ) from None
     try:
         handle.truncate(0)
         handle.write(str(os.getpid()))
@@ -137,8 +154,9 @@ def crawl_lock(db_path) -> Iterator[None]:
         handle.close()
 
 
-def crawl(config: Config, source_ids: list[int] | None = None, kinds: tuple[str, ...] = ("feed", "site"),
-          on_source_done=None) -> CrawlReport:
+def crawl(
+    config: Config, source_ids: list[int] | None = None, kinds: tuple[str, ...] = ("feed", "site"), on_source_done=None
+) -> CrawlReport:
     """Crawl due sources (or `source_ids`, due or not) in this process; the reactor runs once.
 
     `on_source_done(source, outcome)` is called as each source's fetch is recorded (progress bars).
@@ -159,8 +177,9 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
 
     process = CrawlerProcess(settings_for(config))
     interruption = Interruption(process)
-    before = {row["id"]: row for row in list_due_sources(open_db(config.db), source_ids=source_ids)
-              if row["kind"] in kinds}  # what the spiders will fetch, as it was
+    before = {
+        row["id"]: row for row in list_due_sources(open_db(config.db), source_ids=source_ids) if row["kind"] in kinds
+    }  # what the spiders will fetch, as it was
     finished: set[int] = set()
 
     def note_finished(source, outcome, **_):
@@ -199,8 +218,9 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
         for source_id in sorted(set(before) - finished):
             update_source(db, source_id, **interrupted_state(before[source_id], now_iso))
             report.sources_interrupted += 1
-    clusters = cluster_new_items(db, config.near_duplicate_threshold, config.containment_threshold,
-                                 config.story_window_days)
+    clusters = cluster_new_items(
+        db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+    )
     report.duplicates_folded, report.new_stories = clusters.folded, clusters.new_stories
     try:
         index_items(db, clusters.item_ids)
@@ -217,8 +237,12 @@ def _child(config: Config, source_ids, kinds, queue) -> None:
         queue.put(("error", f"{type(error).__name__}: {error}"))
 
 
-def crawl_in_subprocess(config: Config, source_ids: list[int] | None = None,
-                        kinds: tuple[str, ...] = ("feed", "site"), timeout: float | None = None) -> CrawlReport:
+def crawl_in_subprocess(
+    config: Config,
+    source_ids: list[int] | None = None,
+    kinds: tuple[str, ...] = ("feed", "site"),
+    timeout: float | None = None,
+) -> CrawlReport:
     """Run `crawl` in a fresh process (spawned, so no reactor state is inherited).
 
     The whole crawl gets `timeout` seconds (`crawl_deadline` by default). A crawl stopped at
@@ -230,8 +254,11 @@ def crawl_in_subprocess(config: Config, source_ids: list[int] | None = None,
     from aggregator.storage.sources import get_source, list_due_sources, update_source
 
     timeout = timeout or config.crawl_deadline
-    before = {row["id"]: row["last_fetch_at"] for row in list_due_sources(open_db(config.db), source_ids=source_ids)
-              if row["kind"] in kinds}
+    before = {
+        row["id"]: row["last_fetch_at"]
+        for row in list_due_sources(open_db(config.db), source_ids=source_ids)
+        if row["kind"] in kinds
+    }
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(config, source_ids, kinds, queue), daemon=True)
@@ -242,17 +269,26 @@ def crawl_in_subprocess(config: Config, source_ids: list[int] | None = None,
         process.kill()
         process.join(timeout=30)
         db = open_db(config.db)
-        unfinished = [row for row in (get_source(db, source_id) for source_id in before)
-                      if row["last_fetch_at"] == before[row["id"]]]
-        outcome = FetchOutcome(status=None, ok=False,
-                               error=f"the crawl was stopped at its deadline ({timeout:.0f} s) before this source "
-                                     f"was finished",
-                               hint="a very slow or very large source; it is tried again later, with backoff")
+        unfinished = [
+            row
+            for row in (get_source(db, source_id) for source_id in before)
+            if row["last_fetch_at"] == before[row["id"]]
+        ]
+        outcome = FetchOutcome(
+            status=None,
+            ok=False,
+            error=f"the crawl was stopped at its deadline ({timeout:.0f} s) before this source was finished",
+            hint="a very slow or very large source; it is tried again later, with backoff",
+        )
         for row in unfinished:
-            update_source(db, row["id"], **next_state(row, outcome, utcnow(), min_interval=config.min_interval,
-                                                      max_backoff=config.max_backoff))
-        raise RuntimeError(f"the crawl did not finish within {timeout:.0f} s; "
-                           f"{len(unfinished)} source(s) left unfinished were marked") from None
+            update_source(
+                db,
+                row["id"],
+                **next_state(row, outcome, utcnow(), min_interval=config.min_interval, max_backoff=config.max_backoff),
+            )
+        raise RuntimeError(
+            f"the crawl did not finish within {timeout:.0f} s; {len(unfinished)} source(s) left unfinished were marked"
+        ) from None
     process.join(timeout=30)
     if status == "error":
         raise RuntimeError(f"the crawl failed: {payload}")

@@ -112,9 +112,9 @@ def _is_section(segment: str) -> bool:
 def _separator_next_to(text: str, spans: list[tuple[int, int]], end: int) -> str:
     """The separator between the span at `end` (0 or -1) and its neighbour, spaces folded."""
     if end == -1:
-        between = text[spans[-2][1]:spans[-1][0]]
+        between = text[spans[-2][1] : spans[-1][0]]
     else:
-        between = text[spans[0][1]:spans[1][0]]
+        between = text[spans[0][1] : spans[1][0]]
     return between.strip() or between
 
 
@@ -132,8 +132,12 @@ def _segments(text: str) -> list[tuple[int, int]]:
 
 def strip_site(text: str, site_keys: list[str]) -> str:
     """`text` without leading and trailing parts that name the site; never empty."""
-    text = _BRACKETED_SUFFIX.sub("", text) if site_keys and any(
-        _is_site(m.group(0).strip(" []"), site_keys) for m in [_BRACKETED_SUFFIX.search(text)] if m) else text
+    text = (
+        _BRACKETED_SUFFIX.sub("", text)
+        if site_keys
+        and any(_is_site(m.group(0).strip(" []"), site_keys) for m in [_BRACKETED_SUFFIX.search(text)] if m)
+        else text
+    )
     # "Site: Title" and "Site | Slogan: Title" — a site name then a colon
     for site in site_keys:
         match = re.match(r"^(.{1,80}?)\s*[:：]\s+(.+)$", text)
@@ -142,17 +146,21 @@ def strip_site(text: str, site_keys: list[str]) -> str:
     spans = _segments(text)
     for end in (-1, 0):
         separator = None
-        while len(spans) > 1 and _is_site(text[spans[end][0]:spans[end][1]], site_keys):
+        while len(spans) > 1 and _is_site(text[spans[end][0] : spans[end][1]], site_keys):
             separator = _separator_next_to(text, spans, end)
             spans.pop(end)
         # sections between the title and the site's name, in the same chain: "… » Local » Noticias » Ultima Hora"
         for _ in range(2):
-            if (separator and len(spans) > 1 and _is_section(text[spans[end][0]:spans[end][1]])
-                    and _separator_next_to(text, spans, end) == separator):
+            if (
+                separator
+                and len(spans) > 1
+                and _is_section(text[spans[end][0] : spans[end][1]])
+                and _separator_next_to(text, spans, end) == separator
+            ):
                 spans.pop(end)
     if not spans:
         return text
-    return text[spans[0][0]:spans[-1][1]].strip()
+    return text[spans[0][0] : spans[-1][1]].strip()
 
 
 def drop_trailing_name(text: str) -> str:
@@ -166,8 +174,8 @@ def drop_trailing_name(text: str) -> str:
     matches = list(_SEPARATOR.finditer(text))
     if not matches or matches[-1].end() >= len(text):
         return text
-    kept = text[:matches[-1].start()].strip()
-    name = text[matches[-1].end():].strip()
+    kept = text[: matches[-1].start()].strip()
+    name = text[matches[-1].end() :].strip()
     if len(kept.split()) >= 5 and len(name) < len(kept):
         return kept
     return text
@@ -181,14 +189,14 @@ def _parts(text: str) -> list[str]:
     """
     spans = _segments(text)
     bracket = _BRACKETED_SUFFIX.search(text)
-    parts = [text[:bracket.start()].strip()] if bracket else []
+    parts = [text[: bracket.start()].strip()] if bracket else []
     colon = re.match(r"^(.{2,80}?):\s+(.+)$", text)
     if colon:
         parts += [colon.group(1), colon.group(2)]
     for first in range(len(spans)):
         for last in range(first, len(spans)):
             if (first, last) != (0, len(spans) - 1):
-                parts.append(text[spans[first][0]:spans[last][1]].strip())
+                parts.append(text[spans[first][0] : spans[last][1]].strip())
     return [part for part in parts if part]
 
 
@@ -242,7 +250,9 @@ def choose_title(candidates: list[Candidate], site_names: list[str] = (), url: s
     eligible = [k for k in forms if k in support]
 
     def rank(voted: str) -> tuple:
-        best_kind = min((PRIORITY.index(kind) for kind, _, text, _ in prepared if key(text) == voted), default=len(PRIORITY))
+        best_kind = min(
+            (PRIORITY.index(kind) for kind, _, text, _ in prepared if key(text) == voted), default=len(PRIORITY)
+        )
         return (round(support[voted], 6), families[voted].get("extractor", 0), -best_kind, len(voted))
 
     winner = max(eligible, key=rank)

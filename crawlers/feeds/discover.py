@@ -27,8 +27,15 @@ from aggregator.text import clean_at_door, clean_title
 from crawlers.feeds.parse import FeedError, parse_feed
 from crawlers.netguard import BlockedAddress, checked_addresses
 
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
-              "application/rdf+xml", "text/xml", "application/xml")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+    "text/xml",
+    "application/xml",
+)
 COMMON_PATHS = ("/feed/", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/index.rdf", "/rss/")
 #: Seconds for the whole discovery, every request and every byte of it included.
 DEADLINE = 20.0
@@ -59,8 +66,10 @@ class Deadline:
         return left
 
     def exceeded(self, url: str) -> DiscoveryTimeout:
-        return DiscoveryTimeout(f"{url} did not answer within {self.seconds:g} s (the limit for finding a feed); "
-                                f"the site is too slow or stalls: try again later, or register it with --kind")
+        return DiscoveryTimeout(
+            f"{url} did not answer within {self.seconds:g} s (the limit for finding a feed); "
+            f"the site is too slow or stalls: try again later, or register it with --kind"
+        )
 
 
 @dataclass
@@ -86,7 +95,7 @@ class _DeadlineReader(io.RawIOBase):
         self.sock.settimeout(self.deadline.remaining(self.url))
         try:
             return self.sock.recv_into(buffer)
-        except (socket.timeout, ssl.SSLError) as error:
+        except (TimeoutError, ssl.SSLError) as error:
             if self.deadline.ends <= time.monotonic():
                 raise self.deadline.exceeded(self.url) from None
             raise FetchFailed(f"the connection to {self.url} broke ({error})") from None
@@ -102,7 +111,7 @@ class _DeadlineSocket:
         self.sock.settimeout(self.deadline.remaining(self.url))
         try:
             self.sock.sendall(data)
-        except socket.timeout:
+        except TimeoutError:
             raise self.deadline.exceeded(self.url) from None
 
     def makefile(self, mode: str, *args, **kwargs):
@@ -125,7 +134,7 @@ def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.
     for address in addresses:
         try:
             sock = socket.create_connection((address, port), timeout=deadline.remaining(url))
-        except socket.timeout:
+        except TimeoutError:
             raise deadline.exceeded(url) from None
         except OSError as error:
             errors.append(f"{address}: {error.strerror or error}")
@@ -134,7 +143,7 @@ def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.
             if https:  # certificate and SNI for the name, connection to the checked address
                 sock.settimeout(deadline.remaining(url))
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
-        except socket.timeout:
+        except TimeoutError:
             sock.close()
             raise deadline.exceeded(url) from None
         except (ssl.SSLError, ssl.CertificateError, OSError) as error:
@@ -147,8 +156,9 @@ def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.
     raise FetchFailed(f"could not connect to {url} ({'; '.join(errors)})")
 
 
-def _get(url: str, addresses: list[str], user_agent: str, limit: int,
-         deadline: Deadline) -> tuple[int, dict[str, str], bytes]:
+def _get(
+    url: str, addresses: list[str], user_agent: str, limit: int, deadline: Deadline
+) -> tuple[int, dict[str, str], bytes]:
     """One GET over a guarded connection: (status, headers, body), the body cut at `limit`."""
     connection = _connect(url, addresses, deadline)
     connection_socket = connection.sock
@@ -175,9 +185,15 @@ def _get(url: str, addresses: list[str], user_agent: str, limit: int,
         connection_socket.sock.close()
 
 
-def fetch(url: str, *, user_agent: str, allow_private: bool, allowed_hosts: tuple[str, ...] = (),
-          limit: int = 5 * 1024 * 1024,
-          deadline: Deadline | float = DEADLINE) -> tuple[int, dict[str, str], bytes, str]:
+def fetch(
+    url: str,
+    *,
+    user_agent: str,
+    allow_private: bool,
+    allowed_hosts: tuple[str, ...] = (),
+    limit: int = 5 * 1024 * 1024,
+    deadline: Deadline | float = DEADLINE,
+) -> tuple[int, dict[str, str], bytes, str]:
     """GET `url` through the network guard, following redirects; return (status, headers, body, final URL).
 
     Raises BlockedAddress (refused by the guard, too big), DiscoveryTimeout (past the
@@ -220,9 +236,20 @@ def _as_feed(status, headers, body, url) -> Discovery | None:
         return None
     entries = sorted(feed.entries, key=lambda e: e.published.timestamp() if e.published else 0, reverse=True)
     # titles go to an editor's terminal: cleaned at the door like every item's (no escapes, no bidi tricks)
-    return Discovery(url=url, kind="feed", title=clean_title(feed.title), format=feed.format, latest=[
-        {"title": clean_title(e.title), "url": clean_at_door(e.url), "published": e.published.isoformat() if e.published else None}
-        for e in entries[:3]])
+    return Discovery(
+        url=url,
+        kind="feed",
+        title=clean_title(feed.title),
+        format=feed.format,
+        latest=[
+            {
+                "title": clean_title(e.title),
+                "url": clean_at_door(e.url),
+                "published": e.published.isoformat() if e.published else None,
+            }
+            for e in entries[:3]
+        ],
+    )
 
 
 def discover(url: str, *, deadline: float = DEADLINE, **fetch_options) -> Discovery:

@@ -8,7 +8,7 @@ with a handful of fields, so the mapping is short and needs no parser of its own
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawlers.items import FeedItem
 
@@ -24,12 +24,16 @@ def _when(value) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _author(entry: dict, feed: dict) -> str | None:
-    authors = entry.get("authors") or ([entry["author"]] if isinstance(entry.get("author"), dict) else []) \
-        or feed.get("authors") or ([feed["author"]] if isinstance(feed.get("author"), dict) else [])
+    authors = (
+        entry.get("authors")
+        or ([entry["author"]] if isinstance(entry.get("author"), dict) else [])
+        or feed.get("authors")
+        or ([feed["author"]] if isinstance(feed.get("author"), dict) else [])
+    )
     names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
     return ", ".join(names) or None
 
@@ -48,18 +52,28 @@ def parse_json_feed(body: bytes, source_id: int, limit: int | None = None) -> tu
     for entry in (feed.get("items") or [])[:limit]:
         if not isinstance(entry, dict):
             continue
-        entries.append(FeedItem(
-            source_id=source_id, url=entry.get("url") or entry.get("external_url") or str(entry.get("id") or ""),
-            title=entry.get("title") or "", guid=str(entry["id"]) if entry.get("id") is not None else None,
-            author=_author(entry, feed), summary=entry.get("summary"),
-            content_html=entry.get("content_html") or (entry.get("content_text") and
-                                                       "".join(f"<p>{p}</p>" for p in _paragraphs(entry["content_text"]))),
-            language=entry.get("language") or feed.get("language"),
-            published=_when(entry.get("date_published")) or _when(entry.get("date_modified")),
-            updated=_when(entry.get("date_modified")), image_url=entry.get("image") or entry.get("banner_image"),
-        ))
-    facts = {"title": feed.get("title") or "", "link": feed.get("home_page_url"), "language": feed.get("language"),
-             "count": len(feed.get("items") or [])}
+        entries.append(
+            FeedItem(
+                source_id=source_id,
+                url=entry.get("url") or entry.get("external_url") or str(entry.get("id") or ""),
+                title=entry.get("title") or "",
+                guid=str(entry["id"]) if entry.get("id") is not None else None,
+                author=_author(entry, feed),
+                summary=entry.get("summary"),
+                content_html=entry.get("content_html")
+                or (entry.get("content_text") and "".join(f"<p>{p}</p>" for p in _paragraphs(entry["content_text"]))),
+                language=entry.get("language") or feed.get("language"),
+                published=_when(entry.get("date_published")) or _when(entry.get("date_modified")),
+                updated=_when(entry.get("date_modified")),
+                image_url=entry.get("image") or entry.get("banner_image"),
+            )
+        )
+    facts = {
+        "title": feed.get("title") or "",
+        "link": feed.get("home_page_url"),
+        "language": feed.get("language"),
+        "count": len(feed.get("items") or []),
+    }
     return facts, entries, version
 
 

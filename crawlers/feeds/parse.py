@@ -17,7 +17,7 @@ import re
 import signal
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser
 
@@ -28,9 +28,12 @@ _ILLEGAL_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECLARATION = re.compile(rb"^(\s*<\?xml[^>]*?encoding=[\"'])([A-Za-z0-9._-]+)([\"'])", re.IGNORECASE)
 _DOCTYPE_WITH_ENTITIES = re.compile(rb"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
 MAX_PERSON_BYTES = 1024
-_PERSON_TAGS = rb"author|name|email|uri|dc:creator|dc:contributor|managingEditor|webMaster|itunes:author|itunes:email|contributor"
-_LONG_PERSON = re.compile(rb"<(" + _PERSON_TAGS + rb")(?:\s[^>]*)?>([^<]{%d,})(</\1\s*>)" % (MAX_PERSON_BYTES + 1),
-                          re.IGNORECASE)
+_PERSON_TAGS = (
+    rb"author|name|email|uri|dc:creator|dc:contributor|managingEditor|webMaster|itunes:author|itunes:email|contributor"
+)
+_LONG_PERSON = re.compile(
+    rb"<(" + _PERSON_TAGS + rb")(?:\s[^>]*)?>([^<]{%d,})(</\1\s*>)" % (MAX_PERSON_BYTES + 1), re.IGNORECASE
+)
 
 
 class FeedError(ValueError):
@@ -70,8 +73,11 @@ def repair_bytes(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str,
             body = _DECLARATION.sub(rb"\1utf-8\3", body, count=1)
             headers.pop("content-type", None)
             notes.append(f"read as UTF-8 although it declared {declared.group(2).decode('ascii', 'replace')}")
-        elif is_utf8 and "charset=" in headers.get("content-type", "").lower() and \
-                "utf-8" not in headers.get("content-type", "").lower():
+        elif (
+            is_utf8
+            and "charset=" in headers.get("content-type", "").lower()
+            and "utf-8" not in headers.get("content-type", "").lower()
+        ):
             headers.pop("content-type", None)
             notes.append("read as UTF-8 although the server declared another charset")
     return body, headers, notes
@@ -81,7 +87,7 @@ def _when(parsed) -> datetime | None:
     if not parsed:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     except (OverflowError, ValueError, TypeError):
         return None
 
@@ -114,7 +120,7 @@ def bound_fields(body: bytes) -> tuple[bytes, list[str]]:
         while end > 0 and (content[end] & 0xC0) == 0x80:  # never split a UTF-8 character
             end -= 1
         notes.append(f"cut a {len(content):,}-byte <{match.group(1).decode('ascii', 'replace')}> field")
-        return match.group(0)[:match.start(2) - match.start(0)] + content[:end] + match.group(3)
+        return match.group(0)[: match.start(2) - match.start(0)] + content[:end] + match.group(3)
 
     body = _LONG_PERSON.sub(cut, body)
     return body, notes
@@ -151,7 +157,7 @@ def newest(entries: list[FeedItem], limit: int) -> list[FeedItem]:
     """The `limit` newest entries, in the feed's order; undated ones count as new (a cap never hides news)."""
     if len(entries) <= limit:
         return entries
-    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    far_future = datetime.max.replace(tzinfo=UTC)
     ranked = sorted(range(len(entries)), key=lambda i: (entries[i].published or far_future, -i), reverse=True)
     keep = set(ranked[:limit])
     return [entry for i, entry in enumerate(entries) if i in keep]
@@ -174,7 +180,7 @@ def distinct_guids(entries: list[FeedItem]) -> list[FeedItem]:
     for entry in entries:
         if entry.guid:
             groups.setdefault(entry.guid, []).append(entry)
-    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    far_future = datetime.max.replace(tzinfo=UTC)
     taken = set(groups)
     for guid, group in groups.items():
         for entry in sorted(group, key=lambda entry: entry.published or far_future)[1:]:
@@ -186,8 +192,9 @@ def distinct_guids(entries: list[FeedItem]) -> list[FeedItem]:
     return entries
 
 
-def parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int = 5000,
-               budget: float | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes, headers: dict[str, str], url: str, source_id: int, limit: int = 5000, budget: float | None = None
+) -> ParsedFeed:
     """Parse a feed; raise FeedError when nothing usable comes out of it, or when it takes over `budget` s."""
     with _Budget(budget):
         return _parse_feed(body, headers, url, source_id, limit)
@@ -200,10 +207,17 @@ def _parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, 
             facts, entries, version = parse_json_feed(body, source_id, None)
         except NotJSONFeed as error:
             raise FeedError(f"not a readable feed: {error}") from None
-        notes = [f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)"] \
-            if len(entries) > limit else []
-        return ParsedFeed(title=facts["title"], link=facts["link"], language=facts["language"], format=version,
-                          entries=newest(distinct_guids(entries), limit), notes=notes)
+        notes = (
+            [f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)"] if len(entries) > limit else []
+        )
+        return ParsedFeed(
+            title=facts["title"],
+            link=facts["link"],
+            language=facts["language"],
+            format=version,
+            entries=newest(distinct_guids(entries), limit),
+            notes=notes,
+        )
     body, bound_notes = bound_fields(body)
     body, headers, notes = repair_bytes(body, headers)
     notes = bound_notes + notes
@@ -230,17 +244,32 @@ def _parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, 
         detail = entry.get("summary_detail") or entry.get("title_detail") or {}
         language = language or detail.get("language") or feed_language
         link = entry.get("link") or entry.get("id") or ""
-        entries.append(FeedItem(
-            source_id=source_id, url=link, title=entry.get("title") or "", guid=entry.get("id") or None,
-            author=entry.get("author") or None, summary=entry.get("summary") or None, content_html=content_html,
-            language=language, published=_when(entry.get("published_parsed") or entry.get("updated_parsed")),
-            updated=_when(entry.get("updated_parsed")), image_url=_entry_image(entry),
-        ))
+        entries.append(
+            FeedItem(
+                source_id=source_id,
+                url=link,
+                title=entry.get("title") or "",
+                guid=entry.get("id") or None,
+                author=entry.get("author") or None,
+                summary=entry.get("summary") or None,
+                content_html=content_html,
+                language=language,
+                published=_when(entry.get("published_parsed") or entry.get("updated_parsed")),
+                updated=_when(entry.get("updated_parsed")),
+                image_url=_entry_image(entry),
+            )
+        )
     if len(entries) > limit:
         notes.append(f"read the newest {limit} of {len(entries)} entries (max_items_per_feed)")
-    return ParsedFeed(title=feed.get("title") or "", link=feed.get("link"), language=feed_language,
-                      format=parsed.version or "unknown", entries=newest(distinct_guids(entries), limit),
-                      warning=warning, notes=notes)
+    return ParsedFeed(
+        title=feed.get("title") or "",
+        link=feed.get("link"),
+        language=feed_language,
+        format=parsed.version or "unknown",
+        entries=newest(distinct_guids(entries), limit),
+        warning=warning,
+        notes=notes,
+    )
 
 
 def unreliable_guids(entries: list[FeedItem], tolerance: float = 0.05) -> bool:

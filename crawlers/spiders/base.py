@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 import scrapy
-from scrapy import signals
-
 import sqlite_utils
+from scrapy import signals
 
 from aggregator.config import Config, load_config
 from aggregator.db import open_db, utcnow
@@ -90,8 +89,10 @@ class SourceSpider(scrapy.Spider):
         if failures:
             problems.append(f"{len(failures)} article page(s) could not be fetched, e.g. {failures[0]}")
         if problems:
-            changes.update(last_error="; ".join(problems)[:1000],
-                           last_error_hint="the feed still works and its items were kept; tell the partner")
+            changes.update(
+                last_error="; ".join(problems)[:1000],
+                last_error_hint="the feed still works and its items were kept; tell the partner",
+            )
         if changes:
             update_source(self.db, source_id, **changes)
 
@@ -105,8 +106,9 @@ class SourceSpider(scrapy.Spider):
 
     def record(self, source: dict, outcome: FetchOutcome) -> None:
         """Store the outcome on the source: health, validators, next fetch time."""
-        changes = next_state(source, outcome, utcnow(), min_interval=self.config.min_interval,
-                             max_backoff=self.config.max_backoff)
+        changes = next_state(
+            source, outcome, utcnow(), min_interval=self.config.min_interval, max_backoff=self.config.max_backoff
+        )
         if changes.get("url") and changes["url"] != source["url"]:
             if source_id_with_url(self.db, changes["url"]) is not None:
                 changes.pop("url")
@@ -132,12 +134,19 @@ class SourceSpider(scrapy.Spider):
                 retry_after = int(text)
             else:
                 from email.utils import parsedate_to_datetime
+
                 try:
                     retry_after = max(0, int((parsedate_to_datetime(text) - utcnow()).total_seconds()))
                 except (TypeError, ValueError):
                     retry_after = None
-        return FetchOutcome(status=response.status, ok=False, error=error, hint=hint, retry_after=retry_after,
-                            gone=response.status == 410)
+        return FetchOutcome(
+            status=response.status,
+            ok=False,
+            error=error,
+            hint=hint,
+            retry_after=retry_after,
+            gone=response.status == 410,
+        )
 
     def on_error(self, failure):
         """Errback of every source request: network errors, refusals by the guard, robots.txt."""

@@ -11,8 +11,8 @@ import scrapy
 from aggregator.polling import FetchOutcome
 from aggregator.storage.items import feed_hashes
 from aggregator.storage.sources import update_source
-from aggregator.urls import content_address, entry_key, is_http_url
 from aggregator.text import content_hash, html_to_text, looks_truncated
+from aggregator.urls import content_address, entry_key, is_http_url
 from crawlers.byline import strip_byline
 from crawlers.extract import extract_article
 from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
@@ -43,16 +43,27 @@ class FeedsSpider(SourceSpider):
 
     def start_requests(self):
         for source in self.due_sources():
-            headers = {"Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-                                 "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"}
+            headers = {
+                "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+                "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+            }
             if source.get("etag"):
                 headers["If-None-Match"] = source["etag"]
             if source.get("last_modified"):
                 headers["If-Modified-Since"] = source["last_modified"]
-            yield scrapy.Request(source["url"], headers=headers, callback=self.parse_feed_response,
-                                 errback=self.on_error, dont_filter=True,
-                                 meta={"source": source, "source_id": source["id"], "is_source_request": True,
-                                       "handle_httpstatus_list": HANDLED_STATUSES})
+            yield scrapy.Request(
+                source["url"],
+                headers=headers,
+                callback=self.parse_feed_response,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={
+                    "source": source,
+                    "source_id": source["id"],
+                    "is_source_request": True,
+                    "handle_httpstatus_list": HANDLED_STATUSES,
+                },
+            )
 
     def parse_feed_response(self, response):
         """Record the fetch on the source and yield its items; a bug on one feed never stops the crawl."""
@@ -61,9 +72,15 @@ class FeedsSpider(SourceSpider):
             yield from list(self._read_feed(source, response))
         except Exception as error:  # noqa: BLE001 - recorded on the source, logged with traceback
             logger.exception("source %s: reading the feed failed", source["id"])
-            self.record(source, FetchOutcome(status=response.status, ok=False,
-                                             error=f"the feed could not be read ({type(error).__name__}: {error})",
-                                             hint="report this to the Solidarity Wire developers"))
+            self.record(
+                source,
+                FetchOutcome(
+                    status=response.status,
+                    ok=False,
+                    error=f"the feed could not be read ({type(error).__name__}: {error})",
+                    hint="report this to the Solidarity Wire developers",
+                ),
+            )
 
     def _read_feed(self, source, response):
         if response.status == 304:
@@ -72,14 +89,28 @@ class FeedsSpider(SourceSpider):
         if response.status >= 400:
             self.record(source, self.http_failure_outcome(response))
             return
-        headers = {key.decode("latin-1"): value[0].decode("latin-1")
-                   for key, value in response.headers.items() if value}
+        headers = {
+            key.decode("latin-1"): value[0].decode("latin-1") for key, value in response.headers.items() if value
+        }
         try:
-            feed = parse_feed(response.body, headers, response.url, source["id"], self.config.max_items_per_feed,
-                              budget=self.config.feed_parse_budget)
+            feed = parse_feed(
+                response.body,
+                headers,
+                response.url,
+                source["id"],
+                self.config.max_items_per_feed,
+                budget=self.config.feed_parse_budget,
+            )
         except FeedError as error:
-            self.record(source, FetchOutcome(status=response.status, ok=False, error=str(error),
-                                             hint="open the URL in a browser; ask the partner to fix the feed"))
+            self.record(
+                source,
+                FetchOutcome(
+                    status=response.status,
+                    ok=False,
+                    error=str(error),
+                    hint="open the URL in a browser; ask the partner to fix the feed",
+                ),
+            )
             return
         linkless = set()
         for entry in feed.entries:
@@ -90,8 +121,11 @@ class FeedsSpider(SourceSpider):
                     entry.guid = entry.url
                 text = entry.summary or entry.content_html or ""
                 # its id when it has one (two entries may say the same thing), else its content
-                digest = hashlib.sha256(entry.guid.encode("utf-8")).hexdigest() if entry.guid \
+                digest = (
+                    hashlib.sha256(entry.guid.encode("utf-8")).hexdigest()
+                    if entry.guid
                     else content_hash(entry.title, text)
+                )
                 entry.url = content_address(response.url, digest)
                 linkless.add(id(entry))
         by_link = unreliable_guids(feed.entries)
@@ -110,23 +144,39 @@ class FeedsSpider(SourceSpider):
         self.crawler.stats.inc_value("wire/items_unchanged", len(feed.entries) - len(fresh) - len(changed))
         # the validators are stored only once every item of this response is stored (`item_settled`):
         # a crawl killed before that fetches the feed again instead of getting a 304 and losing items
-        self.record(source, FetchOutcome(status=response.status, ok=True, new_items=len(fresh), error=None,
-                                         new_url=self.permanent_redirect_target(response)))
+        self.record(
+            source,
+            FetchOutcome(
+                status=response.status,
+                ok=True,
+                new_items=len(fresh),
+                error=None,
+                new_url=self.permanent_redirect_target(response),
+            ),
+        )
         notes = [note for note in (feed.warning, *feed.notes) if note]
         if notes:
             # a feed that parses with warnings, or a capped one, still delivered items; keep it visible
             self.source_notes.setdefault(source["id"], []).extend(notes)
         if feed.format and feed.format != source.get("feed_format"):
             update_source(self.db, source["id"], feed_format=feed.format)
-        self.open_source(source, etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
-                         items=len(fresh) + len(changed))
+        self.open_source(
+            source,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            items=len(fresh) + len(changed),
+        )
         for entry in fresh + changed:
             entry.excerpt = needs_full_text(entry)
             # the page is fetched for an excerpt, and for a missing date, which pages usually carry
             if id(entry) not in linkless and (entry.excerpt or entry.published is None):
-                yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
-                                     meta={"feed_item": entry, "source_id": source["id"],
-                                           "handle_httpstatus_list": HANDLED_STATUSES}, dont_filter=True)
+                yield scrapy.Request(
+                    entry.url,
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    meta={"feed_item": entry, "source_id": source["id"], "handle_httpstatus_list": HANDLED_STATUSES},
+                    dont_filter=True,
+                )
             else:
                 yield entry
 
@@ -162,8 +212,17 @@ class FeedsSpider(SourceSpider):
 
 def entry_fingerprint(entry: FeedItem) -> str:
     """A hash of the entry exactly as the feed gave it: the same hash next time means nothing to do."""
-    parts = [entry.url, entry.guid, entry.title, entry.author, entry.summary, entry.content_html, entry.language,
-             entry.published and entry.published.isoformat(), entry.updated and entry.updated.isoformat()]
+    parts = [
+        entry.url,
+        entry.guid,
+        entry.title,
+        entry.author,
+        entry.summary,
+        entry.content_html,
+        entry.language,
+        entry.published and entry.published.isoformat(),
+        entry.updated and entry.updated.isoformat(),
+    ]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 

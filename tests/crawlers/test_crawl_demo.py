@@ -16,8 +16,9 @@ def register(db, network):
     for partner in network.partners:
         partner_id = ensure_partner(db, partner.name, website=partner.home_url, language=partner.languages[0])
         url = partner.feed_url if partner.kind == "feed" else partner.home_url
-        ids[partner.slug] = add_source(db, url, partner.name, partner.kind, partner_id=partner_id,
-                                       language=partner.languages[0])
+        ids[partner.slug] = add_source(
+            db, url, partner.name, partner.kind, partner_id=partner_id, language=partner.languages[0]
+        )
     return ids
 
 
@@ -58,8 +59,11 @@ def test_items_have_titles_dates_languages_and_clean_text(crawled, demo_network)
 def test_excerpt_feed_items_get_their_full_text(crawled, demo_network):
     _, db, ids, _, _ = crawled
     excerpt_partners = [p for p in demo_network.partners if p.kind == "feed" and p.feed_format == "rss2"]
-    texts = [row["text"] for p in excerpt_partners
-             for row in db.query("SELECT text FROM items WHERE source_id = ?", [ids[p.slug]])]
+    texts = [
+        row["text"]
+        for p in excerpt_partners
+        for row in db.query("SELECT text FROM items WHERE source_id = ?", [ids[p.slug]])
+    ]
     assert texts and all(not t.rstrip().endswith(("…", "[…]", "...")) for t in texts)
     assert max(len(t) for t in texts) > 600
 

@@ -18,11 +18,16 @@ from tests.conftest import make_config
 
 def test_a_second_crawl_is_refused_with_one_line(tmp_path):
     config = make_config(tmp_path)
-    env = {"WIRE_DB": str(config.db), "WIRE_ALLOW_PRIVATE_NETWORKS": "1", "WIRE_ALLOWED_HOSTS": "127.0.0.1",
-           "PATH": "/usr/bin:/bin"}
+    env = {
+        "WIRE_DB": str(config.db),
+        "WIRE_ALLOW_PRIVATE_NETWORKS": "1",
+        "WIRE_ALLOWED_HOSTS": "127.0.0.1",
+        "PATH": "/usr/bin:/bin",
+    }
     with crawl_lock(config.db):
-        result = subprocess.run([sys.executable, "-m", "wire", "crawl"], capture_output=True, text=True,
-                                timeout=120, env=env, cwd=tmp_path)
+        result = subprocess.run(
+            [sys.executable, "-m", "wire", "crawl"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+        )
         with pytest.raises(ConflictError, match=f"another crawl of .* is running \\(pid {os.getpid()}\\)"):
             with crawl_lock(config.db):
                 pass

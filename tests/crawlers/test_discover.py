@@ -11,9 +11,11 @@ RESOURCES = "rsparser/Tests/RSParserTests/Resources"
 OPTIONS = dict(user_agent="SolidarityWire-test", allow_private=True, allowed_hosts=("127.0.0.1",))
 
 RSS = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Comité</title>
-<item><title>Grève de la faim, jour 12</title><link>http://127.0.0.1/a</link><pubDate>Thu, 19 Nov 2026 10:00:00 GMT</pubDate></item>
-<item><title>Rassemblement devant le consulat</title><link>http://127.0.0.1/b</link><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>
-</channel></rss>""".encode("utf-8")
+<item><title>Grève de la faim, jour 12</title><link>http://127.0.0.1/a</link>
+<pubDate>Thu, 19 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><title>Rassemblement devant le consulat</title><link>http://127.0.0.1/b</link>
+<pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>""".encode()
 
 
 @pytest.mark.parametrize("page", ["DaringFireball.html", "inessential.html", "sixcolors.html", "furbo.html"])
@@ -27,11 +29,15 @@ def test_feed_links_on_real_homepages(corpus, page):
 
 def test_discovers_the_announced_feed(static_site):
     site = static_site({"/feed/": (200, {"Content-Type": "application/rss+xml"}, RSS)})
-    (site.root / "index.html").write_text('<html><head><title>Comité</title>'
-                                          '<link rel="alternate" type="application/rss+xml" href="/feed/"></head></html>')
+    (site.root / "index.html").write_text(
+        '<html><head><title>Comité</title><link rel="alternate" type="application/rss+xml" href="/feed/"></head></html>'
+    )
     found = discover(site.url + "/", **OPTIONS)
     assert (found.kind, found.url, found.format) == ("feed", site.url + "/feed/", "rss20")
-    assert [entry["title"] for entry in found.latest] == ["Rassemblement devant le consulat", "Grève de la faim, jour 12"]
+    assert [entry["title"] for entry in found.latest] == [
+        "Rassemblement devant le consulat",
+        "Grève de la faim, jour 12",
+    ]
 
 
 def test_falls_back_to_usual_paths_then_to_a_site(static_site):
@@ -69,8 +75,8 @@ class TricklingServer:
                 self.request.recv(65536)
                 answer = (b"" if stall == "headers" else head) + b"<html><head><title>slow</title>" + b" " * 99_000
                 if stall == "body":
-                    self.request.sendall(answer[:len(head)])
-                    answer = answer[len(head):]
+                    self.request.sendall(answer[: len(head)])
+                    answer = answer[len(head) :]
                 elif stall == "headers":
                     answer = head + answer
                 for byte in answer:
@@ -139,11 +145,21 @@ def test_wire_sources_add_gives_up_on_a_trickling_server_within_its_deadline(tmp
     import sys
     import time
 
-    env = {"WIRE_DB": str(tmp_path / "wire.db"), "WIRE_ALLOW_PRIVATE_NETWORKS": "true",
-           "WIRE_ALLOWED_HOSTS": "127.0.0.1", "PATH": "/usr/bin:/bin"}
+    env = {
+        "WIRE_DB": str(tmp_path / "wire.db"),
+        "WIRE_ALLOW_PRIVATE_NETWORKS": "true",
+        "WIRE_ALLOWED_HOSTS": "127.0.0.1",
+        "PATH": "/usr/bin:/bin",
+    }
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "wire", "sources", "add", trickling_server.url, "--yes"],
-                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "wire", "sources", "add", trickling_server.url, "--yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert time.monotonic() - started < 25
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "within 20 s" in result.stderr, result.stderr
@@ -164,17 +180,21 @@ def test_the_connection_goes_to_the_checked_address_with_the_host_name_kept(stat
 
     site = static_site({"/": (200, {"Content-Type": "text/html"}, b"<html><title>named</title></html>")})
     port = site.url.rsplit(":", 1)[1]
-    status, _, body, final = fetch(f"http://localhost:{port}/", user_agent="SolidarityWire-test", allow_private=True,
-                                   allowed_hosts=("localhost",))
+    status, _, body, final = fetch(
+        f"http://localhost:{port}/", user_agent="SolidarityWire-test", allow_private=True, allowed_hosts=("localhost",)
+    )
     assert (status, final) == (200, f"http://localhost:{port}/") and b"named" in body
     assert site.requests[0][1]["Host"] == f"localhost:{port}"
 
 
-@pytest.mark.parametrize("location, refusal", [
-    ("http://10.0.0.5/feed/", "10.0.0.5 is not in allowed_hosts"),
-    ("http://localhost:{port}/feed/", "localhost is not in allowed_hosts"),
-    ("file:///etc/passwd", "only http and https are fetched"),
-])
+@pytest.mark.parametrize(
+    "location, refusal",
+    [
+        ("http://10.0.0.5/feed/", "10.0.0.5 is not in allowed_hosts"),
+        ("http://localhost:{port}/feed/", "localhost is not in allowed_hosts"),
+        ("file:///etc/passwd", "only http and https are fetched"),
+    ],
+)
 def test_every_redirect_hop_is_checked_before_it_is_followed(static_site, location, refusal):
     target = static_site({"/feed/": (200, {"Content-Type": "application/rss+xml"}, RSS)})
     port = target.url.rsplit(":", 1)[1]
@@ -188,8 +208,12 @@ def test_a_redirect_to_a_private_address_is_refused_by_the_private_network_rule(
     """Loopback test servers cannot be public, so this hop is checked as the fetch checks each one."""
     from crawlers.netguard import checked_addresses
 
-    for url in ("http://10.0.0.5/feed/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/",
-                "http://localhost/"):
+    for url in (
+        "http://10.0.0.5/feed/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://localhost/",
+    ):
         with pytest.raises(BlockedAddress, match="loopback/private/reserved address; refused"):
             checked_addresses(url, allow_private=False)
     allowed = checked_addresses("http://127.0.0.1:8080/", allow_private=True, allowed_hosts=("127.0.0.1",))

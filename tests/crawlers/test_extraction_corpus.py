@@ -40,8 +40,10 @@ def test_titles_from_real_pages(scored):
     result, seconds, pages = scored
     exact = sum(result.title) / len(result.title)
     with_site = (sum(result.title) + sum(result.title_site)) / len(result.title)
-    print(f"\ntitles on {len(result.title)} real pages: exact {exact:.3f}; exact or differing only by a site name "
-          f"the reference keeps {with_site:.3f} ({pages} pages in {seconds:.1f} s)")
+    print(
+        f"\ntitles on {len(result.title)} real pages: exact {exact:.3f}; exact or differing only by a site name "
+        f"the reference keeps {with_site:.3f} ({pages} pages in {seconds:.1f} s)"
+    )
     print("\n".join(result.misses["title"]))
     assert exact >= 0.85  # measured 0.850; trafilatura alone 0.613
     assert with_site >= 0.93  # measured 0.938

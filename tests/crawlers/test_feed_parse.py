@@ -34,10 +34,14 @@ def test_characters_illegal_in_xml_are_stripped_not_fatal():
 
 
 def test_entity_bomb_is_not_expanded():
-    bomb = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
-            + "".join(f'<!ENTITY {chr(98 + i)} "&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};">' for i in range(8))
-            + ']><rss version="2.0"><channel><title>t</title><item><title>&i;</title><link>http://127.0.0.1/x</link>'
-              '</item></channel></rss>')
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(
+            f'<!ENTITY {chr(98 + i)} "&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};&{chr(97 + i)};">' for i in range(8)
+        )
+        + ']><rss version="2.0"><channel><title>t</title><item><title>&i;</title><link>http://127.0.0.1/x</link>'
+        "</item></channel></rss>"
+    )
     feed = parse_feed(bomb.encode(), {}, "http://127.0.0.1/feed/", 1)
     assert len(feed.entries[0].title) < 100  # 4**8 * 10 characters if expanded
 
@@ -45,9 +49,11 @@ def test_entity_bomb_is_not_expanded():
 def test_external_entity_is_not_fetched_or_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    xxe = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
-           '<rss version="2.0"><channel><title>t</title><item><title>a &x; b</title>'
-           '<link>http://127.0.0.1/x</link></item></channel></rss>')
+    xxe = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><title>t</title><item><title>a &x; b</title>'
+        "<link>http://127.0.0.1/x</link></item></channel></rss>"
+    )
     feed = parse_feed(xxe.encode(), {}, "http://127.0.0.1/feed/", 1)
     assert "TOP-SECRET" not in json.dumps([e.title for e in feed.entries])
 
@@ -58,15 +64,31 @@ def test_html_page_is_a_readable_error():
 
 
 def test_missing_or_repeated_guids_switch_to_links():
-    base = ('<rss version="2.0"><channel><title>t</title>'
-            + "".join(f'<item><title>{i}</title><link>http://127.0.0.1/{i}</link><guid>same</guid></item>' for i in range(5))
-            + "</channel></rss>")
+    base = (
+        '<rss version="2.0"><channel><title>t</title>'
+        + "".join(
+            f"<item><title>{i}</title><link>http://127.0.0.1/{i}</link><guid>same</guid></item>" for i in range(5)
+        )
+        + "</channel></rss>"
+    )
     assert unreliable_guids(parse_feed(base.encode(), {}, "http://127.0.0.1/f", 1).entries)
 
 
 RSPARSER = "rsparser/Tests/RSParserTests/Resources"
-XML_FEEDS = ["DaringFireball.rss", "bio.rdf", "allthis.atom", "EMarley.rss", "KatieFloyd.rss", "atp.rss",
-             "russcox.atom", "macworld.rss", "rubenerd.rss", "scriptingNews.rss", "manton.rss", "natasha.xml"]
+XML_FEEDS = [
+    "DaringFireball.rss",
+    "bio.rdf",
+    "allthis.atom",
+    "EMarley.rss",
+    "KatieFloyd.rss",
+    "atp.rss",
+    "russcox.atom",
+    "macworld.rss",
+    "rubenerd.rss",
+    "scriptingNews.rss",
+    "manton.rss",
+    "natasha.xml",
+]
 
 
 @pytest.mark.parametrize("name", XML_FEEDS)
@@ -78,8 +100,15 @@ def test_real_feeds_from_the_corpus_parse(corpus, name):
     assert feed.format in {"rss20", "rss10", "atom10", "rss092", "rss091u", "rss090", "atom03"}
 
 
-JSON_FEEDS = ["DaringFireball.json", "allthis.json", "inessential.json", "curt.json",
-              "pxlnv.json", "rose.json", "3960.json"]
+JSON_FEEDS = [
+    "DaringFireball.json",
+    "allthis.json",
+    "inessential.json",
+    "curt.json",
+    "pxlnv.json",
+    "rose.json",
+    "3960.json",
+]
 
 
 @pytest.mark.parametrize("name", JSON_FEEDS)
@@ -93,10 +122,23 @@ def test_real_json_feeds_from_the_corpus_parse(corpus, name):
 
 
 def test_json_feed_1_1_fields():
-    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Kanun", "language": "fa",
-                       "items": [{"id": "1", "url": "http://127.0.0.1/1", "title": "روز ۸۷",
-                                  "content_text": "اعتصاب غذا\n\nادامه دارد", "date_published": "2026-11-20T10:00:00+03:30",
-                                  "authors": [{"name": "Kanun"}]}]}).encode()
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Kanun",
+            "language": "fa",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "http://127.0.0.1/1",
+                    "title": "روز ۸۷",
+                    "content_text": "اعتصاب غذا\n\nادامه دارد",
+                    "date_published": "2026-11-20T10:00:00+03:30",
+                    "authors": [{"name": "Kanun"}],
+                }
+            ],
+        }
+    ).encode()
     feed = parse_feed(body, {}, "http://127.0.0.1/feed.json", 1)
     entry = feed.entries[0]
     assert feed.format == "json11" and entry.language == "fa" and entry.author == "Kanun"

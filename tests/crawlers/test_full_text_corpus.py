@@ -43,21 +43,33 @@ def crawled_corpus(tmp_path_factory, request):
         routes[path] = (200, {"Content-Type": "text/html"}, page.read_bytes())
         cases.append((path, expected))
     site = StaticSite(tmp_path_factory.mktemp("corpus"), routes)
-    items = "".join(f"<item><link>{site.url}{path}</link><description>Read the article […]</description></item>"
-                    for path, _ in cases)
-    site.routes["/feed/"] = (200, {"Content-Type": "application/rss+xml"},
-                             f'<?xml version="1.0"?><rss version="2.0"><channel><title>corpus</title>{items}'
-                             f"</channel></rss>".encode())
+    items = "".join(
+        f"<item><link>{site.url}{path}</link><description>Read the article […]</description></item>"
+        for path, _ in cases
+    )
+    site.routes["/feed/"] = (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>corpus</title>{items}</channel></rss>'.encode(),
+    )
     config = make_config(tmp_path_factory.mktemp("db"), max_items_per_feed=500)
     db = open_db(config.db)
     source = add_source(db, site.url + "/feed/", "corpus", "feed")
     report = crawl_in_subprocess(config)
-    stored = {row["url"].replace(site.url, ""): row for row in db.query("SELECT * FROM items WHERE source_id = ?", [source])}
-    from crawlers.extract import extract_article
+    stored = {
+        row["url"].replace(site.url, ""): row for row in db.query("SELECT * FROM items WHERE source_id = ?", [source])
+    }
     from aggregator.urls import canonical_url
+    from crawlers.extract import extract_article
 
-    canonicals = {canonical_url(extract_article(routes[path][2].decode("utf-8", "replace"), site.url + path).canonical_url
-                                or site.url + path, base=site.url + path) for path, _ in cases}
+    canonicals = {
+        canonical_url(
+            extract_article(routes[path][2].decode("utf-8", "replace"), site.url + path).canonical_url
+            or site.url + path,
+            base=site.url + path,
+        )
+        for path, _ in cases
+    }
     yield cases, stored, report, canonicals
     site.close()
 
@@ -78,8 +90,10 @@ def test_full_text_title_and_date_from_real_pages(crawled_corpus):
             dated += 1
             date_ok += bool(row["published_at"]) and row["published_at"][:10] == str(expected["publish_date"])[:10]
     n = len(cases)
-    print(f"\ncorpus full text over {n} goose3 pages: stored {len(stored)}, body prefix found {text_ok}/{n}, "
-          f"title exact {title_ok}/{titled}, date {date_ok}/{dated}")
+    print(
+        f"\ncorpus full text over {n} goose3 pages: stored {len(stored)}, body prefix found {text_ok}/{n}, "
+        f"title exact {title_ok}/{titled}, date {date_ok}/{dated}"
+    )
     # every entry of the feed is an item: pages that declare one canonical URL (gizmodo1-3) stay three
     # entries of the partner's feed, and fold into one story instead
     assert len(stored) == len(cases) > len(canonicals)

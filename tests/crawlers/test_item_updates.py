@@ -19,36 +19,47 @@ from aggregator.storage.sources import add_source
 from crawlers.run import crawl_in_subprocess
 from tests.conftest import StaticSite, make_config
 
-STRIKE = ("Mahir Ekinci has now refused food for 144 days in the high-security prison of Edirne. "
-          "His lawyers visited him on Tuesday and found him unable to stand without help. "
-          "The prison doctor refused to transfer him to a civilian hospital, and the family "
-          "asks for an independent medical examination before it is too late. ")
-EDITED = ("Mahir Ekinci was transferred to the civilian hospital of Edirne on Thursday after "
-          "150 days of hunger strike, his lawyers said. A court will hear the appeal against his "
-          "sentence next month; the family thanks everyone who wrote letters to the ministry. ")
-TRIAL = ("The trial of the eleven musicians of Grup Yorum resumed in Istanbul on Monday. Observers "
-         "from five countries attended the hearing, which the court adjourned to February. ")
+STRIKE = (
+    "Mahir Ekinci has now refused food for 144 days in the high-security prison of Edirne. "
+    "His lawyers visited him on Tuesday and found him unable to stand without help. "
+    "The prison doctor refused to transfer him to a civilian hospital, and the family "
+    "asks for an independent medical examination before it is too late. "
+)
+EDITED = (
+    "Mahir Ekinci was transferred to the civilian hospital of Edirne on Thursday after "
+    "150 days of hunger strike, his lawyers said. A court will hear the appeal against his "
+    "sentence next month; the family thanks everyone who wrote letters to the ministry. "
+)
+TRIAL = (
+    "The trial of the eleven musicians of Grup Yorum resumed in Istanbul on Monday. Observers "
+    "from five countries attended the hearing, which the court adjourned to February. "
+)
 
 
 def article(title: str, body: str, canonical: str | None = None) -> bytes:
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     paragraphs = "".join(f"<p>{body} ({n})</p>" for n in range(4))
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} | Red Aid</title>{link}"
-            f'<meta property="article:published_time" content="2026-11-20T10:00:00+00:00"></head>'
-            f"<body><header><nav><a href=/>Home</a></nav></header><article><h1>{title}</h1>{paragraphs}"
-            f"</article><footer>Leave a reply</footer></body></html>").encode()
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} | Red Aid</title>{link}"
+        f'<meta property="article:published_time" content="2026-11-20T10:00:00+00:00"></head>'
+        f"<body><header><nav><a href=/>Home</a></nav></header><article><h1>{title}</h1>{paragraphs}"
+        f"</article><footer>Leave a reply</footer></body></html>"
+    ).encode()
 
 
 def wordpress_feed(entries: list[tuple[str, str, str]]) -> bytes:
     """An excerpt-only WordPress feed: title, link, a 55-word excerpt ending in [&#8230;], no full content."""
     items = "".join(
         f"<item><title>{title}</title><link>{escape(link)}</link>"
-        f"<guid isPermaLink=\"false\">{escape(link)}#p</guid>"
+        f'<guid isPermaLink="false">{escape(link)}#p</guid>'
         f"<pubDate>Fri, 20 Nov 2026 10:00:00 +0000</pubDate>"
         f"<description><![CDATA[{excerpt} [&#8230;]]]></description></item>"
-        for title, link, excerpt in entries)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Partner</title>'
-            f"<link>http://127.0.0.1/</link>{items}</channel></rss>").encode()
+        for title, link, excerpt in entries
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Partner</title>'
+        f"<link>http://127.0.0.1/</link>{items}</channel></rss>"
+    ).encode()
 
 
 class Partner:
@@ -81,6 +92,7 @@ def world(tmp_path):
     def partner(name):
         partners.append(Partner(tmp_path, name))
         return partners[-1]
+
     yield config, open_db(config.db), partner
     for p in partners:
         p.site.close()
@@ -94,8 +106,9 @@ def test_excerpt_feed_answering_200_keeps_the_full_text_and_saves_nothing_again(
     config, db, partner = world
     red = partner("red")
     link = red.page("/2026/11/20/day-144/", article("Day 144 of the hunger strike", STRIKE))
-    source = add_source(db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])),
-                        "Red Aid", "feed")
+    source = add_source(
+        db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])), "Red Aid", "feed"
+    )
     crawl_in_subprocess(config, source_ids=[source])
     [first] = items_of(db, source)
     assert len(first["text"]) > 1000, "the page's full text is stored, not the excerpt"
@@ -111,19 +124,28 @@ def test_a_real_edit_is_a_revision_and_the_item_is_indexed_and_clustered_again(w
     config, db, partner = world
     red, other = partner("red"), partner("other")
     link = red.page("/day-144/", article("Day 144 of the hunger strike", STRIKE))
-    source = add_source(db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])),
-                        "Red Aid", "feed")
+    source = add_source(
+        db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])), "Red Aid", "feed"
+    )
     # another partner already reports the story the edit will turn into
     other_link = other.page("/transfer/", article("Hunger striker moved to hospital", EDITED))
-    other_source = add_source(db, other.feed(wordpress_feed([("Hunger striker moved to hospital", other_link,
-                                                              EDITED[:300])])), "Other", "feed")
+    other_source = add_source(
+        db,
+        other.feed(wordpress_feed([("Hunger striker moved to hospital", other_link, EDITED[:300])])),
+        "Other",
+        "feed",
+    )
     crawl_in_subprocess(config)
     [before] = items_of(db, source)
     [theirs] = items_of(db, other_source)
     assert before["story_id"] != theirs["story_id"]
-    people_before = {row["name"] for row in db.query(
-        "SELECT people.name FROM people JOIN people_mentions m ON m.person_id = people.id WHERE m.item_id = ?",
-        [before["id"]])}
+    people_before = {
+        row["name"]
+        for row in db.query(
+            "SELECT people.name FROM people JOIN people_mentions m ON m.person_id = people.id WHERE m.item_id = ?",
+            [before["id"]],
+        )
+    }
     red.page("/day-144/", article("Hunger striker moved to hospital", EDITED))
     red.feed(wordpress_feed([("Hunger striker moved to hospital", link, EDITED[:300])]))
     crawl_in_subprocess(config, source_ids=[source])
@@ -136,9 +158,11 @@ def test_a_real_edit_is_a_revision_and_the_item_is_indexed_and_clustered_again(w
     tags = db.execute("SELECT count(*) FROM tag_evidence WHERE item_id = ?", [after["id"]]).fetchone()[0]
     assert tags >= 1
     assert people_before is not None  # mentions are recomputed from the new text, none left from the old
-    stale = db.execute("SELECT count(*) FROM people_mentions m JOIN people p ON p.id = m.person_id "
-                       "WHERE m.item_id = ? AND p.name NOT IN (SELECT name FROM people WHERE ? LIKE '%' || name || '%')",
-                       [after["id"], after["title"] + "\n" + after["text"]]).fetchone()[0]
+    stale = db.execute(
+        "SELECT count(*) FROM people_mentions m JOIN people p ON p.id = m.person_id "
+        "WHERE m.item_id = ? AND p.name NOT IN (SELECT name FROM people WHERE ? LIKE '%' || name || '%')",
+        [after["id"], after["title"] + "\n" + after["text"]],
+    ).fetchone()[0]
     assert stale == 0
 
 
@@ -162,10 +186,10 @@ def test_two_partners_with_one_url_are_two_items_in_one_story(world):
     config, db, partner = world
     red, network = partner("red"), partner("network")
     link = red.page("/day-144/", article("Day 144 of the hunger strike", STRIKE))
-    a = add_source(db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])),
-                   "Red Aid", "feed")
-    b = add_source(db, network.feed(wordpress_feed([("Red Aid: day 144", link, STRIKE[:300])])),
-                   "Network", "feed")
+    a = add_source(
+        db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])), "Red Aid", "feed"
+    )
+    b = add_source(db, network.feed(wordpress_feed([("Red Aid: day 144", link, STRIKE[:300])])), "Network", "feed")
     crawl_in_subprocess(config)
     crawl_in_subprocess(config)
     [ours], [theirs] = items_of(db, a), items_of(db, b)
@@ -181,28 +205,45 @@ def test_no_partner_can_write_over_another(world):
     config, db, partner = world
     red, hostile = partner("red"), partner("hostile")
     link = red.page("/day-144/", article("Day 144 of the hunger strike", STRIKE))
-    victim = add_source(db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])),
-                        "Red Aid", "feed")
+    victim = add_source(
+        db, red.feed(wordpress_feed([("Day 144 of the hunger strike", link, STRIKE[:300])])), "Red Aid", "feed"
+    )
     crawl_in_subprocess(config, source_ids=[victim])
     [before] = items_of(db, victim)
-    forged = hostile.page("/forged/", article("Hunger strike ended", "The strike is over, all is well. " * 30,
-                                              canonical=link))
-    script = hostile.page("/script/", article("A page with a script canonical", TRIAL * 6,
-                                              canonical="javascript:alert(1)"))
-    attacker = add_source(db, hostile.feed((
-        "<rss version='2.0'><channel><title>H</title>"
-        f"<item><title>Hunger strike ended</title><link>{link}</link>"
-        f"<description>The strike is over, all is well. The family thanks the prison.</description>"
-        "<content:encoded xmlns:content='http://purl.org/rss/1.0/modules/content/'><![CDATA["
-        + "<p>The strike is over, all is well.</p>" * 40 + "]]></content:encoded></item>"
-        f"<item><title>Hunger strike ended</title><link>{forged}</link><description>short</description></item>"
-        f"<item><title>Script</title><link>{script}</link><description>short</description></item>"
-        "</channel></rss>").encode()), "Hostile", "feed")
+    forged = hostile.page(
+        "/forged/", article("Hunger strike ended", "The strike is over, all is well. " * 30, canonical=link)
+    )
+    script = hostile.page(
+        "/script/", article("A page with a script canonical", TRIAL * 6, canonical="javascript:alert(1)")
+    )
+    attacker = add_source(
+        db,
+        hostile.feed(
+            (
+                "<rss version='2.0'><channel><title>H</title>"
+                f"<item><title>Hunger strike ended</title><link>{link}</link>"
+                f"<description>The strike is over, all is well. The family thanks the prison.</description>"
+                "<content:encoded xmlns:content='http://purl.org/rss/1.0/modules/content/'><![CDATA["
+                + "<p>The strike is over, all is well.</p>"
+                * 40
+                + "]]></content:encoded></item>"
+                f"<item><title>Hunger strike ended</title><link>{forged}</link><description>short</description></item>"
+                f"<item><title>Script</title><link>{script}</link><description>short</description></item>"
+                "</channel></rss>"
+            ).encode()
+        ),
+        "Hostile",
+        "feed",
+    )
     for _ in range(2):
         crawl_in_subprocess(config, source_ids=[attacker])
     [after] = items_of(db, victim)
     assert (after["title"], after["text"], after["canonical_url"], after["updated_at"]) == (
-        before["title"], before["text"], before["canonical_url"], before["updated_at"])
+        before["title"],
+        before["text"],
+        before["canonical_url"],
+        before["updated_at"],
+    )
     assert list_revisions(db, before["id"]) == []
     theirs = items_of(db, attacker)
     assert len(theirs) == 3, "the attacker's entries are the attacker's own items"
@@ -214,11 +255,16 @@ def test_no_partner_can_write_over_another(world):
 def test_sid_article_urls_are_distinct_articles(world):
     config, db, partner = world
     nuke = partner("nuke")
-    links = [nuke.page(f"/modules.php?name=News&file=article&sid={n}", article(title, body))
-             for n, (title, body) in ((12, ("Day 144 of the hunger strike", STRIKE)),
-                                      (13, ("The trial resumed", TRIAL * 6)))]
-    source = add_source(db, nuke.feed(wordpress_feed([("Day 144", links[0], STRIKE[:300]),
-                                                      ("The trial resumed", links[1], TRIAL)])), "Nuke", "feed")
+    links = [
+        nuke.page(f"/modules.php?name=News&file=article&sid={n}", article(title, body))
+        for n, (title, body) in ((12, ("Day 144 of the hunger strike", STRIKE)), (13, ("The trial resumed", TRIAL * 6)))
+    ]
+    source = add_source(
+        db,
+        nuke.feed(wordpress_feed([("Day 144", links[0], STRIKE[:300]), ("The trial resumed", links[1], TRIAL)])),
+        "Nuke",
+        "feed",
+    )
     crawl_in_subprocess(config, source_ids=[source])
     rows = items_of(db, source)
     assert len(rows) == 2

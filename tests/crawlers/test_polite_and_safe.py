@@ -13,20 +13,28 @@ from tests.conftest import make_config
 
 
 def rss(title: str) -> bytes:
-    items = "".join(f"<item><title>{title} {n}</title><link>http://127.0.0.1/{title}/{n}</link>"
-                    f"<guid>{title}-{n}</guid><description>{'Solidarity news. ' * 60}</description>"
-                    f"<content:encoded><![CDATA[<p>{'A long article about the trial. ' * 40}</p>]]></content:encoded>"
-                    f"<pubDate>Thu, 19 Nov 2026 1{n}:00:00 GMT</pubDate></item>" for n in range(3))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
-            f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
-            f"{items}</channel></rss>").encode()
+    items = "".join(
+        f"<item><title>{title} {n}</title><link>http://127.0.0.1/{title}/{n}</link>"
+        f"<guid>{title}-{n}</guid><description>{'Solidarity news. ' * 60}</description>"
+        f"<content:encoded><![CDATA[<p>{'A long article about the trial. ' * 40}</p>]]></content:encoded>"
+        f"<pubDate>Thu, 19 Nov 2026 1{n}:00:00 GMT</pubDate></item>"
+        for n in range(3)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
+        f"{items}</channel></rss>"
+    ).encode()
 
 
 def conditional(handler):
     if handler.headers.get("If-None-Match") == '"v1"':
         return 304, {"ETag": '"v1"'}, b""
-    return 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"',
-                 "Last-Modified": "Thu, 19 Nov 2026 12:00:00 GMT"}, rss("ok")
+    return (
+        200,
+        {"Content-Type": "application/rss+xml", "ETag": '"v1"', "Last-Modified": "Thu, 19 Nov 2026 12:00:00 GMT"},
+        rss("ok"),
+    )
 
 
 ROUTES = {
@@ -37,8 +45,11 @@ ROUTES = {
     "/slow.xml": (429, {"Retry-After": "5400"}, b"slow down"),
     "/moved.xml": (301, {"Location": "/new-home.xml"}, b""),
     "/new-home.xml": (200, {"Content-Type": "application/rss+xml"}, rss("moved")),
-    "/bomb.xml": (200, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
-                  gzip.compress(b"<rss>" + b" " * 3_000_000 + b"</rss>")),
+    "/bomb.xml": (
+        200,
+        {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
+        gzip.compress(b"<rss>" + b" " * 3_000_000 + b"</rss>"),
+    ),
     "/huge.xml": (200, {"Content-Type": "application/rss+xml"}, b"<rss>" + b" " * 1_500_000 + b"</rss>"),
     "/broken.xml": (200, {"Content-Type": "text/html"}, b"<html><body>Maintenance</body></html>"),
     "/private/feed.xml": (200, {"Content-Type": "application/rss+xml"}, rss("private")),
@@ -54,8 +65,11 @@ def outcome(tmp_path_factory):
     site = StaticSite(root, ROUTES)
     config = make_config(tmp_path_factory.mktemp("db"), max_response_bytes=1_000_000, max_backoff=6 * 3600)
     db = open_db(config.db)
-    ids = {path: add_source(db, site.url + path, path, "feed") for path in ROUTES if path != "/robots.txt"
-           and path != "/new-home.xml"}
+    ids = {
+        path: add_source(db, site.url + path, path, "feed")
+        for path in ROUTES
+        if path != "/robots.txt" and path != "/new-home.xml"
+    }
     first = crawl_in_subprocess(config)
     second = crawl_in_subprocess(config, source_ids=list(ids.values()))
     yield db, ids, first, second, site
@@ -98,13 +112,16 @@ def test_permanent_redirect_updates_the_stored_url(outcome):
     assert db.execute("SELECT count(*) FROM items WHERE source_id = ?", [moved["id"]]).fetchone()[0] == 3
 
 
-@pytest.mark.parametrize("path, words", [
-    ("/bomb.xml", "too big"),
-    ("/huge.xml", "too big"),
-    ("/broken.xml", "no feed found"),
-    ("/private/feed.xml", "robots.txt forbids"),
-    ("/missing.xml", "not found (404)"),
-])
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("/bomb.xml", "too big"),
+        ("/huge.xml", "too big"),
+        ("/broken.xml", "no feed found"),
+        ("/private/feed.xml", "robots.txt forbids"),
+        ("/missing.xml", "not found (404)"),
+    ],
+)
 def test_each_failure_is_a_readable_error_on_its_source(outcome, path, words):
     row = source(outcome, path)
     assert words in row["last_error"], row["last_error"]
@@ -144,10 +161,14 @@ def test_a_host_name_resolving_to_loopback_is_refused_when_connecting(tmp_path, 
 
 
 def test_items_without_links_or_guids_are_kept_once_each(tmp_path, static_site):
-    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Bulletin</title>'
-            + "".join(f"<item><title>Notice {n}</title><description>Visiting hours changed at prison {n}."
-                      f"</description></item>" for n in range(3))
-            + "</channel></rss>").encode()
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Bulletin</title>'
+        + "".join(
+            f"<item><title>Notice {n}</title><description>Visiting hours changed at prison {n}.</description></item>"
+            for n in range(3)
+        )
+        + "</channel></rss>"
+    ).encode()
     site = static_site({"/feed.xml": (200, {"Content-Type": "application/rss+xml"}, body)})
     config = make_config(tmp_path)
     db = open_db(config.db)

@@ -41,7 +41,7 @@ import html
 import json
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -57,8 +57,13 @@ from crawlers.run import crawl_in_subprocess
 from tests.conftest import CORPUS, StaticSite, make_config
 
 RESOURCES = CORPUS / "rsparser" / "Tests" / "RSParserTests" / "Resources"
-CONTENT_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml", ".rdf": "application/rdf+xml",
-                 ".xml": "application/xml", ".json": "application/feed+json"}
+CONTENT_TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".rdf": "application/rdf+xml",
+    ".xml": "application/xml",
+    ".json": "application/feed+json",
+}
 NOT_FEEDS = {"ScriptingNews.json": "JSON without a jsonfeed.org version", "allthis-partial.json": "not valid JSON"}
 
 
@@ -70,7 +75,7 @@ def utc_seconds(parsed) -> str | None:
     """A feedparser time tuple as ISO 8601 UTC to the second, as items.published_at stores it."""
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC).isoformat()
 
 
 def reference_entries(body: bytes, headers: dict[str, str]) -> list[dict]:
@@ -82,17 +87,30 @@ def reference_entries(body: bytes, headers: dict[str, str]) -> list[dict]:
             return []
         if "jsonfeed.org/version/" not in str(feed.get("version", "")):
             return []
-        return [{"id": str(item["id"]) if item.get("id") is not None else None, "title": item.get("title") or "",
-                 "link": item.get("url") or (str(item.get("id")) if is_http_url(str(item.get("id"))) else ""),
-                 "date": utc_seconds(feedparser.datetimes._parse_date(item.get("date_published") or "")
-                                     or feedparser.datetimes._parse_date(item.get("date_modified") or ""))}
-                for item in feed.get("items") or [] if isinstance(item, dict)]
+        return [
+            {
+                "id": str(item["id"]) if item.get("id") is not None else None,
+                "title": item.get("title") or "",
+                "link": item.get("url") or (str(item.get("id")) if is_http_url(str(item.get("id"))) else ""),
+                "date": utc_seconds(
+                    feedparser.datetimes._parse_date(item.get("date_published") or "")
+                    or feedparser.datetimes._parse_date(item.get("date_modified") or "")
+                ),
+            }
+            for item in feed.get("items") or []
+            if isinstance(item, dict)
+        ]
     parsed = feedparser.parse(body, response_headers=headers)
     # an entry without a link is at its id when the id is an http(s) URL (RSS 1.0's rdf:about, Atom ids)
-    return [{"id": entry.get("id"), "title": entry.get("title") or "",
-             "link": entry.get("link") or (entry.get("id") if is_http_url(entry.get("id")) else ""),
-             "date": utc_seconds(entry.get("published_parsed") or entry.get("updated_parsed"))}
-            for entry in parsed.entries]
+    return [
+        {
+            "id": entry.get("id"),
+            "title": entry.get("title") or "",
+            "link": entry.get("link") or (entry.get("id") if is_http_url(entry.get("id")) else ""),
+            "date": utc_seconds(entry.get("published_parsed") or entry.get("updated_parsed")),
+        }
+        for entry in parsed.entries
+    ]
 
 
 def pair(entries: list[dict], rows: list[dict]) -> list[tuple[dict, dict | None]]:
@@ -123,8 +141,9 @@ def door_reading(title: str) -> tuple[str, list[str]]:
     decoded = html.unescape(html.unescape(title))
     if decoded != title:
         rules.append("entities escaped twice, decoded")
-    visible = "".join(ch for ch in decoded
-                      if unicodedata.category(ch) not in ("Cc", "Cf") or ch in KEPT_FORMAT_CHARACTERS + "\n\t")
+    visible = "".join(
+        ch for ch in decoded if unicodedata.category(ch) not in ("Cc", "Cf") or ch in KEPT_FORMAT_CHARACTERS + "\n\t"
+    )
     if visible != decoded:
         rules.append("invisible characters dropped")
     text = re.sub(r"<[^<>]+>", "", visible) if re.search(r"</\w+\s*>", visible) else visible
@@ -158,8 +177,9 @@ def crawled(tmp_path_factory):
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside this clone (a user's clone); CI always has it")
     files = sorted(path for path in RESOURCES.iterdir() if path.suffix in CONTENT_TYPES)
-    routes = {f"/feeds/{path.name}": (200, {"Content-Type": CONTENT_TYPES[path.suffix]}, path.read_bytes())
-              for path in files}
+    routes = {
+        f"/feeds/{path.name}": (200, {"Content-Type": CONTENT_TYPES[path.suffix]}, path.read_bytes()) for path in files
+    }
     site = StaticSite(tmp_path_factory.mktemp("feeds"), routes)
     config = make_config(tmp_path_factory.mktemp("db"))
     db = open_db(config.db)
@@ -167,8 +187,11 @@ def crawled(tmp_path_factory):
     for path in files:
         url = f"{site.url}/feeds/{path.name}"
         headers = {"content-type": CONTENT_TYPES[path.suffix], "content-location": url}
-        feeds[path.name] = {"url": url, "source": add_source(db, url, path.name, "feed"),
-                            "entries": reference_entries(path.read_bytes(), headers)}
+        feeds[path.name] = {
+            "url": url,
+            "source": add_source(db, url, path.name, "feed"),
+            "entries": reference_entries(path.read_bytes(), headers),
+        }
     report = crawl_in_subprocess(config)
     for feed in feeds.values():
         feed["rows"] = list(db.query("SELECT * FROM items WHERE source_id = ? ORDER BY id", [feed["source"]]))
@@ -210,14 +233,24 @@ def figures(crawled):
             else:
                 misses.append(f"{name}: date {row['published_at']!r} != {entry['date']!r} ({row['title'][:40]!r})")
     stored = sum(len(feed["rows"]) for feed in feeds.values())
-    result = {"feeds": len(feeds), "entries": total, "count": counts / len(feeds),
-              "title": titles / total, "link": links / total, "date": dates / total,
-              "title_exact": readings["exact"] / total, "overall": (titles + links + dates) / (3 * total),
-              "readings": readings, "misses": misses}
-    print(f"\n{len(feeds)} feeds, {total} entries (feedparser's reading), {stored} items stored: "
-          f"counts agree on {counts}/{len(feeds)} feeds; "
-          f"titles {result['title']:.1%} (exact {result['title_exact']:.1%}; {dict(readings)}), "
-          f"links {result['link']:.1%}, dates {result['date']:.1%}; overall {result['overall']:.1%}")
+    result = {
+        "feeds": len(feeds),
+        "entries": total,
+        "count": counts / len(feeds),
+        "title": titles / total,
+        "link": links / total,
+        "date": dates / total,
+        "title_exact": readings["exact"] / total,
+        "overall": (titles + links + dates) / (3 * total),
+        "readings": readings,
+        "misses": misses,
+    }
+    print(
+        f"\n{len(feeds)} feeds, {total} entries (feedparser's reading), {stored} items stored: "
+        f"counts agree on {counts}/{len(feeds)} feeds; "
+        f"titles {result['title']:.1%} (exact {result['title_exact']:.1%}; {dict(readings)}), "
+        f"links {result['link']:.1%}, dates {result['date']:.1%}; overall {result['overall']:.1%}"
+    )
     for miss in misses:
         print("  ", miss)
     return result
@@ -261,8 +294,9 @@ def test_second_crawl_stores_nothing_new_and_changes_nothing(crawled, figures):
     assert (report.items_new, report.items_updated) == (0, 0)
     assert report.items_unchanged == sum(len(feed["rows"]) for feed in crawled["feeds"].values())
     assert db.execute("SELECT count(*) FROM item_revisions").fetchone()[0] == 0
-    assert [(row["id"], row["title"], row["url"], row["text"], row["updated_at"]) for row in after] == \
-        [(row["id"], row["title"], row["url"], row["text"], row["updated_at"]) for row in before]
+    assert [(row["id"], row["title"], row["url"], row["text"], row["updated_at"]) for row in after] == [
+        (row["id"], row["title"], row["url"], row["text"], row["updated_at"]) for row in before
+    ]
 
 
 # --- Edge-case feeds we wrote, one per shape (tests/data/feeds/, each file says what it tests) ---
@@ -277,118 +311,270 @@ def long_feed(count: int) -> bytes:
         f"<item><title>Bulletin {n}: prison news</title><link>https://archive.example/bulletin/{n}</link>"
         f"<guid>https://archive.example/bulletin/{n}</guid><description>Bulletin number {n}.</description>"
         f"<pubDate>{format_datetime(ARCHIVE_START - timedelta(hours=n))}</pubDate></item>"
-        for n in range(count))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Archive</title>'
-            f"<link>https://archive.example/</link>{items}</channel></rss>").encode()
+        for n in range(count)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Archive</title>'
+        f"<link>https://archive.example/</link>{items}</channel></rss>"
+    ).encode()
 
 
-ARCHIVE_START = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+ARCHIVE_START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ARCHIVE_ENTRIES = 730
 
 EXPECTED = {
     "rss10.rdf": [
-        {"title": "Prozess gegen die Elf vertagt", "url": "https://partner.example/2026/11/prozess-vertagt",
-         "guid": "https://partner.example/2026/11/prozess-vertagt", "author": "Anna Beispiel",
-         "published_at": "2026-11-20T08:30:00+00:00", "language": "de",
-         "text": "Das Gericht hat den Prozess gegen die elf Angeklagten auf Februar vertagt."},
-        {"title": "Hungerstreik: Tag 40", "url": "https://partner.example/2026/11/hungerstreik-tag-40",
-         "guid": "https://partner.example/2026/11/hungerstreik-tag-40", "author": "Redaktion",
-         "published_at": "2026-11-19T18:00:00+00:00", "language": "de",
-         "text": "Seit 40 Tagen verweigert Mahir Ekinci die Nahrung.\n\nDie Familie fordert eine unabhängige "
-                 "Untersuchung."},
+        {
+            "title": "Prozess gegen die Elf vertagt",
+            "url": "https://partner.example/2026/11/prozess-vertagt",
+            "guid": "https://partner.example/2026/11/prozess-vertagt",
+            "author": "Anna Beispiel",
+            "published_at": "2026-11-20T08:30:00+00:00",
+            "language": "de",
+            "text": "Das Gericht hat den Prozess gegen die elf Angeklagten auf Februar vertagt.",
+        },
+        {
+            "title": "Hungerstreik: Tag 40",
+            "url": "https://partner.example/2026/11/hungerstreik-tag-40",
+            "guid": "https://partner.example/2026/11/hungerstreik-tag-40",
+            "author": "Redaktion",
+            "published_at": "2026-11-19T18:00:00+00:00",
+            "language": "de",
+            "text": "Seit 40 Tagen verweigert Mahir Ekinci die Nahrung.\n\nDie Familie fordert eine unabhängige "
+            "Untersuchung.",
+        },
         # no <link>: the item's rdf:about is its address
-        {"title": "Briefe an die Gefangenen", "url": "https://partner.example/node/412",
-         "guid": "https://partner.example/node/412", "author": "Anna Beispiel",
-         "published_at": "2026-11-18T12:00:00+00:00", "language": "de",
-         "text": "Eine Liste der Adressen für Briefe an die Gefangenen."},
-        {"title": "Kundgebung vor dem Gericht", "url": "https://partner.example/2026/11/kundgebung",
-         "guid": "https://partner.example/2026/11/kundgebung", "author": None,
-         "published_at": "2026-11-17T00:00:00+00:00", "language": "de",
-         "text": "Am Montag um 9 Uhr vor dem Landgericht."},
+        {
+            "title": "Briefe an die Gefangenen",
+            "url": "https://partner.example/node/412",
+            "guid": "https://partner.example/node/412",
+            "author": "Anna Beispiel",
+            "published_at": "2026-11-18T12:00:00+00:00",
+            "language": "de",
+            "text": "Eine Liste der Adressen für Briefe an die Gefangenen.",
+        },
+        {
+            "title": "Kundgebung vor dem Gericht",
+            "url": "https://partner.example/2026/11/kundgebung",
+            "guid": "https://partner.example/2026/11/kundgebung",
+            "author": None,
+            "published_at": "2026-11-17T00:00:00+00:00",
+            "language": "de",
+            "text": "Am Montag um 9 Uhr vor dem Landgericht.",
+        },
     ],
     "atom-missing-fields.atom": [
-        {"title": "Visit ban lifted in Silivri", "url": "https://bulletin.example/2026/11/visit-ban-lifted",
-         "guid": "tag:bulletin.example,2026:entry-1", "author": None, "published_at": "2026-11-21T10:00:00+00:00",
-         "language": "en", "text": "Families may visit again from Monday, the prison administration said."},
-        {"title": "Letters reach the prisoners again", "url": "https://bulletin.example/2026/11/letters",
-         "guid": "tag:bulletin.example,2026:entry-2", "author": "Mina Kaya",
-         "published_at": "2026-11-20T06:15:00+00:00", "language": "en",
-         "text": "After six weeks the letters are handed out again."},
+        {
+            "title": "Visit ban lifted in Silivri",
+            "url": "https://bulletin.example/2026/11/visit-ban-lifted",
+            "guid": "tag:bulletin.example,2026:entry-1",
+            "author": None,
+            "published_at": "2026-11-21T10:00:00+00:00",
+            "language": "en",
+            "text": "Families may visit again from Monday, the prison administration said.",
+        },
+        {
+            "title": "Letters reach the prisoners again",
+            "url": "https://bulletin.example/2026/11/letters",
+            "guid": "tag:bulletin.example,2026:entry-2",
+            "author": "Mina Kaya",
+            "published_at": "2026-11-20T06:15:00+00:00",
+            "language": "en",
+            "text": "After six weeks the letters are handed out again.",
+        },
         # no title: the start of its text stands in
-        {"title": "The court in Edirne adjourned the hearing of the eleven defendants to February.",
-         "url": "https://bulletin.example/2026/11/untitled", "guid": "tag:bulletin.example,2026:entry-3",
-         "author": None, "published_at": "2026-11-19T07:00:00+00:00", "language": "en",
-         "text": "The court in Edirne adjourned the hearing of the eleven defendants to February."},
-        {"title": "Statement of the families", "url": ADDRESSED, "guid": "tag:bulletin.example,2026:entry-4",
-         "author": None, "published_at": "2026-11-18T16:30:00+00:00", "language": "en",
-         "text": "The families of the prisoners ask for an independent medical examination."},
-        {"title": "Solidarity concert postponed", "url": "https://bulletin.example/?p=5",
-         "guid": "https://bulletin.example/?p=5", "author": None, "published_at": "2026-11-18T01:00:00+00:00",
-         "language": "en", "text": ""},
+        {
+            "title": "The court in Edirne adjourned the hearing of the eleven defendants to February.",
+            "url": "https://bulletin.example/2026/11/untitled",
+            "guid": "tag:bulletin.example,2026:entry-3",
+            "author": None,
+            "published_at": "2026-11-19T07:00:00+00:00",
+            "language": "en",
+            "text": "The court in Edirne adjourned the hearing of the eleven defendants to February.",
+        },
+        {
+            "title": "Statement of the families",
+            "url": ADDRESSED,
+            "guid": "tag:bulletin.example,2026:entry-4",
+            "author": None,
+            "published_at": "2026-11-18T16:30:00+00:00",
+            "language": "en",
+            "text": "The families of the prisoners ask for an independent medical examination.",
+        },
+        {
+            "title": "Solidarity concert postponed",
+            "url": "https://bulletin.example/?p=5",
+            "guid": "https://bulletin.example/?p=5",
+            "author": None,
+            "published_at": "2026-11-18T01:00:00+00:00",
+            "language": "en",
+            "text": "",
+        },
     ],
     "jsonfeed-paragraphs.json": [
-        {"title": "Grève de la faim : 40e jour", "url": "https://comite.example/2026/11/greve",
-         "guid": "https://comite.example/2026/11/greve", "author": "Claire Martin",
-         "published_at": "2026-11-20T09:00:00+00:00", "language": "fr",
-         "text": "Depuis quarante jours, Mahir Ekinci refuse toute nourriture.\n\nSes avocats l’ont vu mardi ; "
-                 "il ne tient plus debout sans aide.\n\nLa famille demande un examen médical indépendant."},
-        {"title": "Procès renvoyé à février", "url": "https://comite.example/2026/11/proces",
-         "guid": "https://comite.example/2026/11/proces", "author": None,
-         "published_at": "2026-11-19T09:00:00+00:00", "language": "fr",
-         "text": "Le tribunal a renvoyé le procès des onze accusés à février.\n\nDes observateurs de cinq pays "
-                 "étaient présents.\n\nProchaine audience : 3 < 4 février, salle A&B."},
-        {"title": "Écrire aux prisonniers", "url": "https://comite.example/2026/11/lettres",
-         "guid": "https://comite.example/2026/11/lettres", "author": None,
-         "published_at": "2026-11-18T12:00:00+00:00", "language": "fr",
-         "text": "Les adresses pour écrire aux prisonniers."},
-        {"title": "Rassemblement samedi", "url": ADDRESSED, "guid": "comite-2026-11-17-rassemblement",
-         "author": None, "published_at": "2026-11-17T14:00:00+00:00", "language": "fr",
-         "text": "Rassemblement samedi à 15 h devant la préfecture."},
+        {
+            "title": "Grève de la faim : 40e jour",
+            "url": "https://comite.example/2026/11/greve",
+            "guid": "https://comite.example/2026/11/greve",
+            "author": "Claire Martin",
+            "published_at": "2026-11-20T09:00:00+00:00",
+            "language": "fr",
+            "text": "Depuis quarante jours, Mahir Ekinci refuse toute nourriture.\n\nSes avocats l’ont vu mardi ; "
+            "il ne tient plus debout sans aide.\n\nLa famille demande un examen médical indépendant.",
+        },
+        {
+            "title": "Procès renvoyé à février",
+            "url": "https://comite.example/2026/11/proces",
+            "guid": "https://comite.example/2026/11/proces",
+            "author": None,
+            "published_at": "2026-11-19T09:00:00+00:00",
+            "language": "fr",
+            "text": "Le tribunal a renvoyé le procès des onze accusés à février.\n\nDes observateurs de cinq pays "
+            "étaient présents.\n\nProchaine audience : 3 < 4 février, salle A&B.",
+        },
+        {
+            "title": "Écrire aux prisonniers",
+            "url": "https://comite.example/2026/11/lettres",
+            "guid": "https://comite.example/2026/11/lettres",
+            "author": None,
+            "published_at": "2026-11-18T12:00:00+00:00",
+            "language": "fr",
+            "text": "Les adresses pour écrire aux prisonniers.",
+        },
+        {
+            "title": "Rassemblement samedi",
+            "url": ADDRESSED,
+            "guid": "comite-2026-11-17-rassemblement",
+            "author": None,
+            "published_at": "2026-11-17T14:00:00+00:00",
+            "language": "fr",
+            "text": "Rassemblement samedi à 15 h devant la préfecture.",
+        },
     ],
     "javascript-links.rss": [
-        {"title": "Ziyaret yasağı kaldırıldı", "url": ADDRESSED, "guid": "duyuru-101", "author": None,
-         "published_at": "2026-11-21T06:00:00+00:00", "language": "tr",
-         "text": "Aileler pazartesiden itibaren yeniden ziyaret edebilecek."},
-        {"title": "Mektuplar yeniden veriliyor", "url": ADDRESSED, "guid": "duyuru-102", "author": None,
-         "published_at": "2026-11-20T06:00:00+00:00", "language": "tr",
-         "text": "Altı hafta sonra mektuplar yeniden dağıtılıyor."},
-        {"title": "Duruşma şubata ertelendi", "url": ADDRESSED, "guid": "duyuru-103", "author": None,
-         "published_at": "2026-11-19T06:00:00+00:00", "language": "tr",
-         "text": "Mahkeme on bir sanığın duruşmasını şubata erteledi."},
-        {"title": "Dayanışma konseri", "url": ADDRESSED, "guid": "javascript:openArticle(4)", "author": None,
-         "published_at": "2026-11-18T17:00:00+00:00", "language": "tr",
-         "text": "Konser cumartesi akşamı kültür merkezinde."},
-        {"title": "Açlık grevi 40. gününde", "url": "https://tutsak.example/haber/aclik-grevi-40",
-         "guid": "duyuru-105", "author": None, "published_at": "2026-11-17T06:00:00+00:00", "language": "tr",
-         "text": "Mahir Ekinci kırk gündür açlık grevinde."},
+        {
+            "title": "Ziyaret yasağı kaldırıldı",
+            "url": ADDRESSED,
+            "guid": "duyuru-101",
+            "author": None,
+            "published_at": "2026-11-21T06:00:00+00:00",
+            "language": "tr",
+            "text": "Aileler pazartesiden itibaren yeniden ziyaret edebilecek.",
+        },
+        {
+            "title": "Mektuplar yeniden veriliyor",
+            "url": ADDRESSED,
+            "guid": "duyuru-102",
+            "author": None,
+            "published_at": "2026-11-20T06:00:00+00:00",
+            "language": "tr",
+            "text": "Altı hafta sonra mektuplar yeniden dağıtılıyor.",
+        },
+        {
+            "title": "Duruşma şubata ertelendi",
+            "url": ADDRESSED,
+            "guid": "duyuru-103",
+            "author": None,
+            "published_at": "2026-11-19T06:00:00+00:00",
+            "language": "tr",
+            "text": "Mahkeme on bir sanığın duruşmasını şubata erteledi.",
+        },
+        {
+            "title": "Dayanışma konseri",
+            "url": ADDRESSED,
+            "guid": "javascript:openArticle(4)",
+            "author": None,
+            "published_at": "2026-11-18T17:00:00+00:00",
+            "language": "tr",
+            "text": "Konser cumartesi akşamı kültür merkezinde.",
+        },
+        {
+            "title": "Açlık grevi 40. gününde",
+            "url": "https://tutsak.example/haber/aclik-grevi-40",
+            "guid": "duyuru-105",
+            "author": None,
+            "published_at": "2026-11-17T06:00:00+00:00",
+            "language": "tr",
+            "text": "Mahir Ekinci kırk gündür açlık grevinde.",
+        },
     ],
     "shared-links.rss": [
         # reuses the GUID of an older entry: its own is that GUID and its date (the oldest keeps the GUID)
-        {"title": "Night: the families thank everyone", "url": "https://notes.example/2026/11/20.html",
-         "guid": "notes-2026-11-20-c (2026-11-20T21:00:00+00:00)", "author": None,
-         "published_at": "2026-11-20T21:00:00+00:00", "language": "en",
-         "text": "The families thank everyone who came."},
-        {"title": "Evening: a rally outside the court", "url": "https://notes.example/2026/11/20.html",
-         "guid": "notes-2026-11-20-c", "author": None, "published_at": "2026-11-20T18:00:00+00:00",
-         "language": "en", "text": "Two hundred people gathered outside the court."},
-        {"title": "Noon: the hearing is adjourned", "url": "https://notes.example/2026/11/20.html",
-         "guid": "notes-2026-11-20-b", "author": None, "published_at": "2026-11-20T12:00:00+00:00",
-         "language": "en", "text": "The court adjourned the hearing to February."},
-        {"title": "Morning: the hearing starts at nine", "url": "https://notes.example/2026/11/20.html",
-         "guid": "notes-2026-11-20-a", "author": None, "published_at": "2026-11-20T07:00:00+00:00",
-         "language": "en", "text": "The hearing of the eleven starts at nine in room A."},
+        {
+            "title": "Night: the families thank everyone",
+            "url": "https://notes.example/2026/11/20.html",
+            "guid": "notes-2026-11-20-c (2026-11-20T21:00:00+00:00)",
+            "author": None,
+            "published_at": "2026-11-20T21:00:00+00:00",
+            "language": "en",
+            "text": "The families thank everyone who came.",
+        },
+        {
+            "title": "Evening: a rally outside the court",
+            "url": "https://notes.example/2026/11/20.html",
+            "guid": "notes-2026-11-20-c",
+            "author": None,
+            "published_at": "2026-11-20T18:00:00+00:00",
+            "language": "en",
+            "text": "Two hundred people gathered outside the court.",
+        },
+        {
+            "title": "Noon: the hearing is adjourned",
+            "url": "https://notes.example/2026/11/20.html",
+            "guid": "notes-2026-11-20-b",
+            "author": None,
+            "published_at": "2026-11-20T12:00:00+00:00",
+            "language": "en",
+            "text": "The court adjourned the hearing to February.",
+        },
+        {
+            "title": "Morning: the hearing starts at nine",
+            "url": "https://notes.example/2026/11/20.html",
+            "guid": "notes-2026-11-20-a",
+            "author": None,
+            "published_at": "2026-11-20T07:00:00+00:00",
+            "language": "en",
+            "text": "The hearing of the eleven starts at nine in room A.",
+        },
     ],
     "jsonfeed-bare-items.json": [
-        {"title": "Die Rückkehr von <i> und <b>", "url": "https://bare.example/elements",
-         "guid": "https://bare.example/elements", "author": None, "published_at": "2026-11-16T08:00:00+00:00",
-         "language": "de", "text": "Zwei Elemente kehren zurück."},
+        {
+            "title": "Die Rückkehr von <i> und <b>",
+            "url": "https://bare.example/elements",
+            "guid": "https://bare.example/elements",
+            "author": None,
+            "published_at": "2026-11-16T08:00:00+00:00",
+            "language": "de",
+            "text": "Zwei Elemente kehren zurück.",
+        },
         # no title and no text: the item's address is all there is to show
-        {"title": ADDRESSED, "url": ADDRESSED, "guid": "bare-1", "author": None, "published_at": None,
-         "language": None, "text": ""},
-        {"title": ADDRESSED, "url": ADDRESSED, "guid": "bare-2", "author": None, "published_at": None,
-         "language": None, "text": ""},
-        {"title": ADDRESSED, "url": ADDRESSED, "guid": "bare-3", "author": "Item Author", "published_at": None,
-         "language": None, "text": ""},
+        {
+            "title": ADDRESSED,
+            "url": ADDRESSED,
+            "guid": "bare-1",
+            "author": None,
+            "published_at": None,
+            "language": None,
+            "text": "",
+        },
+        {
+            "title": ADDRESSED,
+            "url": ADDRESSED,
+            "guid": "bare-2",
+            "author": None,
+            "published_at": None,
+            "language": None,
+            "text": "",
+        },
+        {
+            "title": ADDRESSED,
+            "url": ADDRESSED,
+            "guid": "bare-3",
+            "author": "Item Author",
+            "published_at": None,
+            "language": None,
+            "text": "",
+        },
     ],
 }
 FIELDS = ("title", "url", "guid", "author", "published_at", "language", "text")
@@ -396,8 +582,10 @@ FIELDS = ("title", "url", "guid", "author", "published_at", "language", "text")
 
 @pytest.fixture(scope="module")
 def edge_crawl(tmp_path_factory):
-    routes = {f"/{name}": (200, {"Content-Type": CONTENT_TYPES[Path(name).suffix]}, (FEEDS / name).read_bytes())
-              for name in EXPECTED}
+    routes = {
+        f"/{name}": (200, {"Content-Type": CONTENT_TYPES[Path(name).suffix]}, (FEEDS / name).read_bytes())
+        for name in EXPECTED
+    }
     routes["/archive.rss"] = (200, {"Content-Type": "application/rss+xml"}, long_feed(ARCHIVE_ENTRIES))
     site = StaticSite(tmp_path_factory.mktemp("edge"), routes)
     config = make_config(tmp_path_factory.mktemp("edge-db"))
@@ -406,8 +594,8 @@ def edge_crawl(tmp_path_factory):
     report = crawl_in_subprocess(config)
 
     def stored(name: str) -> list[dict]:
-        return list(db.query("SELECT * FROM items WHERE source_id = ? ORDER BY published_at DESC, id",
-                             [sources[name]]))
+        return list(db.query("SELECT * FROM items WHERE source_id = ? ORDER BY published_at DESC, id", [sources[name]]))
+
     yield {"config": config, "db": db, "site": site, "sources": sources, "report": report, "stored": stored}
     site.close()
 
@@ -417,10 +605,12 @@ def test_every_entry_of_an_edge_case_feed_is_stored_with_its_fields(edge_crawl, 
     rows = edge_crawl["stored"](name)
     feed_url = f"{edge_crawl['site'].url}/{name}"
     got = [{key: row[key] for key in FIELDS} for row in rows]
-    expected = [{key: (got[i]["url"] if value == ADDRESSED and i < len(got) else value) for key, value in entry.items()}
-                for i, entry in enumerate(EXPECTED[name])]
+    expected = [
+        {key: (got[i]["url"] if value == ADDRESSED and i < len(got) else value) for key, value in entry.items()}
+        for i, entry in enumerate(EXPECTED[name])
+    ]
     assert got == expected
-    addressed = [row["url"] for row, entry in zip(rows, EXPECTED[name]) if entry["url"] == ADDRESSED]
+    addressed = [row["url"] for row, entry in zip(rows, EXPECTED[name], strict=True) if entry["url"] == ADDRESSED]
     assert all(url.startswith(f"{feed_url}#{CONTENT_FRAGMENT}") for url in addressed)
 
 
@@ -428,8 +618,13 @@ def test_a_feed_of_730_entries_is_kept_whole(edge_crawl):
     rows = edge_crawl["stored"]("archive.rss")
     assert len(rows) == ARCHIVE_ENTRIES
     assert [(row["title"], row["url"], row["published_at"]) for row in rows] == [
-        (f"Bulletin {n}: prison news", f"https://archive.example/bulletin/{n}",
-         (ARCHIVE_START - timedelta(hours=n)).isoformat()) for n in range(ARCHIVE_ENTRIES)]
+        (
+            f"Bulletin {n}: prison news",
+            f"https://archive.example/bulletin/{n}",
+            (ARCHIVE_START - timedelta(hours=n)).isoformat(),
+        )
+        for n in range(ARCHIVE_ENTRIES)
+    ]
     source = get_source(edge_crawl["db"], edge_crawl["sources"]["archive.rss"])
     assert "max_items_per_feed" not in json.dumps(source, default=str)  # nothing capped, so nothing noted
 
@@ -452,23 +647,31 @@ def test_edge_case_feeds_crawled_again_change_nothing(edge_crawl):
 
 # --- The rules behind the figures, without a crawl ---
 
+
 def test_entries_that_share_a_link_keep_their_guids_and_a_reused_guid_is_told_apart():
     body = (FEEDS / "shared-links.rss").read_bytes()
     entries = parse_feed(body, {}, "http://127.0.0.1/feed", 1).entries
     guids = [entry.guid for entry in entries]
     assert not unreliable_guids(entries)  # the links repeat more than the GUIDs: going by link would fold them
-    assert guids == ["notes-2026-11-20-c (2026-11-20T21:00:00+00:00)", "notes-2026-11-20-a", "notes-2026-11-20-b",
-                     "notes-2026-11-20-c"]  # the oldest keeps the GUID; the same on every reading
+    assert guids == [
+        "notes-2026-11-20-c (2026-11-20T21:00:00+00:00)",
+        "notes-2026-11-20-a",
+        "notes-2026-11-20-b",
+        "notes-2026-11-20-c",
+    ]  # the oldest keeps the GUID; the same on every reading
     assert [entry.guid for entry in parse_feed(body, {}, "http://127.0.0.1/feed", 1).entries] == guids
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Die Rückkehr von <i> und <b>", "Die Rückkehr von <i> und <b>"),  # a title about two elements (3960.json)
-    ("Kochi to raise <span class='webrupee'>₹</span>4,000 crore", "Kochi to raise ₹4,000 crore"),  # livemint
-    ("Day 87 of the <b>strike</b>", "Day 87 of the strike"),
-    ("3 < 4 and 5 > 2", "3 < 4 and 5 > 2"),
-    ("That&#8217;s Not What Dolphins Do", "That’s Not What Dolphins Do"),
-    ("Column: \ufeffWat een wedstrijd", "Column: Wat een wedstrijd"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Die Rückkehr von <i> und <b>", "Die Rückkehr von <i> und <b>"),  # a title about two elements (3960.json)
+        ("Kochi to raise <span class='webrupee'>₹</span>4,000 crore", "Kochi to raise ₹4,000 crore"),  # livemint
+        ("Day 87 of the <b>strike</b>", "Day 87 of the strike"),
+        ("3 < 4 and 5 > 2", "3 < 4 and 5 > 2"),
+        ("That&#8217;s Not What Dolphins Do", "That’s Not What Dolphins Do"),
+        ("Column: \ufeffWat een wedstrijd", "Column: Wat een wedstrijd"),
+    ],
+)
 def test_titles_lose_tags_only_when_they_are_html(raw, expected):
     assert clean_title(raw) == expected

@@ -68,8 +68,24 @@ READABILITY = "mozilla-readability/test/test-pages"
 #: Pages whose expected metadata names a byline: the three whose byline or dateline trafilatura
 #: leaves at the top (ebb-org, heise, webmd-1), and others in several languages and layouts
 #: (a crawl of all 70 takes two minutes, as issue 8 point 7 describes).
-BYLINE_CASES = ("ebb-org", "heise", "webmd-1", "webmd-2", "medicalnewstoday", "wapo-1", "liberation-1", "yahoo-3",
-                "quanta-1", "iab-1", "lemonde-1", "guardian-1", "aktualne", "nytimes-1", "folha", "lwn-1")
+BYLINE_CASES = (
+    "ebb-org",
+    "heise",
+    "webmd-1",
+    "webmd-2",
+    "medicalnewstoday",
+    "wapo-1",
+    "liberation-1",
+    "yahoo-3",
+    "quanta-1",
+    "iab-1",
+    "lemonde-1",
+    "guardian-1",
+    "aktualne",
+    "nytimes-1",
+    "folha",
+    "lwn-1",
+)
 
 
 def byline_cases(corpus) -> dict[str, str]:
