@@ -209,7 +209,8 @@ LANGUAGES = {
         ],
         "sentences": [
             "{name} refuse de s'alimenter depuis {n} jours, selon sa famille.",
-            "L'avocate de {name} a déclaré que l'administration pénitentiaire refusait toujours un médecin indépendant.",
+            "L'avocate de {name} a déclaré que l'administration pénitentiaire refusait "
+            "toujours un médecin indépendant.",
             "{org} appelle à se rassembler le {day} devant le palais de justice de {place}.",
             "L'audience a été reportée au {day}, pour la {n}e fois depuis l'arrestation.",
             "Des proches venus de {place} ont été refoulés à l'entrée sans explication.",
@@ -350,11 +351,7 @@ def _invented(count: int, seed: int, syllables: int) -> list[str]:
     ]
     rng, names = random.Random(seed), set()
     while len(names) < count:
-        names.add(
-            "".join(
-                rng.choice(parts) for _ in range(rng.randint(2, syllables))
-            ).capitalize()
-        )
+        names.add("".join(rng.choice(parts) for _ in range(rng.randint(2, syllables))).capitalize())
     return sorted(names)
 
 
@@ -386,22 +383,15 @@ def article(rng: random.Random, language: str) -> tuple[str, str]:
     size = 0
     target = rng.randint(1_000, 3_000)
     while size < target:
-        sentences = [
-            _fill(s, rng, who, where)
-            for s in rng.sample(words["sentences"], rng.randint(2, 4))
-        ]
+        sentences = [_fill(s, rng, who, where) for s in rng.sample(words["sentences"], rng.randint(2, 4))]
         tail = " ".join(rng.choices(filler, k=rng.randint(8, 20)))
-        paragraph = (
-            " ".join(sentences) + f" {tail.capitalize()} {rng.randint(10, 9_999)}."
-        )
+        paragraph = " ".join(sentences) + f" {tail.capitalize()} {rng.randint(10, 9_999)}."
         paragraphs.append(f"<p>{escape(paragraph)}</p>")
         size += len(paragraph)
     return title, "\n".join(paragraphs)
 
 
-def generate_feeds(
-    base_urls: list[str], feeds: int = FEEDS, items: int = ITEMS, seed: int = 8
-) -> dict[str, bytes]:
+def generate_feeds(base_urls: list[str], feeds: int = FEEDS, items: int = ITEMS, seed: int = 8) -> dict[str, bytes]:
     """{path: RSS 2.0 body}; feed n lives at base_urls[n % len(base_urls)] + path."""
     rng = random.Random(seed)
     languages = [code for code, weight in WEIGHTS.items() for _ in range(weight)]
@@ -413,19 +403,16 @@ def generate_feeds(
         entries = []
         for number in range(items):
             if written and rng.random() < 0.1:
-                title, content, _ = rng.choice(
-                    written
-                )  # a repost of another partner's statement
+                title, content, _ = rng.choice(written)  # a repost of another partner's statement
             else:
                 title, content = article(rng, language)
                 written.append((title, content, language))
             when = START - timedelta(minutes=feed * 7 + number * 53)
             link = f"{base}/p{feed}/{when:%Y/%m}/{number}-{hashlib.md5(title.encode()).hexdigest()[:8]}"
-            summary = (
-                escape(content.split("</p>", 1)[0].removeprefix("<p>")[:200]) + " […]"
-            )
+            summary = escape(content.split("</p>", 1)[0].removeprefix("<p>")[:200]) + " […]"
             entries.append(
-                f'<item><title>{escape(title)}</title><link>{link}</link><guid isPermaLink="false">p{feed}-{number}</guid>'
+                f"<item><title>{escape(title)}</title><link>{link}</link>"
+                f'<guid isPermaLink="false">p{feed}-{number}</guid>'
                 f"<pubDate>{format_datetime(when)}</pubDate><dc:creator>Press team</dc:creator>"
                 f"<category>{'prisoners' if number % 2 else 'solidarity'}</category>"
                 f"<description>{summary}</description>"
@@ -476,13 +463,8 @@ class LoopbackSites:
                 if route is None:
                     return self._send(404, {"Content-Type": "text/plain"}, b"not found")
                 content_type, body, etag = route
-                if (
-                    self.headers.get("If-None-Match") == etag
-                    or self.headers.get("If-Modified-Since") == MODIFIED
-                ):
-                    return self._send(
-                        304, {"ETag": etag, "Last-Modified": MODIFIED}, b""
-                    )
+                if self.headers.get("If-None-Match") == etag or self.headers.get("If-Modified-Since") == MODIFIED:
+                    return self._send(304, {"ETag": etag, "Last-Modified": MODIFIED}, b"")
                 self._send(
                     200,
                     {
@@ -512,9 +494,7 @@ class LoopbackSites:
             server = Server(("127.0.0.1", 0), Handler)
             self.servers.append(server)
             threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.bases = [
-            f"http://127.0.0.1:{server.server_address[1]}" for server in self.servers
-        ]
+        self.bases = [f"http://127.0.0.1:{server.server_address[1]}" for server in self.servers]
         self.timer = threading.Timer(lifetime, self.close)
         self.timer.daemon = True
         self.timer.start()
@@ -583,9 +563,7 @@ def crawl_config(folder: Path, per_host: int):
     )
 
 
-def run_ours(
-    urls: list[str], folder: Path, per_host: int = PER_HOST, timeout: float = 1800
-) -> dict:
+def run_ours(urls: list[str], folder: Path, per_host: int = PER_HOST, timeout: float = 1800) -> dict:
     """First crawl and unchanged re-crawl through `crawl_in_subprocess`; peak RSS of the first crawl."""
     from aggregator.db import open_db
     from aggregator.storage.sources import add_source
@@ -597,15 +575,11 @@ def run_ours(
     db.conn.close()
     before = children_peak_mb()
     started, cpu = time.perf_counter(), children_cpu()
-    first = crawl_in_subprocess(
-        config, source_ids=ids, kinds=("feed",), timeout=timeout
-    )
+    first = crawl_in_subprocess(config, source_ids=ids, kinds=("feed",), timeout=timeout)
     first_seconds, first_cpu = time.perf_counter() - started, children_cpu() - cpu
     peak = children_peak_mb()
     started, cpu = time.perf_counter(), children_cpu()
-    second = crawl_in_subprocess(
-        config, source_ids=ids, kinds=("feed",), timeout=timeout
-    )
+    second = crawl_in_subprocess(config, source_ids=ids, kinds=("feed",), timeout=timeout)
     second_seconds, second_cpu = time.perf_counter() - started, children_cpu() - cpu
     db = open_db(config.db)
     stored = db.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -670,15 +644,11 @@ def run_rss2email(urls: list[str], folder: Path, timeout: float = 600) -> dict |
     figures = {}
     for run in ("first", "second"):
         started, cpu = time.perf_counter(), children_cpu()
-        result = subprocess.run(
-            [*base, "run"], capture_output=True, text=True, timeout=timeout, check=False
-        )
+        result = subprocess.run([*base, "run"], capture_output=True, text=True, timeout=timeout, check=False)
         figures[run] = time.perf_counter() - started
         figures[f"{run}_cpu"] = children_cpu() - cpu
         if result.returncode != 0:
-            return (
-                f"r2e run failed ({result.returncode}): {result.stderr.strip()[-300:]}"
-            )
+            return f"r2e run failed ({result.returncode}): {result.stderr.strip()[-300:]}"
     figures["messages"] = sum(1 for _ in (maildir / "INBOX" / "new").iterdir())
     return figures
 
@@ -711,7 +681,8 @@ def main() -> None:
     first, second = ours["first_report"], ours["second_report"]
     lines = [
         (
-            f"- {FEEDS} generated RSS 2.0 feeds x {ITEMS} full-content items ({megabytes:.0f} MB, 7 languages, ~10 % reposts) "
+            f"- {FEEDS} generated RSS 2.0 feeds x {ITEMS} full-content items ({megabytes:.0f} MB, 7 languages, "
+            f"~10 % reposts) "
             f"on {PORTS} ports of 127.0.0.1; `crawl_per_host = {PER_HOST}`, `crawl_delay = 0` for this run "
             f"(Scrapy's slot is per host name, so all ports share one); command: `.venv/bin/python -m benchmarks.crawl`"
         ),
@@ -720,10 +691,12 @@ def main() -> None:
             f"- ours, first crawl (`crawl_in_subprocess`: fetch, parse, store, cluster, tag): {ours['first']:.1f} s = "
             f"{ours['first'] / floor:.1f}x the floor (target <= 4x); {first.items_new} new items, "
             f"{ours['stories']} stories, {first.duplicates_folded} folded, {ours['tagged']} tagged, "
-            f"{first.requests} requests; CPU {ours['first_cpu']:.1f} s = {ours['first_cpu'] / floor_cpu:.1f}x the floor's CPU"
+            f"{first.requests} requests; CPU {ours['first_cpu']:.1f} s = "
+            f"{ours['first_cpu'] / floor_cpu:.1f}x the floor's CPU"
         ),
         (
-            f"- ours, unchanged re-crawl: {ours['second']:.1f} s (target <= 5 s); {second.sources_not_modified} sources "
+            f"- ours, unchanged re-crawl: {ours['second']:.1f} s (target <= 5 s); "
+            f"{second.sources_not_modified} sources "
             f"answered 304, {second.items_new} new items; CPU {ours['second_cpu']:.1f} s"
         ),
         "- peak memory of the first crawl (max RSS of the crawl process): "

@@ -115,9 +115,7 @@ def run_peer(urls: list[str], folder: Path) -> dict:
     listing = folder / "urls.json"
     listing.write_text(json.dumps(urls))
     failures = []
-    for _ in range(
-        3
-    ):  # lxml under trafilatura has crashed in threads here ("double free"): retried, counted
+    for _ in range(3):  # lxml under trafilatura has crashed in threads here ("double free"): retried, counted
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks.real_articles", "--peer", str(listing)],
             capture_output=True,
@@ -130,9 +128,7 @@ def run_peer(urls: list[str], folder: Path) -> dict:
             figures["crashes"] = failures
             return figures
         failures.append(
-            result.stderr.strip().splitlines()[-1][-200:]
-            if result.stderr.strip()
-            else str(result.returncode)
+            result.stderr.strip().splitlines()[-1][-200:] if result.stderr.strip() else str(result.returncode)
         )
     raise RuntimeError(f"the peer failed three times: {failures}")
 
@@ -145,9 +141,7 @@ def run_ours(feed_urls: list[str], folder: Path) -> dict:
 
     config = crawl_config(folder, PER_HOST)
     db = open_db(config.db)
-    ids = [
-        add_source(db, url, f"Partner {n}", "feed") for n, url in enumerate(feed_urls)
-    ]
+    ids = [add_source(db, url, f"Partner {n}", "feed") for n, url in enumerate(feed_urls)]
     db.conn.close()
     started = time.perf_counter()
     report = crawl_in_subprocess(config, source_ids=ids, kinds=("feed",), timeout=1200)
@@ -206,7 +200,7 @@ def stages(corpus_pages, page_urls: list[str], folder: Path) -> dict[str, list[f
     tag_text("warm", "up")  # the taxonomy is loaded once per process
     resolve_language(None, "warm up the detector with a sentence")
     records = []
-    for (name, html), url in zip(corpus_pages, page_urls):
+    for (_name, html), url in zip(corpus_pages, page_urls, strict=True):
         clock = time.perf_counter
         a = clock()
         extract_article(html, url)
@@ -219,14 +213,10 @@ def stages(corpus_pages, page_urls: list[str], folder: Path) -> dict[str, list[f
             published=START,
         )
         request = Request(url, meta={"feed_item": item, "source_id": source})
-        response = HtmlResponse(
-            url, body=html.encode("utf-8"), encoding="utf-8", request=request
-        )
+        response = HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=request)
         completed = list(spider.parse_article(response))[-1]
         c = clock()
-        record = normalise_item(
-            completed, now=datetime.now(UTC), allow_private_links=True
-        )
+        record = normalise_item(completed, now=datetime.now(UTC), allow_private_links=True)
         d = clock()
         content = f"{record['title']}\n{record['text']}"
         resolve_language(None, content)
@@ -242,9 +232,7 @@ def stages(corpus_pages, page_urls: list[str], folder: Path) -> dict[str, list[f
         find_people(content)
         j = clock()
         times["extraction"].append(b - a)
-        times["item completion"].append(
-            max(0.0, (c - b) - (b - a))
-        )  # parse_article less its own extraction
+        times["item completion"].append(max(0.0, (c - b) - (b - a)))  # parse_article less its own extraction
         times["normalise"].append(d - c)
         times["language"].append(e - d)
         times["SQLite"].append(f - e)
@@ -299,11 +287,7 @@ def main() -> None:
     for stage, values in times.items():
         mean = statistics.fmean(values) * 1000
         if stage in ("language", "MinHash", "names", "tagging", "people"):
-            part = (
-                "(within normalise)"
-                if stage == "language"
-                else "(within the batch below)"
-            )
+            part = "(within normalise)" if stage == "language" else "(within the batch below)"
         else:
             part = ""
         median = statistics.median(values) * 1000 if len(values) > 1 else mean
@@ -314,19 +298,22 @@ def main() -> None:
     report = ours["report"]
     lines = [
         (
-            f"- {len(page_urls)} real pages (goose3, newspaper4k, mozilla-readability test data) behind {FEEDS} excerpt-only "
+            f"- {len(page_urls)} real pages (goose3, newspaper4k, mozilla-readability test data) "
+            f"behind {FEEDS} excerpt-only "
             f"RSS feeds on {PORTS} ports of 127.0.0.1; `crawl_per_host = {PER_HOST}`, `crawl_delay = 0`; "
             f"command: `.venv/bin/python -m benchmarks.real_articles`"
         ),
         (
-            f"- ours (`crawl_in_subprocess`: feeds, pages, extraction, storing, clustering, tagging): {ours['seconds']:.1f} s, "
+            f"- ours (`crawl_in_subprocess`: feeds, pages, extraction, storing, clustering, tagging): "
+            f"{ours['seconds']:.1f} s, "
             f"{ours['items']} items stored ({report.items_new} new, {report.requests} requests), "
             f"peak memory {ours['peak_mb']:.0f} MB"
         ),
         f"- peer, trafilatura alone with {THREADS} threads (urllib fetch + extract with metadata, own process): "
         f"{theirs['seconds']:.1f} s for {theirs['pages']} pages ({theirs['with_text']} with text)"
         + (
-            f"; the peer process crashed {len(theirs['crashes'])} time(s) before ({theirs['crashes'][0]}) and was re-run"
+            f"; the peer process crashed {len(theirs['crashes'])} time(s) before "
+            f"({theirs['crashes'][0]}) and was re-run"
             if theirs["crashes"]
             else ""
         ),
