@@ -12,6 +12,8 @@ import re
 import unicodedata
 
 import nh3
+from lxml import etree
+from lxml import html as lxml_html
 from bs4 import BeautifulSoup
 
 SAFE_TAGS = {
@@ -119,6 +121,8 @@ def html_to_text(markup: str | None) -> str:
 
     Every piece of text is kept, also text between blocks ("<p>a</p>b<p>c</p>" is three
     paragraphs): a break is put around each block element and the text read once, in order.
+    lxml's HTML parser does it about four times faster than BeautifulSoup's html.parser, and
+    closes blocks the way browsers do; this runs several times for every item of every crawl.
     """
     if not markup:
         return ""
@@ -126,15 +130,18 @@ def html_to_text(markup: str | None) -> str:
         return fold_paragraphs(html.unescape(markup))
     if nesting_depth(markup) > MAX_NESTING:
         markup = _flatten(markup)
-    soup = BeautifulSoup(markup, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    return fold_paragraphs(soup.get_text(""))
+    try:
+        root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):  # nothing parseable, or an XML encoding declaration
+        return fold_paragraphs(html.unescape(_TAG.sub(" ", markup)))
+    for element in list(root.iter("script", "style", "noscript", "template")):
+        element.drop_tree()  # keeps the text that follows it
+    for element in root.iter("br"):
+        element.tail = "\n" + (element.tail or "")
+    for element in root.iter(*_BLOCK_TAGS):
+        element.text = "\n\n" + (element.text or "")
+        element.tail = "\n\n" + (element.tail or "")
+    return fold_paragraphs(root.text_content())
 
 
 def fold_paragraphs(text: str) -> str:
