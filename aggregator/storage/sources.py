@@ -87,9 +87,28 @@ def remove_source(db: sqlite_utils.Database, source_id: int) -> int:
 
 
 def update_source(db: sqlite_utils.Database, source_id: int, **changes) -> None:
-    """Store the outcome of a fetch (validators, timings, health) computed by the caller."""
+    """Store the outcome of a fetch (validators, timings, health) computed by the caller.
+
+    Plain SQL: sqlite-utils' `update` reads the table's schema on every call, which is most
+    of the cost of a re-crawl of unchanged feeds (one call per source).
+    """
+    if not changes:
+        return
+    unknown = set(changes) - _columns(db)
+    if unknown:
+        raise ValueError(f"not columns of sources: {', '.join(sorted(unknown))}")
+    assignments = ", ".join(f"{column} = ?" for column in changes)
     with writing(db):
-        db.table("sources").update(source_id, changes)
+        db.execute(f"UPDATE sources SET {assignments} WHERE id = ?", [*changes.values(), source_id])
+
+
+def _columns(db: sqlite_utils.Database) -> frozenset[str]:
+    """The columns of `sources`, read once per connection: names are checked before they reach SQL text."""
+    cached = getattr(db, "_source_columns", None)
+    if cached is None:
+        cached = frozenset(row[1] for row in db.execute("PRAGMA table_info(sources)").fetchall())
+        db._source_columns = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def source_id_with_url(db: sqlite_utils.Database, url: str) -> int | None:
