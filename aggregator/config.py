@@ -45,6 +45,14 @@ class Config:
     smtp_url: str = "smtp://127.0.0.1:8025"  # smtp://[user:password@]host:port, smtps:// for TLS
     mail_from: str = "Solidarity Wire <newsletter@solidarity-wire.invalid>"  # sender: "Name <address>" or an address
     send_rate: float = 10.0  # messages per second at most
+    smtp_ca_file: str = ""  # PEM file of CAs to trust for the SMTP server's certificate (default: the system's)
+    bounce_address: str = ""  # envelope sender where bounces go (a mailbox `wire bounces process` reads); default: mail_from
+    send_retry_limit: int = 5  # attempts for a subscriber whose server answers 4xx before the delivery fails
+    send_retry_backoff: int = 600  # seconds before the first retry after a 4xx; doubled on each further retry
+    bounce_limit: int = 3  # hard bounces after which an address is marked bouncing and no longer sent to
+    dkim_key_file: str = ""  # PEM private key to sign messages with DKIM; empty: no signature
+    dkim_selector: str = "wire"  # DKIM selector: the key is published at <selector>._domainkey.<domain>
+    dkim_domain: str = ""  # DKIM signing domain (d=); default: the domain of mail_from
     # -- collection
     allow_private_networks: bool = False  # fetch loopback/private addresses: demo and tests only
     allowed_hosts: tuple[str, ...] = ()  # when set, fetch only these hosts (the demo and tests: 127.0.0.1)
@@ -124,7 +132,15 @@ def _validate(config: Config) -> None:
                 "max_backoff", "crawl_interval", "section_cap", "story_window_days"):
         if getattr(config, key) <= 0:
             raise ConfigError(f"{key}: must be greater than 0, got {getattr(config, key)!r}")
-    for key in ("crawl_delay", "crawl_timeout", "send_rate", "feed_parse_budget"):
+    for key in ("send_retry_limit", "bounce_limit"):
+        if getattr(config, key) <= 0:
+            raise ConfigError(f"{key}: must be greater than 0, got {getattr(config, key)!r}")
+    for key in ("smtp_ca_file", "dkim_key_file"):
+        if getattr(config, key) and not Path(getattr(config, key)).expanduser().is_file():
+            raise ConfigError(f"{key}: no such file {getattr(config, key)!r}")
+    if config.bounce_address and not is_mail_from(config.bounce_address):
+        raise ConfigError(f"bounce_address: not an e-mail address, got {config.bounce_address!r}")
+    for key in ("crawl_delay", "crawl_timeout", "send_rate", "feed_parse_budget", "send_retry_backoff"):
         if getattr(config, key) < 0:
             raise ConfigError(f"{key}: must not be negative, got {getattr(config, key)!r}")
     for key in ("near_duplicate_threshold", "containment_threshold"):

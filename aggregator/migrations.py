@@ -325,6 +325,48 @@ def m008_frozen_editions(db: sqlite_utils.Database) -> None:
         )
         """)
 
+@migrations()
+def m010_delivery_states(db: sqlite_utils.Database) -> None:
+    """Deliveries as a state machine with the audience frozen first; one sender per edition; bounces.
+
+    A row is queued when the audience is frozen, marked sending (and committed) before the SMTP
+    transaction and sent right after, so a killed sender leaves every row in a known state. The
+    error column holds the server's answer with addresses removed: nothing personal is kept.
+    """
+    _run(db, """
+        CREATE TABLE deliveries_new (
+            id INTEGER PRIMARY KEY,
+            edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
+            subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE SET NULL,
+            language TEXT NOT NULL,
+            message_id TEXT,                           -- set when the message is built
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'deferred', 'failed', 'bounced')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,                      -- a deferred row is tried again from then
+            smtp_code INTEGER,                         -- the last answer's code (250, 450, 550...)
+            error TEXT,                                -- the last answer, addresses removed
+            queued_at TEXT,
+            attempted_at TEXT,
+            UNIQUE (edition_id, subscriber_id)
+        );
+        INSERT INTO deliveries_new (id, edition_id, subscriber_id, language, message_id, status, error, queued_at,
+                                    attempted_at, attempts)
+            SELECT id, edition_id, subscriber_id, language, message_id, status, NULL, attempted_at, attempted_at, 1
+            FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_new RENAME TO deliveries;
+        CREATE INDEX deliveries_edition_status ON deliveries(edition_id, status);
+        CREATE INDEX deliveries_message_id ON deliveries(message_id);
+        -- who receives the edition is fixed from then; 'host pid N' sending it, and its last sign of life
+        ALTER TABLE editions ADD COLUMN audience_frozen_at TEXT;
+        ALTER TABLE editions ADD COLUMN sender TEXT;
+        ALTER TABLE editions ADD COLUMN sender_seen_at TEXT;
+        -- set after bounce_limit hard bounces: the address is no longer sent to
+        ALTER TABLE subscribers ADD COLUMN hard_bounces INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE subscribers ADD COLUMN bouncing_since TEXT
+        """)
+
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""

@@ -23,7 +23,8 @@ from crawlers.run import crawl_in_subprocess
 from newsletter.editions import NothingToDraft, draft_edition
 from newsletter.schedule import crawl_due, last_draft_moment
 from newsletter.weeks import week_of
-from newsletter.sending import send_edition
+from newsletter.exceptions import SenderBusy
+from newsletter.sending import is_due, send_edition
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,17 @@ def run_cycle(config: Config, state: dict, force_crawl: bool = False, now: datet
                 state["nothing_in"] = (week, state.get("last_crawl"))
         for edition in list_editions(db):
             scheduled = parse_iso(edition["scheduled_at"])
-            if edition["status"] == "approved" and scheduled is not None and scheduled <= now:
-                report.sent[edition["id"]] = send_edition(db, config, edition["id"]).sent
+            # 'sending' too: an edition whose sender died resumes; nothing due (only deferred rows waiting,
+            # or in-flight rows for an operator to settle) means no send, so a failure never loops
+            if (edition["status"] in ("approved", "sending") and scheduled is not None and scheduled <= now
+                    and is_due(db, edition["id"])):
+                try:
+                    report.sent[edition["id"]] = send_edition(db, config, edition["id"]).sent
+                except SenderBusy:
+                    logger.debug("edition %s: another sender holds it", edition["id"])
+                except Exception as error:  # noqa: BLE001 - recorded; the next tick resumes where it stopped
+                    logger.error("edition %s: send stopped: %s", edition["id"], error)
+                    report.notes.append(f"edition {edition['id']}: send stopped: {error}")
     finally:
         db.conn.close()
     return report

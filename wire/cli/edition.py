@@ -68,25 +68,89 @@ def edition_render(state, edition_id, out, languages):
 @edition.command("send")
 @click.argument("edition_id", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--test", "test_address", metavar="ADDRESS",
+              help="Send the edition as it stands to this one address only (no delivery is recorded).")
+@click.option("--lang", "language", default="en", show_default=True, help="Language of the --test message.")
+@click.option("--resend-in-flight", "resend", is_flag=True,
+              help="Send again to the deliveries an interrupted send left in flight (some may get it twice).")
+@click.option("--assume-sent", is_flag=True,
+              help="Count the deliveries an interrupted send left in flight as sent (some may have missed it).")
+@click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: when a terminal).")
 @pass_state
-def edition_send(state, edition_id, yes):
-    """Send the edition to every active subscriber in their language (resumes after an interruption).
+def edition_send(state, edition_id, yes, test_address, language, resend, assume_sent, progress):
+    """Send the edition to its subscribers, each once, in their language; resumes after any interruption.
+
+    The audience is fixed at the first send: one delivery per subscriber, queued, then sending,
+    then sent, deferred (4xx, retried later) or failed (5xx). Deliveries an interrupted send left
+    in flight are reported and left alone unless --resend-in-flight or --assume-sent says otherwise.
 
     \b
     Example:
         wire edition send 1 --yes
+        wire edition send 1 --test editor@example.org --lang fa
+        wire edition send 1 --yes --assume-sent
     """
-    from aggregator.storage.subscribers import list_recipients
-    from newsletter.sending import send_edition
+    import sys
 
-    count = len(list_recipients(state.db, edition_id))
+    from aggregator.exceptions import InvalidInput
+    from aggregator.storage.deliveries import count_deliveries
+    from aggregator.storage.editions import get_edition
+    from newsletter.sending import send_edition, send_test
+
+    if test_address:
+        from aggregator.storage.subscribers import normalise_email
+
+        check_language(state, language)
+        send_test(state.db, state.config, edition_id, normalise_email(test_address), language)
+        click.echo(f"edition {edition_id}: test message in {language} sent")
+        return
+    if resend and assume_sent:
+        raise InvalidInput("--resend-in-flight and --assume-sent exclude each other: choose one")
+    row = get_edition(state.db, edition_id)
+    counts = count_deliveries(state.db, edition_id)
+    if row["audience_frozen_at"]:
+        count = counts["queued"] + counts["deferred"]
+    else:
+        count = next(state.db.query("SELECT count(*) AS n FROM subscribers WHERE status = 'active' "
+                                    "AND bouncing_since IS NULL"))["n"]
     if not yes and not click.confirm(f"send edition {edition_id} to {count} subscriber(s)?", err=True):
         raise click.exceptions.Exit(1)
-    report = send_edition(state.db, state.config, edition_id)
-    click.echo(f"sent {report.sent}, failed {report.failed} "
-               f"({', '.join(f'{k}: {v}' for k, v in sorted(report.languages.items()))})")
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = click.progressbar(length=max(count, 1), label=f"edition {edition_id}", file=sys.stderr, show_pos=True,
+                            show_eta=True) if show else None
+    started = [None]
+
+    def advance(done, total):
+        import time
+
+        if bar is None:
+            return
+        started[0] = started[0] or time.monotonic()
+        bar.length = max(total, 1)
+        elapsed = max(time.monotonic() - started[0], 1e-6)
+        bar.label = f"edition {edition_id} ({done / elapsed:.1f}/s)"
+        bar.update(1)
+
+    try:
+        if bar is not None:
+            bar.__enter__()
+        report = send_edition(state.db, state.config, edition_id, progress=advance,
+                              in_flight="resend" if resend else "assume-sent" if assume_sent else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
+               f"({', '.join(f'{k}: {v}' for k, v in sorted(report.languages.items()))}); "
+               f"edition {edition_id} is {report.status}")
     for error in report.errors:
         click.echo(f"  ! {error}", err=True)
+    if report.resolved:
+        click.echo(f"{report.resolved} in-flight deliveries {'sent again' if resend else 'counted as sent'}")
+    if report.in_flight:
+        click.echo(f"{report.in_flight} deliveries were in flight when a send stopped: they may or may not have "
+                   f"arrived; run `wire edition send {edition_id} --assume-sent` or `--resend-in-flight`", err=True)
+    if report.deferred or report.next_retry_at:
+        click.echo(f"deferred deliveries are tried again from {report.next_retry_at} (the scheduler, or send again)")
 
 
 @edition.command("show")
