@@ -7,7 +7,7 @@ full disk) is one line on stderr and exit status 2, never a traceback; Ctrl-C is
     wire/cli/state.py       configuration and database, opened lazily
     wire/cli/output.py      tables, safe writing, how to name `wire` in hints
     wire/cli/<noun>.py      the commands: init, db, sources, crawl, items, stories, people,
-                            edition, subscribers, serve (serve, run-once), mailsink, demo
+                            edition, subscribers, bounces, serve (serve, run-once), mailsink, demo
 """
 
 from __future__ import annotations
@@ -102,12 +102,12 @@ def configure_logging(verbose: int) -> None:
 
 
 def _register() -> None:
-    from wire.cli import (crawl, db, demo, edition, init, items, mailsink, people, serve, sources, stories,
+    from wire.cli import (bounces, crawl, db, demo, edition, init, items, mailsink, people, serve, sources, stories,
                           subscribers)
 
     for command in (init.init, db.db, sources.sources, crawl.crawl, items.items, stories.stories, people.people,
-                    edition.edition, subscribers.subscribers, serve.serve, serve.run_once, mailsink.mailsink,
-                    demo.demo):
+                    edition.edition, subscribers.subscribers, bounces.bounces, serve.serve, serve.run_once,
+                    mailsink.mailsink, demo.demo):
         cli.add_command(command)
 
 
