@@ -166,7 +166,7 @@ def _calendar_words() -> frozenset[str]:
     """Month and weekday names, wide and abbreviated, in every locale partners are likely to use."""
     from babel.dates import get_day_names, get_month_names
 
-    words = set()
+    words: set[str] = set()
     for locale in _LOCALES:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from lxml.html import HtmlElement
 from trafilatura.core import bare_extraction, determine_returnstring
@@ -25,13 +26,26 @@ from crawlers.titles import Candidate, choose_title
 
 logger = logging.getLogger(__name__)
 
+
+class _ExtractorOptions(TypedDict):
+    """The keyword arguments of trafilatura's `Extractor` set here, typed as it takes them."""
+
+    output_format: str
+    comments: bool
+    formatting: bool
+    links: bool
+    images: bool
+    tables: bool
+    precision: bool
+
+
 #: trafilatura's options, built once: precision over recall (a teaser is better than a menu), and the
 #: text's structure (paragraphs, headings, lists, tables, quotes) without inline links and bold or
 #: italics. Keeping links and formatting changes which blocks trafilatura keeps, not only how they
 #: look: on a real page it let a tag list of links ("Read More: Federal Reserve, Fomc, ...") lead
 #: the text (goose3 HuffingtonPost: token F1 0.22, against 1.00 without them), and it costs about
 #: 15 ms more per page. Nothing shows inline links from the stored text today.
-_OPTIONS = {
+_OPTIONS: _ExtractorOptions = {
     "output_format": "html",
     "comments": False,
     "formatting": False,
@@ -199,12 +213,12 @@ def _page_facts(tree: HtmlElement, feed_title: str | None) -> _Facts:
             headline := _name(node.get("headline")) or ("webpage" not in types and _name(node.get("name")))
         ):
             headlines.append(headline)
-        if types & {"website", "organization", "newsmediaorganization"} and _name(node.get("name")):
-            facts.sites.append(_name(node["name"]))
-        if _name(node.get("publisher")):
-            facts.sites.append(_name(node["publisher"]))
-        if types & _ARTICLE_TYPES and _name(node.get("inLanguage")):
-            facts.languages.append(_name(node["inLanguage"]))
+        if types & {"website", "organization", "newsmediaorganization"} and (site := _name(node.get("name"))):
+            facts.sites.append(site)
+        if publisher := _name(node.get("publisher")):
+            facts.sites.append(publisher)
+        if types & _ARTICLE_TYPES and (language := _name(node.get("inLanguage"))):
+            facts.languages.append(language)
     headlines = list(dict.fromkeys(headlines))
     for headline in headlines:
         facts.titles.append(Candidate("jsonld", headline, 1.0 / len(headlines)))
@@ -239,6 +253,8 @@ def extract_article(html: str, url: str, feed_title: str | None = None) -> Artic
     facts = _page_facts(tree, feed_title)
     options = Extractor(url=url, with_metadata=True, **_OPTIONS)
     document = bare_extraction(tree, options=options)  # works on its own copy of the tree
+    # its return type covers as_dict=True too (a dict), which is not asked for here
+    assert not isinstance(document, dict), "bare_extraction gives a dict only with as_dict=True"
     body = None
     if document is None:  # no main text found; the metadata is still worth having
         document = extract_metadata(tree, default_url=url)

@@ -36,7 +36,10 @@ def resolve(host: str) -> list[str]:
     except (socket.gaierror, UnicodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise BlockedAddress(f"the host name {host!r} does not resolve ({reason})") from None
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    # the address is a str for AF_INET and AF_INET6; typeshed also allows the (int, bytes) form
+    # that CPython builds without IPv6 support return, which carries no address to check
+    addresses = (info[4][0] for info in infos)
+    return list(dict.fromkeys(address for address in addresses if isinstance(address, str)))
 
 
 def check_url(url: str, allow_private: bool, allowed_hosts: tuple[str, ...] = (), resolve_names: bool = True) -> None:

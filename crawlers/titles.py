@@ -25,6 +25,7 @@ import html
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: How much each kind of candidate weighs when texts disagree. The feed's title is the one
@@ -200,7 +201,7 @@ def _parts(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def choose_title(candidates: list[Candidate], site_names: list[str] = (), url: str | None = None) -> str | None:
+def choose_title(candidates: list[Candidate], site_names: Sequence[str] = (), url: str | None = None) -> str | None:
     """The title most candidates agree on, without the site's name; None when there is none."""
     texts = [(candidate, _HEADERLINK.sub("", clean(candidate.text)).strip()) for candidate in candidates]
     texts = [(candidate, text) for candidate, text in texts if key(text)]

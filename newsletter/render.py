@@ -22,6 +22,7 @@ so that the template only lays out strings.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -37,8 +38,19 @@ from newsletter import i18n
 from newsletter.compose import Edition, Entry, clean_link
 from newsletter.weeks import week_bounds
 
-__all__ = ["FSI", "PDI", "TOKEN_PLACEHOLDER", "Rendered", "compile_mjml", "personalise", "render_edition",
-           "render_html", "render_mjml", "render_text", "shorten"]
+__all__ = [
+    "FSI",
+    "PDI",
+    "TOKEN_PLACEHOLDER",
+    "Rendered",
+    "compile_mjml",
+    "personalise",
+    "render_edition",
+    "render_html",
+    "render_mjml",
+    "render_text",
+    "shorten",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Placeholder for the subscriber's secret token in links; `personalise` replaces it per message.
@@ -127,9 +139,15 @@ def shorten(text: str | None, limit: int) -> str:
 @lru_cache(maxsize=64)
 def _environment(language: str) -> Environment:
     """One Jinja environment per language, built once: templates are compiled once per process."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"],
-                      autoescape=True, undefined=StrictUndefined, auto_reload=False)
-    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+    # added to the environment at run time by the i18n extension (Environment.extend), so unknown to its type
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
@@ -140,8 +158,10 @@ def _words(language: str) -> dict:
     gettext = translations.gettext
     direction = language_direction(language)
     return {
-        "gettext": gettext, "ngettext": translations.ngettext,
-        "dir": direction, "align": "right" if direction == "rtl" else "left",
+        "gettext": gettext,
+        "ngettext": translations.ngettext,
+        "dir": direction,
+        "align": "right" if direction == "rtl" else "left",
         "section_titles": {key: gettext(title) for key, title in SECTION_TITLES.items()},
         # the separator of a list of names: the Persian and Arabic comma where the language uses it
         "separator": translations.pgettext("list separator", ", "),
@@ -199,13 +219,25 @@ def _item(entry: Entry, language: str, direction: str, zone) -> _Item:
     reports = []
     for report in entry.reports:
         name = shorten(report.source, NAME_LIMIT)
-        reports.append(_Mention(name=name, url=clean_link(report.url),
-                                language=i18n.language_name(report.language, language) if report.language else "",
-                                isolate=(text_direction(name) or direction) != direction))
-    return _Item(url=clean_link(entry.url), headline=headline, headline_lang=headline_lang or "",
-                 headline_dir=_direction_of(headline, headline_lang, direction),
-                 summary=summary, summary_lang=summary_lang or "",
-                 summary_dir=_direction_of(summary, summary_lang, direction), meta=meta, reports=reports)
+        reports.append(
+            _Mention(
+                name=name,
+                url=clean_link(report.url),
+                language=i18n.language_name(report.language, language) if report.language else "",
+                isolate=(text_direction(name) or direction) != direction,
+            )
+        )
+    return _Item(
+        url=clean_link(entry.url),
+        headline=headline,
+        headline_lang=headline_lang or "",
+        headline_dir=_direction_of(headline, headline_lang, direction),
+        summary=summary,
+        summary_lang=summary_lang or "",
+        summary_dir=_direction_of(summary, summary_lang, direction),
+        meta=meta,
+        reports=reports,
+    )
 
 
 @lru_cache(maxsize=65_536)  # names, headlines and teasers recur in every language of an edition
@@ -218,17 +250,25 @@ def _entry_html(item: _Item, direction: str, also: str, separator: str) -> Marku
     Jinja loop escaping some twenty values per entry was most of an edition's rendering time.
     Everything from partners goes through `_e` (HTML escaping)."""
     meta = " · ".join(f'<bdi class="part">{_e(part)}</bdi>' for part in item.meta)
-    html = [(f'<div dir="{direction}" style="padding:12px 0 4px">'
-             f'<h3 lang="{_e(item.headline_lang)}" dir="{item.headline_dir}" style="font-size:18px;line-height:1.35;'
-             f'text-align:{item.headline_align}"><a href="{_e(item.url)}">{_e(item.headline)}</a></h3>'
-             f'<p class="meta" dir="{direction}">{meta}</p>')]
+    html = [
+        (
+            f'<div dir="{direction}" style="padding:12px 0 4px">'
+            f'<h3 lang="{_e(item.headline_lang)}" dir="{item.headline_dir}" style="font-size:18px;line-height:1.35;'
+            f'text-align:{item.headline_align}"><a href="{_e(item.url)}">{_e(item.headline)}</a></h3>'
+            f'<p class="meta" dir="{direction}">{meta}</p>'
+        )
+    ]
     if item.summary:
-        html.append(f'<p lang="{_e(item.summary_lang)}" dir="{item.summary_dir}" style="text-align:{item.summary_align}">'
-                    f'{_e(item.summary)}</p>')
+        html.append(
+            f'<p lang="{_e(item.summary_lang)}" dir="{item.summary_dir}" style="text-align:{item.summary_align}">'
+            f"{_e(item.summary)}</p>"
+        )
     if item.reports:
         reports = _e(separator).join(
             f'<span class="part"><bdi><a href="{_e(report.url)}">{_e(report.name)}</a></bdi>'
-            f'{f" ({_e(report.language)})" if report.language else ""}</span>' for report in item.reports)
+            f"{f' ({_e(report.language)})' if report.language else ''}</span>"
+            for report in item.reports
+        )
         html.append(f'<p class="also" dir="{direction}"><span class="part">{_e(also)}</span> {reports}</p>')
     html.append("</div>")
     return Markup("".join(html))
@@ -245,23 +285,37 @@ def _frame(edition: Edition, language: str, site_name: str, base_url: str, zone)
     last = format_date((end - timedelta(days=1)).astimezone(zone).date(), "d MMMM y", locale=loc)
     week_label = gettext("News of the week %(first)s – %(last)s") % {"first": first, "last": last}
     count = len(edition.entries)
-    partners = len({entry.source for entry in edition.entries} |
-                   {report.source for entry in edition.entries for report in entry.reports})
+    partners = len(
+        {entry.source for entry in edition.entries}
+        | {report.source for entry in edition.entries for report in entry.reports}
+    )
     ngettext = words["ngettext"]
     preheader = ngettext(
         "%(num)d story from %(partners)d partner organisations",
-        "%(num)d stories from %(partners)d partner organisations", count) % {"num": count, "partners": partners}
+        "%(num)d stories from %(partners)d partner organisations",
+        count,
+    ) % {"num": count, "partners": partners}
     # a Latin site name must not turn a Persian subject left to right in the reader's inbox
     subject = gettext("%(site)s: %(week)s") % {"site": _isolate(site_name, direction), "week": week_label}
     intro_text = edition.intros.get(language) or gettext(
         "This week's news from the solidarity networks for political prisoners, gathered from our partners. "
-        "Headlines in other languages are marked with their language.")
-    sections = [(words["section_titles"].get(key) or _region_name(key, language) or words["section_titles"]["other"],
-                 [_item(entry, language, direction, zone) for entry in entries])
-                for key, entries in edition.sections(language)]
+        "Headlines in other languages are marked with their language."
+    )
+    sections = [
+        (
+            words["section_titles"].get(key) or _region_name(key, language) or words["section_titles"]["other"],
+            [_item(entry, language, direction, zone) for entry in entries],
+        )
+        for key, entries in edition.sections(language)
+    ]
     return {
-        **words, "lang": language, "site_name": site_name, "week_label": week_label, "subject": subject,
-        "preheader": preheader, "intro": [p for p in intro_text.split("\n\n") if p.strip()],
+        **words,
+        "lang": language,
+        "site_name": site_name,
+        "week_label": week_label,
+        "subject": subject,
+        "preheader": preheader,
+        "intro": [p for p in intro_text.split("\n\n") if p.strip()],
         "sections": sections,
         "archive_url": f"{base_url}/editions/{edition.week}/{language}",
         "preferences_url": f"{base_url}/subscription/{TOKEN_PLACEHOLDER}",
@@ -277,8 +331,10 @@ def render_mjml(edition: Edition, language: str, site_name: str, base_url: str, 
 
 def _mjml_source(frame: dict) -> str:
     values = {key: value for key, value in frame.items() if key not in ("gettext", "ngettext", "sections")}
-    values["sections"] = [(title, [_entry_html(item, frame["dir"], frame["also"], frame["separator"]) for item in items])
-                          for title, items in frame["sections"]]
+    values["sections"] = [
+        (title, [_entry_html(item, frame["dir"], frame["also"], frame["separator"]) for item in items])
+        for title, items in frame["sections"]
+    ]
     return _environment(frame["lang"]).get_template("edition.mjml.j2").render(values)
 
 
@@ -299,8 +355,13 @@ def render_text(edition: Edition, language: str, site_name: str, base_url: str, 
 
 def render_edition(edition: Edition, language: str, site_name: str, base_url: str, zone) -> Rendered:
     frame = _frame(edition, language, site_name, base_url, zone)
-    return Rendered(language=language, subject=frame["subject"], preheader=frame["preheader"],
-                    html=compile_mjml(_mjml_source(frame)), text=_text_part(frame))
+    return Rendered(
+        language=language,
+        subject=frame["subject"],
+        preheader=frame["preheader"],
+        html=compile_mjml(_mjml_source(frame)),
+        text=_text_part(frame),
+    )
 
 
 def personalise(content: str, token: str) -> str:
@@ -335,7 +396,9 @@ def _wrap_lines(segments: tuple[tuple[str, bool], ...], direction: str) -> tuple
         offset = len(full)
         full += text
         # a short isolated run (a partner's name, a date) stays whole on one line
-        words = [re.search(r"\S.*\S|\S", text)] if isolated and len(text.strip()) <= width // 2 else _WORD.finditer(text)
+        words = (
+            [re.search(r"\S.*\S|\S", text)] if isolated and len(text.strip()) <= width // 2 else _WORD.finditer(text)
+        )
         for match in words:
             if match is None:
                 continue
@@ -363,7 +426,7 @@ def _wrap_lines(segments: tuple[tuple[str, bool], ...], direction: str) -> tuple
     return tuple(_join(line, segments, direction) for line in lines if line)
 
 
-def _join(line: list[tuple[str, int, bool]], segments: list[tuple[str, bool]], direction: str) -> str:
+def _join(line: list[tuple[str, int, bool]], segments: Sequence[tuple[str, bool]], direction: str) -> str:
     out = []
     for position, (word, index, spaced) in enumerate(line):
         previous = line[position - 1][1] if position else None
@@ -392,10 +455,10 @@ def _text_part(frame: dict) -> str:
             links.append(url)
         return f"[{links.index(url) + 1}]"
 
-    def plain(text: str) -> list[str]:
+    def plain(text: str) -> tuple[str, ...]:
         return _wrap([(text, False)], direction)
 
-    def foreign(text: str, text_dir: str) -> list[str]:
+    def foreign(text: str, text_dir: str) -> tuple[str, ...]:
         return _wrap([(text, text_dir != direction)], direction)
 
     rule = "=" * 40
@@ -407,8 +470,7 @@ def _text_part(frame: dict) -> str:
             title = title.replace("i", "İ")
         out += ["", *plain(title.upper()), "-" * 40, ""]
         for item in items:
-            out += _wrap([(number(item.url) + " ", False), (item.headline, item.headline_dir != direction)],
-                         direction)
+            out += _wrap([(number(item.url) + " ", False), (item.headline, item.headline_dir != direction)], direction)
             meta = []
             for position, part in enumerate(item.meta):
                 meta.append((part, (text_direction(part) or direction) != direction))
@@ -429,13 +491,20 @@ def _text_part(frame: dict) -> str:
                 out += _wrap(also, direction)
             out.append("")
     out += [rule]
-    out += plain(gettext("You receive this because you subscribed to %(site)s, the weekly digest of news from "
-                         "solidarity networks for political prisoners.") % {"site": frame["site_name"]})
+    out += plain(
+        gettext(
+            "You receive this because you subscribed to %(site)s, the weekly digest of news from "
+            "solidarity networks for political prisoners."
+        )
+        % {"site": frame["site_name"]}
+    )
     out += plain(gettext("This e-mail has no tracking: no pixels, no rewritten links."))
     out.append("")
-    for label, url in ((gettext("Read this edition in your browser"), frame["archive_url"]),
-                       (gettext("Change language or preferences"), frame["preferences_url"]),
-                       (gettext("Unsubscribe"), frame["unsubscribe_url"])):
+    for label, url in (
+        (gettext("Read this edition in your browser"), frame["archive_url"]),
+        (gettext("Change language or preferences"), frame["preferences_url"]),
+        (gettext("Unsubscribe"), frame["unsubscribe_url"]),
+    ):
         out += [*plain(f"{label}:"), url]  # a URL on a line of its own: never wrapped, easy to select
     out += ["", *plain(frame["links"])]
     out += [f"[{index}] {url}" for index, url in enumerate(links, start=1)]

@@ -122,10 +122,14 @@ class _DeadlineSocket:
         body is read (a real socket stays open while its file is in use); `_get` closes it at the end."""
 
 
-def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.HTTPConnection:
-    """An HTTP(S) connection to one of the checked `addresses` of `url`'s host, never to the name."""
+def _connect(url: str, addresses: list[str], deadline: Deadline) -> tuple[http.client.HTTPConnection, _DeadlineSocket]:
+    """An HTTP(S) connection to one of the checked `addresses` of `url`'s host, never to the name,
+    and the guarded socket it was given (its `sock` is the real socket, which only `_get` closes)."""
     parts = urlsplit(url)
     https = parts.scheme == "https"
+    host = parts.hostname
+    if not host:  # checked_addresses has refused such URLs already
+        raise FetchFailed(f"no host in {url!r}")
     try:
         port = parts.port or (443 if https else 80)
     except ValueError as error:  # "Port out of range 0-65535", "Port could not be cast to integer value"
@@ -142,7 +146,7 @@ def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.
         try:
             if https:  # certificate and SNI for the name, connection to the checked address
                 sock.settimeout(deadline.remaining(url))
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         except TimeoutError:
             sock.close()
             raise deadline.exceeded(url) from None
@@ -150,9 +154,9 @@ def _connect(url: str, addresses: list[str], deadline: Deadline) -> http.client.
             sock.close()
             raise FetchFailed(f"the secure connection to {url} failed ({error})") from None
         # built for the name (the Host header), given the socket to the checked address: it never resolves
-        connection = (http.client.HTTPSConnection if https else http.client.HTTPConnection)(parts.hostname, port)
-        connection.sock = _DeadlineSocket(sock, deadline, url)
-        return connection
+        connection = (http.client.HTTPSConnection if https else http.client.HTTPConnection)(host, port)
+        connection.sock = guarded = _DeadlineSocket(sock, deadline, url)
+        return connection, guarded
     raise FetchFailed(f"could not connect to {url} ({'; '.join(errors)})")
 
 
@@ -160,8 +164,7 @@ def _get(
     url: str, addresses: list[str], user_agent: str, limit: int, deadline: Deadline
 ) -> tuple[int, dict[str, str], bytes]:
     """One GET over a guarded connection: (status, headers, body), the body cut at `limit`."""
-    connection = _connect(url, addresses, deadline)
-    connection_socket = connection.sock
+    connection, connection_socket = _connect(url, addresses, deadline)
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
@@ -216,8 +219,11 @@ def feed_links(html: bytes | str, base_url: str) -> list[str]:
     links = []
     for link in soup.find_all("link", href=True):
         rel = [value.lower() for value in (link.get("rel") or [])]
-        if "alternate" in rel and (link.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
-            href = urljoin(base_url, link["href"])
+        link_type, link_href = link.get("type"), link["href"]
+        if not isinstance(link_type, str) or not isinstance(link_href, str):  # neither is a multi-valued attribute
+            continue
+        if "alternate" in rel and link_type.split(";")[0].strip().lower() in FEED_TYPES:
+            href = urljoin(base_url, link_href)
             if href not in links:
                 links.append(href)
     return links

@@ -34,7 +34,7 @@ def _author(entry: dict, feed: dict) -> str | None:
         or feed.get("authors")
         or ([feed["author"]] if isinstance(feed.get("author"), dict) else [])
     )
-    names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
+    names = [name for a in authors if isinstance(a, dict) and (name := a.get("name"))]
     return ", ".join(names) or None
 
 

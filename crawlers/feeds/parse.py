@@ -224,12 +224,12 @@ def _parse_feed(body: bytes, headers: dict[str, str], url: str, source_id: int, 
     headers.setdefault("content-location", url)
     parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=False)
     warning = None
-    error = parsed.get("bozo_exception")
+    bozo_error = parsed.get("bozo_exception")
     # wrong or missing content types and overridden encodings are the web's normal state, not faults
-    if parsed.bozo and not isinstance(error, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)):
-        warning = f"the feed is not well-formed ({type(error).__name__}: {error})"
+    if parsed.bozo and not isinstance(bozo_error, (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)):
+        warning = f"the feed is not well-formed ({type(bozo_error).__name__}: {bozo_error})"
         if not parsed.entries:
-            raise FeedError(f"not a readable feed: {error}")
+            raise FeedError(f"not a readable feed: {bozo_error}")
     if not parsed.version and not parsed.entries:
         raise FeedError("no feed found in the response (is this an HTML page?)")
     feed = parsed.feed
