@@ -21,10 +21,10 @@ from aggregator.db import open_db, parse_iso, utcnow
 from aggregator.storage.editions import edition_exists_for, list_editions
 from crawlers.run import crawl_in_subprocess
 from newsletter.editions import NothingToDraft, draft_edition
-from newsletter.schedule import crawl_due, last_draft_moment
-from newsletter.weeks import week_of
 from newsletter.exceptions import SenderBusy
+from newsletter.schedule import crawl_due, last_draft_moment
 from newsletter.sending import is_due, send_edition
+from newsletter.weeks import week_of
 
 logger = logging.getLogger(__name__)
 

@@ -93,8 +93,8 @@ def resolve_in_flight(db: sqlite_utils.Database, edition_id: int, as_status: str
 
 
 def next_retry_at(db: sqlite_utils.Database, edition_id: int) -> str | None:
-    row = next(db.query("SELECT min(next_attempt_at) AS at FROM deliveries WHERE edition_id = ? AND status = 'deferred'",
-                        [edition_id]))
+    row = next(db.query("SELECT min(next_attempt_at) AS at FROM deliveries "
+                        "WHERE edition_id = ? AND status = 'deferred'", [edition_id]))
     return row["at"]
 
 

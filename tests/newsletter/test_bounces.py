@@ -16,8 +16,7 @@ from aggregator.db import open_db
 from newsletter.bounces import parse_dsn, process_bounces
 from newsletter.sending import send_edition
 from tests.conftest import make_config
-from tests.newsletter.sending_helpers import (PickyHandler, Server, add_readers, make_edition, wire,
-                                              wire_env)
+from tests.newsletter.sending_helpers import PickyHandler, Server, add_readers, make_edition, wire, wire_env
 
 DSN = """\
 From: Mail Delivery System <MAILER-DAEMON@mx.partner-mail.example>

@@ -37,7 +37,7 @@ def _name(text):
 def pki(tmp_path_factory):
     """A CA and a server certificate for 127.0.0.1 signed by it, as PEM files."""
     folder = tmp_path_factory.mktemp("pki")
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = (x509.CertificateBuilder().subject_name(_name("Wire Test CA")).issuer_name(_name("Wire Test CA"))
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())

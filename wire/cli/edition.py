@@ -147,8 +147,9 @@ def edition_send(state, edition_id, yes, test_address, language, resend, assume_
     if report.resolved:
         click.echo(f"{report.resolved} in-flight deliveries {'sent again' if resend else 'counted as sent'}")
     if report.in_flight:
-        click.echo(f"{report.in_flight} deliveries were in flight when a send stopped: they may or may not have "
-                   f"arrived; run `wire edition send {edition_id} --assume-sent` or `--resend-in-flight`", err=True)
+        click.echo(f"{report.in_flight} deliveries are in flight (a send stopped, or the connection was lost, before "
+                   f"the server answered): they may or may not have arrived; run `wire edition send {edition_id} "
+                   f"--assume-sent` or `--resend-in-flight`", err=True)
     if report.deferred or report.next_retry_at:
         click.echo(f"deferred deliveries are tried again from {report.next_retry_at} (the scheduler, or send again)")
 
