@@ -61,8 +61,9 @@ def _address(value: str | None) -> str:
 
 def parse_dsn(message: Message) -> list[Bounce]:
     """The per-recipient results of one notification; [] for anything that is not a delivery status report."""
+    report_type = message.get_param("report-type")
     if message.get_content_type() != "multipart/report" or \
-            (message.get_param("report-type") or "").lower() != "delivery-status":
+            not isinstance(report_type, str) or report_type.lower() != "delivery-status":
         return []
     status_part = original_id = None
     for part in message.walk():
@@ -75,14 +76,17 @@ def parse_dsn(message: Message) -> list[Bounce]:
             if isinstance(inner, Message):
                 original_id = inner.get("Message-ID")
         elif kind == "text/rfc822-headers" and original_id is None:
-            headers = email.message_from_string(part.get_payload(decode=True).decode("utf-8", "replace"))
-            original_id = headers.get("Message-ID")
+            raw = part.get_payload(decode=True)
+            if isinstance(raw, bytes):
+                original_id = email.message_from_bytes(raw).get("Message-ID")
     if status_part is None:
         return []
-    blocks = status_part.get_payload()
-    if isinstance(blocks, str):  # a parser that left the fields as text: one block per paragraph
-        blocks = [email.message_from_string(chunk) for chunk in blocks.replace("\r\n", "\n").split("\n\n")
+    payload = status_part.get_payload()
+    if isinstance(payload, str):  # a parser that left the fields as text: one block per paragraph
+        blocks = [email.message_from_string(chunk) for chunk in payload.replace("\r\n", "\n").split("\n\n")
                   if chunk.strip()]
+    else:
+        blocks = [block for block in payload if isinstance(block, Message)]
     bounces = []
     for block in blocks[1:] if len(blocks) > 1 else blocks:
         recipient = _address(block.get("Final-Recipient") or block.get("Original-Recipient"))

@@ -202,9 +202,11 @@ class Transport:
             self.drop()
             raise _Lost(certain=True, error=error) from None
         try:
-            return client.data(data)
+            code, answer = client.data(data)
+            return code, answer if isinstance(answer, bytes) else str(answer).encode()
         except smtplib.SMTPDataError as error:  # DATA itself refused (no 354): nothing was sent
-            return error.smtp_code, error.smtp_error
+            reply = error.smtp_error
+            return error.smtp_code, reply if isinstance(reply, bytes) else str(reply).encode()
         except (smtplib.SMTPException, OSError) as error:
             self.drop()
             raise _Lost(certain=False, error=error) from None
@@ -302,15 +304,15 @@ def _send_due(db, config, edition_id, rendered, transport, report, limit, progre
     sign = Signer(config)
     interval = 1.0 / config.send_rate if config.send_rate else 0.0
     next_slot = time.monotonic()
-    started = utcnow()
-    total = _due_count(db, edition_id, iso(started))
+    started = iso(utcnow()) or ""
+    total = _due_count(db, edition_id, started)
     if limit:
         total = min(total, limit)
     done = 0
     last_touch = time.monotonic()
     last_id = 0
     while not limit or done < limit:
-        batch = store.next_due_deliveries(db, edition_id, iso(started), min(BATCH, (limit - done) if limit else BATCH),
+        batch = store.next_due_deliveries(db, edition_id, started, min(BATCH, (limit - done) if limit else BATCH),
                                           after_id=last_id)
         if not batch:
             break
