@@ -326,6 +326,29 @@ def m008_frozen_editions(db: sqlite_utils.Database) -> None:
         """)
 
 @migrations()
+def m009_subscriber_consent_and_erasure(db: sqlite_utils.Database) -> None:
+    """Consent (when and from where), pausing, token age, an anonymous erasure count, the stored secret."""
+    _run(db, """
+        -- when the reader (or the list they came from) said yes, and where: 'web', 'partner:<name>', 'import'
+        ALTER TABLE subscribers ADD COLUMN consent_at TEXT;
+        ALTER TABLE subscribers ADD COLUMN consent_source TEXT;
+        -- set while the reader has paused the newsletter
+        ALTER TABLE subscribers ADD COLUMN paused_at TEXT;
+        -- when the personal link was last (re)issued
+        ALTER TABLE subscribers ADD COLUMN token_issued_at TEXT;
+        CREATE TABLE erasures (
+            reason TEXT PRIMARY KEY,                                  -- 'deleted by reader', 'expired', ...
+            count INTEGER NOT NULL DEFAULT 0                          -- how many addresses; nothing else is kept
+        );
+        CREATE TABLE app_secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """)
+    db.execute("UPDATE subscribers SET consent_at = confirmed_at, consent_source = 'cli', token_issued_at = created_at")
+
+
+@migrations()
 def m010_delivery_states(db: sqlite_utils.Database) -> None:
     """Deliveries as a state machine with the audience frozen first; one sender per edition; bounces.
 
