@@ -79,7 +79,14 @@ class Config:
     # -- web
     host: str = "127.0.0.1"  # interface `wire serve` listens on
     port: int = 8000  # port `wire serve` listens on (1-65535)
-    secret_key: str = field(default="", repr=False)  # signs unsubscribe links; generated if empty
+    secret_key: str = field(default="", repr=False)  # signs confirmation links and form tokens; generated once and kept in the database if empty
+    # -- subscriptions
+    confirm_link_max_age: int = 2 * 24 * 3600  # seconds a confirmation link in a sign-up e-mail stays valid
+    pending_expiry: int = 7 * 24 * 3600  # seconds after which an unconfirmed sign-up is deleted
+    erase_unsubscribed_after: int = 30 * 24 * 3600  # seconds after unsubscribing when the address is erased
+    subscribe_limit_per_client: str = "10 per hour"  # sign-up form posts per client address (Flask-Limiter syntax)
+    subscribe_limit_per_address: str = "3 per day"  # e-mails the sign-up and link forms send to one address at most
+    rate_limit_storage: str = "memory://"  # where rate limits are counted: memory:// per process, or redis://...
 
     @property
     def zone(self) -> ZoneInfo:
@@ -129,7 +136,8 @@ def _validate(config: Config) -> None:
     if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
         raise ConfigError(f"smtp_url: expected smtp://host:port or smtps://host:port, got {config.smtp_url!r}")
     for key in ("crawl_per_host", "max_response_bytes", "max_items_per_feed", "min_interval", "crawl_deadline",
-                "max_backoff", "crawl_interval", "section_cap", "story_window_days"):
+                "max_backoff", "crawl_interval", "section_cap", "story_window_days", "confirm_link_max_age",
+                "pending_expiry", "erase_unsubscribed_after"):
         if getattr(config, key) <= 0:
             raise ConfigError(f"{key}: must be greater than 0, got {getattr(config, key)!r}")
     for key in ("send_retry_limit", "bounce_limit"):
@@ -161,6 +169,13 @@ def _validate(config: Config) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"timezone: unknown time zone {config.timezone!r}") from None
     parse_draft_at(config.draft_at)
+    for key in ("subscribe_limit_per_client", "subscribe_limit_per_address"):
+        try:
+            from limits import parse_many
+
+            parse_many(getattr(config, key))
+        except ValueError:
+            raise ConfigError(f"{key}: expected a rate such as '10 per hour', got {getattr(config, key)!r}") from None
     if not 0 < config.port < 65536:
         raise ConfigError(f"port: expected 1-65535, got {config.port!r}")
 

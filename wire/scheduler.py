@@ -19,6 +19,7 @@ from datetime import datetime
 from aggregator.config import Config
 from aggregator.db import open_db, parse_iso, utcnow
 from aggregator.storage.editions import edition_exists_for, list_editions
+from aggregator.storage.subscribers import purge_subscribers
 from crawlers.run import crawl_in_subprocess
 from newsletter.editions import NothingToDraft, draft_edition
 from newsletter.exceptions import SenderBusy
@@ -59,6 +60,11 @@ def run_cycle(config: Config, state: dict, force_crawl: bool = False, now: datet
             report.notes.append(f"crawl failed: {error}")
     db = open_db(config.db)
     try:
+        # unconfirmed sign-ups expire and unsubscribed addresses are erased on time, not when someone remembers
+        purged = purge_subscribers(db, now, config.pending_expiry, config.erase_unsubscribed_after)
+        if any(purged.values()):
+            logger.info("subscribers: %s expired sign-ups deleted, %s unsubscribed addresses erased",
+                        purged["expired"], purged["erased"])
         week = week_to_draft(now, config.draft_at, config.zone)
         # a week with nothing to draft is tried again only after the next crawl, not at every tick
         if not edition_exists_for(db, week) and state.get("nothing_in") != (week, state.get("last_crawl")):

@@ -25,7 +25,7 @@ def test_the_promised_commands_exist():
     for expected in ["init", "sources add", "sources list", "sources show", "sources pause", "sources resume",
                      "sources remove", "crawl", "items list", "items export", "edition draft", "edition render",
                      "edition send", "edition list", "subscribers add", "subscribers list", "subscribers import",
-                     "subscribers export", "subscribers remove", "serve", "demo", "mailsink", "db migrate", "db backup"]:
+                     "subscribers export", "subscribers remove", "subscribers purge", "serve", "demo", "mailsink", "db migrate", "db backup"]:
         assert expected in names
 
 
@@ -80,13 +80,17 @@ def test_private_addresses_are_refused_by_default(run, monkeypatch):
 
 def test_subscribers_import_reports_bad_rows_and_keeps_good_ones(run, tmp_path):
     csv_file = tmp_path / "readers.csv"
-    csv_file.write_text("email,language\na@example.org,fa\nbroken,en\nb@example.org,de\na@example.org,en\n")
+    csv_file.write_text("email,language,status,consent_date\na@example.org,fa,confirmed,2025-01-02\n"
+                        "broken,en,confirmed,2025-01-02\nb@example.org,de,confirmed,2025-01-03\n"
+                        "a@example.org,en,confirmed,2025-01-04\n")
     result = run("subscribers", "import", str(csv_file))
+    assert result.exit_code == 1
     assert "imported 2, skipped 2" in result.output
     assert "line 3: not an e-mail address: 'broken'" in result.output
-    assert "line 5: a@example.org is already subscribed" in result.output
+    assert "line 5: a@example.org is already on line 2" in result.output
     exported = run("subscribers", "export").output.splitlines()
-    assert exported == ["email,language,status", "a@example.org,fa,active", "b@example.org,de,active"]
+    assert exported == ["email,language,status,consent_date", "a@example.org,fa,confirmed,2025-01-02T00:00:00+00:00",
+                        "b@example.org,de,confirmed,2025-01-03T00:00:00+00:00"]
 
 
 def test_edition_draft_with_nothing_new_says_so(run):

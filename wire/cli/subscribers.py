@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import click
 
 from wire.cli.output import table, write_lines
@@ -50,49 +47,78 @@ def subscribers_list(state, status):
 
 
 @subscribers.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; change nothing.")
 @pass_state
-def subscribers_import(state, file):
-    """Import opted-in subscribers from CSV with columns email,language; bad rows are reported, not lost.
+def subscribers_import(state, file, dry_run):
+    """Import a list moving in: CSV with the header email,language,status,consent_date.
+
+    status is confirmed, pending or unsubscribed; consent_date (2024-03-01 or an ISO time) is
+    required for confirmed rows. UTF-8 (with or without BOM), UTF-16 or Windows-1252; `,` or `;`.
+    Every bad row is reported by line number and not imported; the others are (exit status 1
+    when any row was bad). Pending rows get no e-mail and expire like unconfirmed sign-ups.
 
     \b
     Example:
+        wire subscribers import readers.csv --dry-run
         wire subscribers import readers.csv
     """
-    from aggregator.exceptions import ConflictError, InvalidInput
-    from aggregator.storage.subscribers import add_subscriber
+    from aggregator.db import utcnow
+    from aggregator.exceptions import InvalidInput
+    from aggregator.storage.subscribers import import_subscribers, known_emails
+    from newsletter.subscriber_files import BadFile, BadRow, read_subscribers
 
-    added, skipped = 0, []
-    for line, row in enumerate(csv.DictReader(file), start=2):
-        try:
-            language = (row.get("language") or "en").strip()
-            check_language(state, language)
-            add_subscriber(state.db, row.get("email") or "", language)
-            added += 1
-        except (InvalidInput, ConflictError) as error:
-            skipped.append(f"line {line}: {error}")
-    click.echo(f"imported {added}, skipped {len(skipped)}")
-    for message in skipped:
-        click.echo(f"  ! {message}", err=True)
+    data = click.get_binary_stream("stdin").read() if file == "-" else open(file, "rb").read()
+    try:
+        good, bad = read_subscribers(data, state.config.languages)
+    except BadFile as error:
+        raise InvalidInput(f"{file}: {error}") from None
+    known = known_emails(state.db, [row.email for row in good])
+    bad += [BadRow(row.line, f"{row.email} is already subscribed") for row in good if row.email.lower() in known]
+    good = [row for row in good if row.email.lower() not in known]
+    bad.sort(key=lambda row: row.line)
+    if dry_run:
+        click.echo(f"dry run: {len(good)} would be imported, {len(bad)} bad; nothing changed")
+    else:
+        import_subscribers(state.db, [{"email": row.email, "language": row.language, "status": row.status,
+                                       "consent_at": row.consent_at} for row in good], utcnow())
+        click.echo(f"imported {len(good)}, skipped {len(bad)}")
+    for row in bad:
+        click.echo(f"  ! {row}", err=True)
+    return 1 if bad else 0
 
 
 @subscribers.command("export")
 @pass_state
 def subscribers_export(state):
-    """Write subscribers as CSV (email,language,status) to stdout.
+    """Write every subscriber as CSV (email,language,status,consent_date) to stdout: the import's columns.
 
     \b
     Example:
         wire subscribers export > readers.csv
     """
     from aggregator.storage.subscribers import list_subscribers
+    from newsletter.subscriber_files import write_subscribers
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["email", "language", "status"])
-    for row in list_subscribers(state.db):
-        writer.writerow([row["email"], row["language"], row["status"]])
-    write_lines([buffer.getvalue()], "-")
+    write_lines([write_subscribers(list_subscribers(state.db))], "-")
+
+
+@subscribers.command("purge")
+@pass_state
+def subscribers_purge(state):
+    """Delete expired sign-ups and erase addresses unsubscribed longer than erase_unsubscribed_after.
+
+    `wire serve` does this every hour too; the counts are all that remains.
+
+    \b
+    Example:
+        wire subscribers purge
+    """
+    from aggregator.db import utcnow
+    from aggregator.storage.subscribers import purge_subscribers
+
+    done = purge_subscribers(state.db, utcnow(), state.config.pending_expiry, state.config.erase_unsubscribed_after)
+    click.echo(f"expired sign-ups deleted: {done['expired']}; unsubscribed addresses erased: {done['erased']}")
 
 
 @subscribers.command("remove")

@@ -14,7 +14,8 @@ from flask import Flask, current_app, g, request
 from flask_babel import Babel, Domain, get_locale
 
 from aggregator.config import Config, load_config
-from aggregator.db import open_db
+from aggregator.db import open_db, utcnow
+from aggregator.storage.app_secrets import get_or_create_secret
 from newsletter import i18n
 
 #: Every page: nothing from another host, never inside someone else's frame.
@@ -37,11 +38,13 @@ def get_db():
 
 
 def page_language() -> str:
-    """The reader's choice (`?lang=`), else the best of `Accept-Language`, else English."""
+    """The reader's choice (`?lang=`, else their subscription's), else the best of `Accept-Language`, else English."""
     languages = current_app.config["WIRE"].languages
     chosen = request.args.get("lang", "")
     if chosen in languages:
         return chosen
+    if g.get("reader_language") in languages:  # a page behind a reader's link: the language they chose
+        return g.reader_language
     return request.accept_languages.best_match(languages) or (
         i18n.FALLBACK_LANGUAGE if i18n.FALLBACK_LANGUAGE in languages else languages[0])
 
@@ -50,7 +53,16 @@ def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__)
     app.config["WIRE"] = config
-    open_db(config.db).conn.close()  # create and migrate once, before the first request
+    database = open_db(config.db)  # create and migrate once, before the first request
+    try:
+        # signs the CSRF tokens of forms (Flask-WTF) and the confirmation links (itsdangerous)
+        app.config["SECRET_KEY"] = config.secret_key or get_or_create_secret(database, "web")
+    finally:
+        database.conn.close()
+    # the only cookie: the session that holds the CSRF token; never sent to another site
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=config.base_url.startswith("https:"))
+    app.config["WIRE_CLOCK"] = utcnow  # tests set their own to move time
     babel = Babel(app, locale_selector=page_language, default_domain=i18n.DOMAIN)
     babel.domain_instance = CatalogDomain(domain=i18n.DOMAIN)
 
@@ -95,9 +107,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     from wire.web.archive import blueprint as archive
     from wire.web.public import blueprint as public
-    from wire.web.subscribers import blueprint as subscribers
+    from wire.web.subscribers import blueprint as subscribers, init_subscriber_forms
 
     app.register_blueprint(public)
     app.register_blueprint(archive)
     app.register_blueprint(subscribers)
+    init_subscriber_forms(app, config)
     return app
