@@ -25,17 +25,50 @@ OVERRULE_CHARS = 60
 #: Scripts that only languages outside the detector's set write in: a page in one of them is
 #: named by its script when it declares nothing (kana before Han: Japanese mixes both).
 _KANA = re.compile(r"[\u3040-\u30ff]")
-_SCRIPTS = (("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
-            ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")), ("th", re.compile(r"[\u0e00-\u0e7f]")),
-            ("hy", re.compile(r"[\u0530-\u058f]")), ("ka", re.compile(r"[\u10a0-\u10ff]")),
-            ("my", re.compile(r"[\u1000-\u109f]")), ("hi", re.compile(r"[\u0900-\u097f]")),
-            ("bn", re.compile(r"[\u0980-\u09ff]")))
+_SCRIPTS = (
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("hy", re.compile(r"[\u0530-\u058f]")),
+    ("ka", re.compile(r"[\u10a0-\u10ff]")),
+    ("my", re.compile(r"[\u1000-\u109f]")),
+    ("hi", re.compile(r"[\u0900-\u097f]")),
+    ("bn", re.compile(r"[\u0980-\u09ff]")),
+)
 
 #: Small words of Kurmanji ("û" is "and", "ji", "li", "bi" are prepositions), and words that
 #: say a text with circumflexes is French rather than Kurmanji.
 _KURMANJI_WORDS = frozenset("û jî ji li bi wî wê yê ên ku ev ew di bû hat kir dike dikin re tê ye".split())
 _KURMANJI_STRONG = frozenset("û jî wî wê yê ên".split())
 _FRENCH_WORDS = frozenset("le la les et est une des du pour que qui dans sur au avec".split())
+
+
+#: Scripts whose text may quote Latin names (a library, a party's acronym) that lingua then
+#: takes for German or French: when one of them writes most letters, the Latin words are left out.
+_NON_LATIN = re.compile(
+    r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff\u0400-\u04ff\u0370-\u03ff\u0590-\u05ff]"
+)
+_LATIN_WORD = re.compile(r"[\w:./`'\-]*[A-Za-z\u00c0-\u024f][\w:./`'\-]*")
+
+#: Neighbours lingua confuses on a short sentence (their letter statistics are close), told
+#: apart by small words and letters only one of them writes. Used only when lingua's top
+#: two are such a pair and its lead is small; a marker count must favour the runner-up.
+_MARKERS = {
+    "es": (
+        frozenset("el los las la del y una ha han es con pero muy al lo sus sólo puede también ya fue".split()),
+        "ñ¿¡",
+    ),
+    "pt": (
+        frozenset("os do da dos das um uma não em ao aos é são com mas pelo pela só pode também já foi".split()),
+        "ãõ",
+    ),
+    "da": (frozenset("ikke af og jeg er fra også ved være hvor hvad mod for efter".split()), "æø"),
+    "sv": (frozenset("inte och av är för jag från också vid vara vad mot".split()), "äö"),
+    "nl": (frozenset("niet van het een is zijn voor met op ook naar wordt de".split()), "ĳ"),
+}
+_CLOSE_PAIRS = frozenset(frozenset(pair) for pair in (("es", "pt"), ("da", "sv"), ("da", "nl")))
+#: lingua's lead below which the small words may decide between close neighbours.
+CLOSE_LEAD = 0.9
 
 
 def _lingua_languages() -> list[Language]:
@@ -63,7 +96,7 @@ def detect_language(text: str, min_confidence: float = 0.5) -> str | None:
     sample = (text or "").strip()[:2000]
     if len(sample) < 20:
         return None
-    values = _detector().compute_language_confidence_values(sample)
+    values = _detector().compute_language_confidence_values(_main_script(sample))
     if not values or values[0].value < min_confidence:
         return None
     return values[0].language.iso_code_639_1.name.lower()
@@ -86,10 +119,30 @@ def guess_language(text: str) -> tuple[str | None, float]:
             return code, 1.0
     if _looks_kurmanji(sample):
         return "ku", 1.0
-    values = _detector().compute_language_confidence_values(sample)
+    values = _detector().compute_language_confidence_values(_main_script(sample))
     if not values:
         return None, 0.0
-    return values[0].language.iso_code_639_1.name.lower(), values[0].value
+    best, confidence = values[0].language.iso_code_639_1.name.lower(), values[0].value
+    if len(values) > 1 and confidence < CLOSE_LEAD:
+        runner_up = values[1].language.iso_code_639_1.name.lower()
+        if frozenset((best, runner_up)) in _CLOSE_PAIRS and _markers(sample, runner_up) > _markers(sample, best):
+            return runner_up, values[1].value
+    return best, confidence
+
+
+def _main_script(sample: str) -> str:
+    """`sample` without its Latin words when Arabic, Cyrillic, Greek or Hebrew write most of its words."""
+    latin = _LATIN_WORD.findall(sample)
+    if not latin or sum(bool(_NON_LATIN.search(word)) for word in sample.split()) <= len(latin):
+        return sample
+    return " ".join(_LATIN_WORD.sub(" ", sample).split())
+
+
+def _markers(sample: str, language: str) -> int:
+    """How many of `language`'s own small words and letters `sample` has."""
+    words, letters = _MARKERS[language]
+    lowered = sample.lower()
+    return sum(word in words for word in re.findall(r"\w+", lowered)) + sum(lowered.count(ch) for ch in letters)
 
 
 def _looks_kurmanji(sample: str) -> bool:
@@ -119,14 +172,47 @@ def _kurmanji_or_turkish(text: str) -> tuple[str, str]:
     return "ku", "declared+checked" if kurmanji else "declared"
 
 
+def _drop_repeated_title(text: str) -> str:
+    """`text` without its first line when the rest repeats it.
+
+    An entry with no title is titled with the start of its own text (`normalise_item`), so
+    the text the detector sees says the same sentence twice; that adds nothing and pushes a
+    short text past the length (120 characters) above which lingua reads only trigrams and
+    guesses far worse (a Spanish sentence said twice came out Tagalog).
+    """
+    head, newline, rest = text.partition("\n")
+    if not newline:
+        return text
+    stem = head.strip().removesuffix("…").removesuffix("...").rstrip()
+    return rest.strip() if stem and rest.lstrip().startswith(stem) else text
+
+
 def normalise_code(declared: str | None) -> str | None:
     """'en-US', 'EN_gb', 'eng' -> 'en'; anything unreadable -> None."""
     if not declared:
         return None
     code = declared.strip().replace("_", "-").split("-")[0].lower()
-    three = {"eng": "en", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr", "spa": "es", "ita": "it",
-             "tur": "tr", "fas": "fa", "per": "fa", "ara": "ar", "eus": "eu", "baq": "eu", "por": "pt",
-             "rus": "ru", "kur": "ku", "kmr": "ku", "dan": "da", "tgl": "tl"}
+    three = {
+        "eng": "en",
+        "deu": "de",
+        "ger": "de",
+        "fra": "fr",
+        "fre": "fr",
+        "spa": "es",
+        "ita": "it",
+        "tur": "tr",
+        "fas": "fa",
+        "per": "fa",
+        "ara": "ar",
+        "eus": "eu",
+        "baq": "eu",
+        "por": "pt",
+        "rus": "ru",
+        "kur": "ku",
+        "kmr": "ku",
+        "dan": "da",
+        "tgl": "tl",
+    }
     code = three.get(code, code)
     return code if len(code) == 2 and code.isalpha() else None
 
@@ -145,7 +231,7 @@ def resolve_language(declared: str | None, text: str) -> tuple[str | None, str]:
         return _kurmanji_or_turkish(text)
     if code and code not in _supported():
         return code, "declared (no detector for it)"
-    sample = (text or "").strip()
+    sample = _drop_repeated_title((text or "").strip())
     if code:
         detected = detect_language(sample, min_confidence=0.6)
         if detected is None or detected == code:

@@ -15,9 +15,12 @@ day; language equal as ISO 639-1. A field is scored only on pages that give an e
 
 A second measurement serves single sentences as feed items with no declared language, in the
 13 partner languages lingua knows (Kurmanji apart: lingua has no model for it), and compares
-the stored language with lingua alone (all languages, its top answer). Sentences come from
-the corpus bodies where the corpus has the language, and from the project's own labelled
-stories (tests/data/stories/) for the others; `sentence_sources` says which.
+the stored language with lingua alone (all 75 languages, high-accuracy mode, its top answer).
+Sentences come from the corpus bodies where the corpus has the language, then from the
+system's gettext catalogues (/usr/share/locale), then from the project's own labelled stories
+(tests/data/stories/); the per-language line says how many from each. The time is
+`resolve_language` alone on the text `normalise_item` gives it (the entry is titled with the
+start of its own text), CPU microseconds per sentence.
 
 Run: `.venv/bin/python -m benchmarks.extraction_quality` (appends to benchmarks/RESULTS.md).
 """
@@ -31,7 +34,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -100,10 +103,18 @@ def goose3_cases(corpus: Path = CORPUS) -> list[Case]:
         expected = data.get("expected") or {}
         if not page.exists() or not expected:
             continue
-        cases.append(Case(
-            name=f"goose3/{expected_file.parent.name}/{page.stem}", url=data.get("url") or f"http://example.com/{page.name}",
-            html=_read(page), title=expected.get("title") or None, body=expected.get("cleaned_text") or None,
-            body_is_prefix=True, date=_day(expected.get("publish_date")), language=_code(expected.get("meta_lang"))))
+        cases.append(
+            Case(
+                name=f"goose3/{expected_file.parent.name}/{page.stem}",
+                url=data.get("url") or f"http://example.com/{page.name}",
+                html=_read(page),
+                title=expected.get("title") or None,
+                body=expected.get("cleaned_text") or None,
+                body_is_prefix=True,
+                date=_day(expected.get("publish_date")),
+                language=_code(expected.get("meta_lang")),
+            )
+        )
     return cases
 
 
@@ -116,25 +127,43 @@ def newspaper4k_cases(corpus: Path = CORPUS) -> list[Case]:
         body = txt_file.read_text(encoding="utf-8") if txt_file.exists() else None
         if not meta and not body:
             continue
-        cases.append(Case(
-            name=f"newspaper4k/{page.stem}", url=meta.get("url") or f"http://example.com/{page.name}", html=_read(page),
-            title=meta.get("title") or None, body=body or None, date=_day(meta.get("publish_date")),
-            language=_code(meta.get("language"))))
+        cases.append(
+            Case(
+                name=f"newspaper4k/{page.stem}",
+                url=meta.get("url") or f"http://example.com/{page.name}",
+                html=_read(page),
+                title=meta.get("title") or None,
+                body=body or None,
+                date=_day(meta.get("publish_date")),
+                language=_code(meta.get("language")),
+            )
+        )
     return cases
 
 
 def readability_cases(corpus: Path = CORPUS) -> list[Case]:
     cases = []
     for folder in sorted((corpus / "mozilla-readability/test/test-pages").iterdir()):
-        source, meta_file, body_file = folder / "source.html", folder / "expected-metadata.json", folder / "expected.html"
+        source, meta_file, body_file = (
+            folder / "source.html",
+            folder / "expected-metadata.json",
+            folder / "expected.html",
+        )
         if not source.exists() or not meta_file.exists():
             continue
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         body = _html_text(_read(body_file)) if body_file.exists() else None
-        cases.append(Case(
-            name=f"readability/{folder.name}", url=f"http://fakehost/test/{folder.name}/", html=_read(source),
-            title=meta.get("title") or None, body=body or None, date=_day(meta.get("publishedTime")),
-            language=_code(meta.get("lang"))))
+        cases.append(
+            Case(
+                name=f"readability/{folder.name}",
+                url=f"http://fakehost/test/{folder.name}/",
+                html=_read(source),
+                title=meta.get("title") or None,
+                body=body or None,
+                date=_day(meta.get("publishedTime")),
+                language=_code(meta.get("lang")),
+            )
+        )
     return cases
 
 
@@ -144,6 +173,7 @@ def load_cases(corpus: Path = CORPUS) -> list[Case]:
 
 
 # --- the two extractors -------------------------------------------------------------------------
+
 
 def ours(case: Case) -> Reading:
     """The production path: an excerpt-only feed item completed by the spider, then normalised."""
@@ -159,9 +189,13 @@ def ours(case: Case) -> Reading:
     response = HtmlResponse(case.url, body=case.html.encode("utf-8"), encoding="utf-8", request=request)
     spider = object.__new__(FeedsSpider)  # parse_article reads only the response
     completed = list(spider.parse_article(response))[-1]
-    record = normalise_item(completed, now=datetime.now(timezone.utc))
-    return Reading(title=record["title"], text=record["text"], date=_day(record["published_at"]) if completed.published else None,
-                   language=record["language"])
+    record = normalise_item(completed, now=datetime.now(UTC))
+    return Reading(
+        title=record["title"],
+        text=record["text"],
+        date=_day(record["published_at"]) if completed.published else None,
+        language=record["language"],
+    )
 
 
 @lru_cache(maxsize=1)
@@ -180,21 +214,29 @@ def lingua_alone(text: str) -> str | None:
 def trafilatura_alone(case: Case) -> Reading:
     import trafilatura
 
-    document = trafilatura.bare_extraction(case.html, url=case.url, with_metadata=True, include_comments=False,
-                                           include_tables=True, favor_precision=True)
+    document = trafilatura.bare_extraction(
+        case.html, url=case.url, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
+    )
     if document is None:
         return Reading(title=None, text="", date=None, language=None)
     text = document.text or ""
-    return Reading(title=document.title, text=text, date=_day(document.date),
-                   language=lingua_alone(f"{document.title or ''}\n{text}"))
+    return Reading(
+        title=document.title,
+        text=text,
+        date=_day(document.date),
+        language=lingua_alone(f"{document.title or ''}\n{text}"),
+    )
 
 
 # --- scoring -------------------------------------------------------------------------------------
 
+
 def same_title(expected: str, got: str | None) -> bool:
     """Equal after Unicode (NFKC) and whitespace normalisation only."""
+
     def norm(value: str) -> str:
         return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
     return norm(expected) == norm(got or "")
 
 
@@ -204,15 +246,15 @@ def differs_by_site_name(expected: str, got: str | None) -> bool:
     The references keep the site's name where their library kept it (readability takes
     og:title as it is); we drop it on purpose. Counted apart, never as a match.
     """
-    from crawlers.titles import _SEPARATOR, _BRACKETED_SUFFIX
+    from crawlers.titles import _BRACKETED_SUFFIX, _SEPARATOR
 
     want, have = (" ".join(unicodedata.normalize("NFKC", value or "").split()) for value in (expected, got))
     if not have or want == have:
         return False
     if want.startswith(have):
-        rest = want[len(have):]
+        rest = want[len(have) :]
     elif want.endswith(have):
-        rest = want[:len(want) - len(have)]
+        rest = want[: len(want) - len(have)]
     else:
         return False
     return bool(_SEPARATOR.search(rest) or _BRACKETED_SUFFIX.fullmatch(rest)) and len(rest.split()) <= 8
@@ -225,7 +267,7 @@ def _tokens(text: str) -> list[str]:
 def body_f1(expected: str, got: str, prefix: bool = False) -> float:
     want, have = _tokens(expected), _tokens(got)
     if prefix:
-        have = have[:len(want)]
+        have = have[: len(want)]
     if not want or not have:
         return float(want == have)
     common = sum((Counter(want) & Counter(have)).values())
@@ -255,7 +297,7 @@ def score(cases: list[Case], extractor) -> tuple[Score, float]:
     started = time.perf_counter()
     readings = [extractor(case) for case in cases]
     elapsed = time.perf_counter() - started
-    for case, got in zip(cases, readings):
+    for case, got in zip(cases, readings, strict=True):
         if case.title:
             ok = same_title(case.title, got.title)
             result.title.append(ok)
@@ -288,8 +330,11 @@ def _sentences(text: str) -> list[str]:
     for paragraph in re.split(r"\n\s*\n|\n", text or ""):
         for sentence in _SENTENCE_END.split(paragraph.strip()):
             sentence = " ".join(sentence.split())
-            if (30 <= len(sentence) <= 300 and re.search(r"[.!?؟。]$", sentence)
-                    and not re.search(r"https?://|@|[{}%<>_]|\$\w", sentence)):
+            if (
+                30 <= len(sentence) <= 300
+                and re.search(r"[.!?؟。]$", sentence)
+                and not re.search(r"https?://|@|[{}%<>_]|\$\w", sentence)
+            ):
                 found.append(sentence)
     return found
 
@@ -319,20 +364,28 @@ def sentence_cases(cases: list[Case], per_language: int = SENTENCES_PER_LANGUAGE
     (never by our own detection), then from the system's gettext catalogs (translators' text),
     and only then from the project's own labelled stories.
     """
-    pools: dict[str, dict[str, list[str]]] = {language: {"corpus": [], "catalogs": [], "stories": []}
-                                              for language in SENTENCE_LANGUAGES}
+    pools: dict[str, dict[str, list[str]]] = {
+        language: {"corpus": [], "catalogs": [], "stories": []} for language in SENTENCE_LANGUAGES
+    }
     for case in cases:
         if case.language in pools and case.body and not case.name.startswith("readability/rtl-"):
             pools[case.language]["corpus"].extend(_sentences(case.body))
-    stories = [json.loads(line) for name in ("crosslang.jsonl", "lookalikes.jsonl", "reposts.jsonl")
-               for line in (STORIES / name).read_text(encoding="utf-8").splitlines()]
+    stories = [
+        json.loads(line)
+        for name in ("crosslang.jsonl", "lookalikes.jsonl", "reposts.jsonl")
+        for line in (STORIES / name).read_text(encoding="utf-8").splitlines()
+    ]
     chosen, sources = [], {}
     for language, pool in pools.items():
         if len(pool["corpus"]) < per_language:
             pool["catalogs"] = catalog_sentences(language)
         if len(pool["corpus"]) + len(pool["catalogs"]) < per_language:
-            pool["stories"] = [sentence for story in stories if story.get("language") == language
-                               for sentence in _sentences(story.get("text", ""))]
+            pool["stories"] = [
+                sentence
+                for story in stories
+                if story.get("language") == language
+                for sentence in _sentences(story.get("text", ""))
+            ]
         picked: list[str] = []
         counts = []
         for origin in ("corpus", "catalogs", "stories"):
@@ -351,8 +404,9 @@ def ours_sentence(sentence: str) -> str | None:
     from crawlers.items import FeedItem
     from crawlers.normalise import normalise_item
 
-    record = normalise_item(FeedItem(source_id=1, url="https://partner.example/a", summary=sentence),
-                            now=datetime.now(timezone.utc))
+    record = normalise_item(
+        FeedItem(source_id=1, url="https://partner.example/a", summary=sentence), now=datetime.now(UTC)
+    )
     return record["language"]
 
 
@@ -369,7 +423,20 @@ def measure_sentences(pairs: list[tuple[str, str]]) -> dict[str, tuple[float, fl
     return {language: tuple(row) for language, row in rows.items()}
 
 
+def _resolve_us(pairs: list[tuple[str, str]]) -> float:
+    """CPU microseconds `resolve_language` takes per sentence, on the text normalise_item gives it."""
+    from aggregator.language import resolve_language
+    from aggregator.text import summarise
+
+    texts = [f"{summarise(sentence, 90)}\n{sentence}" for _, sentence in pairs]
+    started = time.process_time()
+    for text in texts:
+        resolve_language(None, text)
+    return 1e6 * (time.process_time() - started) / max(len(texts), 1)
+
+
 # --- the report ----------------------------------------------------------------------------------
+
 
 def _line(label: str, our: Score, peer: Score, field: str, fmt: str = ".3f") -> str:
     a, b = getattr(our, field), getattr(peer, field)
@@ -407,12 +474,19 @@ def main(show_misses: bool = "-v" in sys.argv) -> None:
     ours_right = sum(row[0] for row in rows.values())
     lingua_right = sum(row[1] for row in rows.values())
     unknown = sum(row[2] for row in rows.values())
+    sentence_us = _resolve_us(pairs)
     lines.append(
         f"- sentences with no declared language, {total} in {len(rows)} languages: ours {ours_right / total:.3f}, "
-        f"lingua alone {lingua_right / total:.3f}; left without a language by ours: {unknown}")
-    lines.append("  - per language, ours / lingua alone (sentences from corpus + system gettext catalogs + our stories): "
-                 + "; ".join(f"{language} {row[0] / row[3]:.3f} / {row[1] / row[3]:.3f} ({'+'.join(map(str, sources[language]))})"
-                             for language, row in rows.items()))
+        f"lingua alone {lingua_right / total:.3f}; left without a language by ours: {unknown}; "
+        f"`resolve_language` {sentence_us:.0f} µs per sentence (CPU)"
+    )
+    lines.append(
+        "  - per language, ours / lingua alone (sentences from corpus + system gettext catalogs + our stories): "
+        + "; ".join(
+            f"{language} {row[0] / row[3]:.3f} / {row[1] / row[3]:.3f} ({'+'.join(map(str, sources[language]))})"
+            for language, row in rows.items()
+        )
+    )
     if show_misses:
         for field in ("title", "date", "language"):
             print(f"\n### our {field} misses")
