@@ -19,7 +19,6 @@ Story ids are kept across a rebuild where the story stays.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,11 +28,38 @@ import sqlite_utils
 from aggregator.db import iso, parse_iso, utcnow, writing
 from aggregator.dedupe import band_keys, from_bytes, is_near_duplicate, shingles, signatures, to_bytes
 from aggregator.entities import COMMON_NAME_SHARE, Fingerprint, fingerprint, same_story_across_languages
-from aggregator.storage.items import list_unclustered_items
-from aggregator.storage.pins import pins_by_item
-from aggregator.storage.stories import refresh_story
+from aggregator.storage.items import (
+    detach_items,
+    get_item,
+    list_item_story_ids,
+    list_unclustered_items,
+    mark_all_items_for_reprocess,
+    place_items,
+)
+from aggregator.storage.pins import list_pin_stories, pins_by_item
+from aggregator.storage.signatures import (
+    count_name_stories,
+    count_settled_stories,
+    find_exact_story,
+    list_items_by_bands,
+    list_items_by_names,
+    list_match_data,
+    list_settled_items,
+    list_signatures,
+    list_story_members,
+    save_match_data,
+)
+from aggregator.storage.stories import (
+    has_other_settled_items,
+    insert_story,
+    list_empty_story_ids,
+    refresh_story,
+    story_exists,
+)
 
-CHUNK = 500  # SQLite host parameters per IN (...) list
+#: Items placed per write transaction: the lock is held for one chunk's writes, never a whole
+#: crawl or rebuild, so the web app's writes (an unsubscribe) wait a fraction of a second.
+CHUNK_ITEMS = 200
 
 
 @dataclass
@@ -49,11 +75,6 @@ class ClusterReport:
 
 def _item_text(item: dict) -> str:
     return f"{item['title']}\n{item.get('text') or ''}"
-
-
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 #: Members of a story an item is checked against (the most recent in the window): enough for a
@@ -74,6 +95,7 @@ class _Placed:
     minhash: object
     size: int
     print_: Fingerprint
+    moment: str | None = None  # as stored (ISO text); kept for items placed in the current chunk
 
 
 class _Matcher:
@@ -85,6 +107,10 @@ class _Matcher:
     of the story's members (up to MAX_MEMBERS in the window): a near-duplicate of them, or
     telling the same names and numbers. So A -> B -> C chains, where C shares something with
     B only, stay apart: C agrees with one member of two.
+
+    Items placed in the chunk being written are not in the database yet: they are found
+    through in-memory twins of the indexes (`recent`), and join the stored ones once the
+    chunk is committed (`settle`).
     """
 
     def __init__(self, db, window: timedelta, threshold: float, containment: float):
@@ -93,19 +119,19 @@ class _Matcher:
         self.threshold, self.containment = threshold, containment
         self.name_counts: dict[str, int] = defaultdict(int)  # name -> stories around that carry it
         self.window_size = 0  # stories around
+        self.frequent: set[str] = set()  # names more than 3 stories carry: the only ones that can be common
         self.cache: dict[int, _Placed] = {}
+        self.recent: dict[int, _Placed] = {}
+        self.recent_bands: dict[int, list[int]] = defaultdict(list)
+        self.recent_names: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.recent_hashes: dict[str, list[int]] = defaultdict(list)
+        self.recent_stories: dict[int, list[int]] = defaultdict(list)
 
     def count_names(self, names: set[str], since: str, until: str) -> None:
         """How many stories around the batch carry each name (for its rarity, and 'too common to tell')."""
-        self.window_size = self.db.execute(
-            "SELECT count(DISTINCT story_id) FROM items WHERE story_id IS NOT NULL "
-            "AND coalesce(published_at, fetched_at) BETWEEN ? AND ?", [since, until]).fetchone()[0]
-        for part in _chunks(sorted(names)):
-            for name, count in self.db.execute(
-                    f"SELECT n.name, count(DISTINCT i.story_id) FROM item_names n JOIN items i ON i.id = n.item_id "
-                    f"WHERE n.kind = 'name' AND n.name IN ({','.join('?' * len(part))}) AND i.story_id IS NOT NULL "
-                    f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ? GROUP BY n.name", [*part, since, until]):
-                self.name_counts[name] = count
+        self.window_size = count_settled_stories(self.db, since, until)
+        self.name_counts.update(count_name_stories(self.db, names, since, until))
+        self.frequent = {name for name, count in self.name_counts.items() if count > 3}
 
     def count_story(self, names, new_story: bool) -> None:
         """Keep the counts current within the batch: a new story carries its names."""
@@ -113,66 +139,80 @@ class _Matcher:
             self.window_size += 1
             for name in names:
                 self.name_counts[name] += 1
+                if self.name_counts[name] > 3:
+                    self.frequent.add(name)
 
     def common(self) -> set[str]:
         limit = max(3, COMMON_NAME_SHARE * self.window_size)
-        return {name for name, count in self.name_counts.items() if count > limit}
+        return {name for name in self.frequent if self.name_counts[name] > limit}  # limit >= 3: only frequent ones
 
     def rarity(self, name: str) -> float:
         """A name's weight as evidence: 1 when one story around carries it, 1/n when n stories do."""
         return 1.0 / max(1, self.name_counts.get(name, 0))
 
+    def add(self, placed: _Placed, bands: list[int]) -> None:
+        """An item placed in the current chunk: findable by the next items before it is written."""
+        self.recent[placed.id] = placed
+        for key in bands:
+            self.recent_bands[key].append(placed.id)
+        for name in placed.print_.names:
+            self.recent_names["name", name].append(placed.id)
+        for key in placed.print_.skeletons:
+            self.recent_names["rtl" if placed.print_.rtl else "latin", key].append(placed.id)
+        if placed.content_hash:
+            self.recent_hashes[placed.content_hash].append(placed.id)
+        self.recent_stories[placed.story_id].append(placed.id)
+
+    def settle(self) -> None:
+        """The chunk is committed: its items are found through the database from now on."""
+        self.cache.update(self.recent)
+        for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
+            mapping.clear()
+
     def _load(self, ids: list[int]) -> None:
-        missing = sorted(set(ids) - set(self.cache))
-        for part in _chunks(missing):
-            marks = ",".join("?" * len(part))
-            names: dict[int, list] = defaultdict(list)
-            for item_id, kind, name in self.db.execute(
-                    f"SELECT item_id, kind, name FROM item_names WHERE item_id IN ({marks})", part):
-                names[item_id].append((kind, name))
-            for row in self.db.query(
-                    f"SELECT i.id, i.story_id, i.language, i.content_hash, s.minhash, s.shingles, s.numbers, s.rtl "
-                    f"FROM items i JOIN item_signatures s ON s.item_id = i.id WHERE i.id IN ({marks})", part):
-                mine = names[row["id"]]
-                print_ = Fingerprint(names=frozenset(n for k, n in mine if k == "name"),
-                                     numbers=frozenset(json.loads(row["numbers"])), rtl=bool(row["rtl"]),
-                                     skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")))
-                self.cache[row["id"]] = _Placed(row["id"], row["story_id"], row["language"], row["content_hash"],
-                                                from_bytes(row["minhash"]), row["shingles"], print_)
+        missing = [i for i in ids if i not in self.cache]
+        for row in list_match_data(self.db, missing) if missing else []:
+            mine = row["names"]
+            print_ = Fingerprint(names=frozenset(n for k, n in mine if k == "name"),
+                                 numbers=frozenset(row["numbers"]), rtl=bool(row["rtl"]),
+                                 skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")))
+            self.cache[row["id"]] = _Placed(row["id"], row["story_id"], row["language"], row["content_hash"],
+                                            from_bytes(row["minhash"]), row["shingles"], print_)
+
+    def _recent_in(self, ids, low: str, high: str, not_language: str | None = None) -> list[int]:
+        return [i for i in ids if (p := self.recent.get(i)) is not None and low <= p.moment <= high
+                and (not_language is None or (p.language or "") != not_language)]
 
     def _placed(self, ids: set[int], when, span: timedelta, not_language: str | None = None) -> list[_Placed]:
         """Candidates that already have a story and lie within `span` of `when` (in another language)."""
-        found = []
         low, high = iso(when - span), iso(when + span)
-        other = " AND coalesce(language, '') != ?" if not_language is not None else ""
-        for part in _chunks(sorted(ids)):
-            found += [row[0] for row in self.db.execute(
-                f"SELECT id FROM items WHERE id IN ({','.join('?' * len(part))}) AND story_id IS NOT NULL "
-                f"AND coalesce(published_at, fetched_at) BETWEEN ? AND ?{other} ORDER BY id",
-                [*part, low, high, *([not_language] if other else [])])]
+        stored = [i for i in ids if i not in self.recent]
+        found = list_settled_items(self.db, stored, low, high, not_language) if stored else []
         self._load(found)
-        return [self.cache[i] for i in found if i in self.cache]
+        placed = [self.cache[i] for i in found if i in self.cache]
+        placed += [self.recent[i] for i in self._recent_in(ids, low, high, not_language)]
+        return sorted(placed, key=lambda p: p.id)
 
     def _members(self, story_id: int, when) -> list[_Placed]:
-        ids = [row[0] for row in self.db.execute(
-            "SELECT id FROM items WHERE story_id = ? AND coalesce(published_at, fetched_at) BETWEEN ? AND ? "
-            "ORDER BY id DESC LIMIT ?", [story_id, iso(when - self.window), iso(when + self.window), MAX_MEMBERS])]
+        low, high = iso(when - self.window), iso(when + self.window)
+        ids = list_story_members(self.db, story_id, low, high, MAX_MEMBERS)
         self._load(ids)
-        return [self.cache[i] for i in ids if i in self.cache]
+        members = [self.cache[i] for i in ids if i in self.cache]
+        members += [self.recent[i] for i in self._recent_in(self.recent_stories.get(story_id, ()), low, high)]
+        return sorted(members, key=lambda p: -p.id)[:MAX_MEMBERS]
 
     def _near(self, minhash, size: int, other: _Placed) -> tuple[bool, float]:
         return is_near_duplicate(minhash, size, other.minhash, other.size, self.threshold, self.containment)
 
     def find(self, item: dict, when, minhash, size: int, bands: list[int], mine: Fingerprint) -> tuple[int | None, str]:
-        exact = self.db.execute(
-            "SELECT story_id FROM items WHERE content_hash = ? AND id != ? AND story_id IS NOT NULL "
-            "AND coalesce(published_at, fetched_at) BETWEEN ? AND ? ORDER BY id LIMIT 1",
-            [item["content_hash"], item["id"], iso(when - self.window), iso(when + self.window)]).fetchone()
-        if exact:
-            return exact[0], "exact"  # the same text: whatever story it is in, this one is in it too
+        low, high = iso(when - self.window), iso(when + self.window)
+        exact = find_exact_story(self.db, item["content_hash"], item["id"], low, high)
+        twins = [(i, self.recent[i].story_id) for i in self._recent_in(self.recent_hashes.get(item["content_hash"], ()),
+                                                                      low, high) if i != item["id"]]
+        if exact or twins:  # the same text: whatever story it is in, this one is in it too
+            return min([*([exact] if exact else []), *twins])[1], "exact"
         candidates: dict[int, tuple[str, float]] = {}  # story -> (how, best Jaccard with a member)
-        ids = {row[0] for part in _chunks(bands) for row in self.db.execute(
-            f"SELECT item_id FROM item_bands WHERE key IN ({','.join('?' * len(part))})", part)}
+        ids = list_items_by_bands(self.db, bands) | {i for key in bands for i in self.recent_bands.get(key, ())}
         ids.discard(item["id"])
         for other in self._placed(ids, when, self.window):
             same, jaccard = self._near(minhash, size, other)
@@ -182,10 +222,9 @@ class _Matcher:
         ids = set()
         for kind, values in (("name", sorted(mine.names - common)),
                              ("latin" if mine.rtl else "rtl", sorted(mine.skeletons))):
-            for part in _chunks(values):  # kind = ? AND name IN (...): one index range per value
-                ids |= {row[0] for row in self.db.execute(
-                    f"SELECT item_id FROM item_names WHERE kind = ? AND name IN ({','.join('?' * len(part))})",
-                    [kind, *part])}
+            if values:
+                ids |= list_items_by_names(self.db, kind, values)
+                ids |= {i for value in values for i in self.recent_names.get((kind, value), ())}
         ids.discard(item["id"])
         for other in self._placed(ids, when, self.language_window, not_language=item["language"] or ""):
             if other.story_id not in candidates and other.language != item["language"] \
@@ -204,110 +243,119 @@ class _Matcher:
         return best if best else (None, "")
 
 
-def _store_match_data(db, item_id: int, minhash, size: int, bands: list[int], print_: Fingerprint) -> None:
-    db.execute("INSERT OR REPLACE INTO item_signatures (item_id, minhash, shingles, numbers, rtl) VALUES (?, ?, ?, ?, ?)",
-               [item_id, to_bytes(minhash), size, json.dumps(sorted(print_.numbers)), int(print_.rtl)])
-    db.execute("DELETE FROM item_bands WHERE item_id = ?", [item_id])
-    db.execute("DELETE FROM item_names WHERE item_id = ?", [item_id])
-    db.conn.executemany("INSERT INTO item_bands (key, item_id) VALUES (?, ?)", [(key, item_id) for key in bands])
-    rows = [(name, "name", item_id) for name in print_.names]
-    rows += [(key, "rtl" if print_.rtl else "latin", item_id) for key in print_.skeletons]
-    db.conn.executemany("INSERT INTO item_names (name, kind, item_id) VALUES (?, ?, ?)", rows)
-
-
 def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
                       window_days: int = 10, reuse: dict[int, int] | None = None) -> ClusterReport:
-    """Place every item that has no story yet; `reuse` maps item id -> a story id to keep (rebuilds)."""
+    """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
+
+    Items are placed in publication order, CHUNK_ITEMS per write transaction. A chunk's items
+    leave their old story, are placed, and their stories refreshed in that one transaction,
+    so an interrupted run leaves every item either placed or still waiting (no story, or
+    `reprocess = 1`) for the next run, never a story half refreshed. An item that opens a new
+    story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
+    """
     report = ClusterReport()
     pending = list_unclustered_items(db)
     if not pending:
         return report
     reuse = dict(reuse or {})
-    # a changed item (`reprocess`) is placed again from its new text: it leaves its story first,
-    # and keeps that story's id only when it was the story's only item
-    moved = {item["id"]: item["story_id"] for item in pending if item["story_id"] is not None}
-    if moved:
-        with writing(db):
-            for item_id, old in moved.items():
-                alone = not db.execute("SELECT 1 FROM items WHERE story_id = ? AND id != ? LIMIT 1",
-                                       [old, item_id]).fetchone()
-                if alone:
-                    reuse.setdefault(item_id, old)
-                db.execute("UPDATE items SET story_id = NULL WHERE id = ?", [item_id])
-        for item in pending:
-            item["story_id"] = None
     window = timedelta(days=window_days)
     moments = {item["id"]: parse_iso(item["published_at"] or item["fetched_at"]) for item in pending}
     pending.sort(key=lambda i: (moments[i["id"]], i["id"]))
-    stored = {row["item_id"]: row for part in _chunks([i["id"] for i in pending]) for row in db.query(
-        f"SELECT item_id, minhash, shingles FROM item_signatures WHERE item_id IN ({','.join('?' * len(part))})", part)}
-    fresh = [item for item in pending if item["id"] not in stored]
-    shingle_sets = {item["id"]: shingles(_item_text(item)) for item in fresh}
-    computed = dict(zip(shingle_sets, signatures(list(shingle_sets.values())))) if fresh else {}
+    stored = list_signatures(db, [i["id"] for i in pending])
     pins = pins_by_item(db)
-    pin_story = {pins[row["id"]]: row["story_id"] for row in db.query(
-        "SELECT id, story_id FROM items WHERE story_id IS NOT NULL AND id IN (SELECT item_id FROM story_pins)")}
+    pin_story = list_pin_stories(db)
     used = set(pin_story.values())
     matcher = _Matcher(db, window, threshold, containment)
     prints = {item["id"]: fingerprint(_item_text(item), item["language"]) for item in pending}
     matcher.count_names({n for p in prints.values() for n in p.names},
                         iso(min(moments.values()) - window), iso(max(moments.values()) + window))
-    touched: set[int] = set(moved.values())
-    now = iso(utcnow())
-    with writing(db):
-        for item in pending:
-            report.items += 1
-            report.item_ids.append(item["id"])
-            when, mine = moments[item["id"]], prints[item["id"]]
+    for start in range(0, len(pending), CHUNK_ITEMS):
+        chunk = pending[start:start + CHUNK_ITEMS]
+        # the costly part, outside the transaction: signatures of new text
+        fresh = [item for item in chunk if item["id"] not in stored]
+        shingle_sets = {item["id"]: shingles(_item_text(item)) for item in fresh}
+        computed = dict(zip(shingle_sets, signatures(list(shingle_sets.values())), strict=True)) if fresh else {}
+        prepared = {}
+        for item in chunk:
             if item["id"] in stored:
-                minhash, size = from_bytes(stored[item["id"]]["minhash"]), stored[item["id"]]["shingles"]
+                blob, size = stored[item["id"]]
+                minhash = from_bytes(blob)
             else:
                 minhash, size = computed[item["id"]], len(shingle_sets[item["id"]])
-            bands = band_keys(minhash)
-            _store_match_data(db, item["id"], minhash, size, bands, mine)
-            pin = pins.get(item["id"])
-            if pin is not None:
-                story_id, how = pin_story.get(pin), "pinned"
-            else:
-                story_id, how = matcher.find(item, when, minhash, size, bands, mine)
-            opened = story_id is None
-            if opened:
-                old = reuse.get(item["id"])
-                if old is not None and old not in used and db.table("stories").count_where("id = ?", [old]):
-                    story_id = old
-                else:
-                    story_id = db.table("stories").insert({"title": item["title"], "language": item["language"],
-                                                     "representative_item_id": item["id"], "item_count": 0,
-                                                     "created_at": now}).last_pk
-                used.add(story_id)
-                report.new_stories += 1
-            else:
-                report.folded += 1
-                report.exact += how == "exact"
-                report.near_duplicates += how == "near"
-                report.across_languages += how == "language"
-            db.execute("UPDATE items SET story_id = ?, reprocess = 0 WHERE id = ?", [story_id, item["id"]])
-            touched.add(story_id)
-            matcher.count_story(mine.names, new_story=opened)
-            if pin is not None:
-                pin_story.setdefault(pin, story_id)
-        for story_id in sorted(touched):  # once per story, not once per item
-            refresh_story(db, story_id)
+                blob = to_bytes(minhash)
+            prepared[item["id"]] = (minhash, blob, size, band_keys(minhash))
+        with writing(db):
+            _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, reuse, matcher, report)
+        matcher.settle()
     return report
+
+
+def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, reuse, matcher, report) -> None:
+    """Place one chunk of items; call inside one `writing(db)`."""
+    now = iso(utcnow())
+    # items still in a story (changed, or a rebuild) leave it first
+    leaving = {i: s for i, s in list_item_story_ids(db, [item["id"] for item in chunk]).items() if s is not None}
+    detach_items(db, list(leaving))
+    touched: set[int] = set(leaving.values())
+    placements, match_rows = [], []
+    for item in chunk:
+        report.items += 1
+        report.item_ids.append(item["id"])
+        when, mine = moments[item["id"]], prints[item["id"]]
+        minhash, blob, size, bands = prepared[item["id"]]
+        pin = pins.get(item["id"])
+        if pin is not None:
+            story_id, how = pin_story.get(pin), "pinned"
+        else:
+            story_id, how = matcher.find(item, when, minhash, size, bands, mine)
+        opened = story_id is None
+        if opened:
+            old = reuse.get(item["id"], leaving.get(item["id"]))
+            if old is not None and old not in used and story_exists(db, old) \
+                    and not has_other_settled_items(db, old, item["id"]):
+                story_id = old
+            else:
+                story_id = insert_story(db, item, now)
+            used.add(story_id)
+            report.new_stories += 1
+        else:
+            report.folded += 1
+            report.exact += how == "exact"
+            report.near_duplicates += how == "near"
+            report.across_languages += how == "language"
+        placements.append((item["id"], story_id))
+        match_rows.append({"item_id": item["id"], "minhash": blob, "shingles": size, "numbers": mine.numbers,
+                           "rtl": mine.rtl, "bands": bands,
+                           "names": [("name", n) for n in mine.names]
+                           + [("rtl" if mine.rtl else "latin", k) for k in mine.skeletons]})
+        touched.add(story_id)
+        matcher.add(_Placed(item["id"], story_id, item["language"], item["content_hash"], minhash, size, mine,
+                            item["published_at"] or item["fetched_at"]), bands)
+        matcher.count_story(mine.names, new_story=opened)
+        if pin is not None:
+            pin_story.setdefault(pin, story_id)
+    save_match_data(db, match_rows)
+    place_items(db, placements)
+    for story_id in sorted(touched):  # once per story and chunk, not once per item
+        refresh_story(db, story_id)
 
 
 def rebuild_stories(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
                     window_days: int = 10) -> ClusterReport:
     """Cluster every item again from scratch, obeying editors' pins; unchanged stories keep their ids.
 
-    Stored signatures are reused, not recomputed.
+    Every item is marked to be placed again (in short transactions), then placed by
+    `cluster_new_items` chunk by chunk: a crawl or an unsubscribe never waits for the whole
+    rebuild, and an interrupted rebuild is finished by the next run. Stored signatures are
+    reused, not recomputed.
     """
-    with writing(db):
-        reuse = {row["id"]: row["story_id"] for row in db.query("SELECT id, story_id FROM items WHERE story_id IS NOT NULL")}
-        db.execute("UPDATE items SET story_id = NULL")
-        report = cluster_new_items(db, threshold, containment, window_days, reuse=reuse)
-        for row in db.query("SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM items WHERE story_id IS NOT NULL)"):
-            refresh_story(db, row["id"])  # deletes the emptied ones
+    mark_all_items_for_reprocess(db)
+    report = cluster_new_items(db, threshold, containment, window_days)
+    empty = list_empty_story_ids(db)
+    for start in range(0, len(empty), CHUNK_ITEMS):
+        with writing(db):
+            for story_id in empty[start:start + CHUNK_ITEMS]:
+                refresh_story(db, story_id)  # deletes the emptied ones
     return report
 
 
@@ -321,12 +369,12 @@ def apply_pins(db: sqlite_utils.Database) -> None:
     owner: dict[int, str] = {}
     with writing(db):
         for pin, item_ids in sorted(groups.items(), key=lambda pair: min(pair[1])):
-            current = [db.execute("SELECT story_id FROM items WHERE id = ?", [i]).fetchone()[0] for i in item_ids]
+            stories = list_item_story_ids(db, item_ids)
+            current = [stories.get(i) for i in item_ids]
             target = next((s for s in current if s is not None and s not in owner), None)
             if target is None:
-                item = next(db.query("SELECT * FROM items WHERE id = ?", [item_ids[0]]))
-                target = create_story(db, item)
+                target = create_story(db, get_item(db, item_ids[0]))
             owner[target] = pin
-            for item_id, story_id in zip(item_ids, current):
+            for item_id, story_id in zip(item_ids, current, strict=True):
                 if story_id != target:
                     attach_item(db, item_id, target)

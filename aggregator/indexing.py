@@ -1,15 +1,25 @@
-"""After each crawl: tag new items from the taxonomy and index the people they name. The I/O edge."""
+"""After each crawl: tag new items from the taxonomy and index the people they name. The I/O edge.
+
+Tags and names are computed outside any transaction; each chunk of CHUNK_ITEMS items is then
+written in one short write transaction, so the web app and other writers wait at most for one
+chunk's inserts, never for the tagging of a whole crawl (or of one enormous item).
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from aggregator.db import writing
 from aggregator.people import find_people
+from aggregator.storage.items import list_items_for_indexing
+from aggregator.storage.people import replace_mentions
+from aggregator.storage.tags import replace_tag_evidence
 from aggregator.tagging import tag_text
+
+#: Items written per write transaction.
+CHUNK_ITEMS = 200
 
 
 @dataclass
@@ -22,28 +32,16 @@ class IndexReport:
 def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, taxonomy=None) -> IndexReport:
     """Tag and index `item_ids`, or every item (after an editor changed the taxonomy)."""
     report = IndexReport()
-    if item_ids is None:
-        rows = list(db.query("SELECT id, title, text, language FROM items"))
-    else:
-        rows = [row for i in item_ids for row in db.query("SELECT id, title, text, language FROM items WHERE id = ?", [i])]
-    with writing(db):
-        for row in rows:
-            report.items += 1
+    rows = list_items_for_indexing(db, item_ids)
+    for start in range(0, len(rows), CHUNK_ITEMS):
+        evidence, mentions = [], []
+        for row in rows[start:start + CHUNK_ITEMS]:
             tags = tag_text(row["title"], row["text"] or "", taxonomy, row["language"])
-            db.execute("DELETE FROM tag_evidence WHERE item_id = ?", [row["id"]])
-            db.execute("DELETE FROM people_mentions WHERE item_id = ?", [row["id"]])  # none left from an old text
-            # plain SQL on this hot path: sqlite-utils' insert, update and upsert read the table's
-            # schema on every call, which cost more than tagging itself
-            db.conn.executemany("INSERT INTO tag_evidence (item_id, tag, words) VALUES (?, ?, ?)",
-                                [(row["id"], tag, json.dumps(words, ensure_ascii=False)) for tag, words in tags.items()])
-            db.execute("UPDATE items SET tags = ? WHERE id = ?", [json.dumps(sorted(tags)), row["id"]])
+            evidence.append((row["id"], tags))
+            mentions.append((row["id"], find_people(f"{row['title']}\n{row['text'] or ''}")))
+            report.items += 1
             report.tags += len(tags)
-            for name, key, role in find_people(f"{row['title']}\n{row['text'] or ''}"):
-                person = db.execute("SELECT id FROM people WHERE key = ?", [key]).fetchone()
-                person_id = person[0] if person else db.execute("INSERT INTO people (name, key) VALUES (?, ?)",
-                                                                [name, key]).lastrowid
-                db.execute("INSERT INTO people_mentions (person_id, item_id, role) VALUES (?, ?, ?) "
-                           "ON CONFLICT (person_id, item_id) DO UPDATE SET role = excluded.role",
-                           [person_id, row["id"], role])
-                report.mentions += 1
+        with writing(db):  # one short transaction per chunk: an item's old evidence and mentions go together
+            replace_tag_evidence(db, evidence)
+            report.mentions += replace_mentions(db, mentions)
     return report

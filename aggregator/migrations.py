@@ -391,6 +391,23 @@ def m010_delivery_states(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m011_fts_on_text_changes_only(db: sqlite_utils.Database) -> None:
+    """Re-index an item's full text only when its title, summary or text changes.
+
+    The trigger sqlite-utils made fired on every update: placing an item in a story, marking it
+    for reprocessing or storing its tags deleted and re-inserted its whole text in the FTS index,
+    which was most of the cost of clustering and tagging, and of the time they held the write lock.
+    """
+    db.execute("DROP TRIGGER IF EXISTS items_au")  # one statement each: the body holds semicolons
+    db.execute("""
+        CREATE TRIGGER items_au AFTER UPDATE OF title, summary, text ON items BEGIN
+          INSERT INTO items_fts (items_fts, rowid, title, summary, text)
+            VALUES ('delete', old.rowid, old.title, old.summary, old.text);
+          INSERT INTO items_fts (rowid, title, summary, text) VALUES (new.rowid, new.title, new.summary, new.text);
+        END""")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     pending = [m.name for m in migrations.pending(db)]

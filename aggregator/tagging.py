@@ -103,6 +103,12 @@ class _Index:
     always: list[tuple[int, str, int]]  # keywords not starting with a word character: always tried
     parts: dict[tuple[int, str], list[str]]  # (tag position, language) -> every keyword's pattern
     longest_start: int = 0  # the longest first word of a keyword ending in *
+    #: a word of a text as written -> the keywords it may start; words repeat across items, so a
+    #: crawl looks most of them up once (bounded: cleared when it grows past MEMO_WORDS)
+    memo: dict[str, tuple[tuple[int, str, int], ...]] = field(default_factory=dict)
+
+
+MEMO_WORDS = 200_000
 
 
 def _index(taxonomy) -> _Index:
@@ -158,11 +164,17 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
     starts_of: dict[str, list[int]] = {}
     for word in _WORDS.finditer(content):
         starts_of.setdefault(word.group(0), []).append(word.start())
+    memo = index.memo
     for text, starts in starts_of.items():
-        folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
-        hits = list(index.whole.get(folded, ()))
-        for end in range(1, min(len(folded), index.longest_start) + 1):
-            hits += index.start.get(folded[:end], ())
+        hits = memo.get(text)
+        if hits is None:
+            folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
+            found_hits = list(index.whole.get(folded, ()))
+            for end in range(1, min(len(folded), index.longest_start) + 1):
+                found_hits += index.start.get(folded[:end], ())
+            if len(memo) >= MEMO_WORDS:
+                memo.clear()
+            hits = memo[text] = tuple(found_hits)
         for position, language, number in hits:
             candidates = found.setdefault((position, language), _Candidates())
             candidates.numbers.add(number)

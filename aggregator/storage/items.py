@@ -139,3 +139,49 @@ def count_items(db: sqlite_utils.Database) -> int:
 def list_unclustered_items(db: sqlite_utils.Database) -> list[dict]:
     """Items to place in a story: new ones, and changed ones (which may move to another story)."""
     return list(db.query("SELECT * FROM items WHERE story_id IS NULL OR reprocess = 1 ORDER BY id"))
+
+
+def list_item_story_ids(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, int | None]:
+    """item id -> its story id (None when it has none)."""
+    return {row[0]: row[1] for start in range(0, len(item_ids), 500) for row in db.execute(
+        f"SELECT id, story_id FROM items WHERE id IN ({','.join('?' * len(item_ids[start:start + 500]))})",
+        item_ids[start:start + 500])}
+
+
+def place_items(db: sqlite_utils.Database, placements: list[tuple[int, int]]) -> None:
+    """Put each (item id, story id) in its story and mark it settled (`reprocess = 0`)."""
+    with writing(db):
+        db.conn.executemany("UPDATE items SET story_id = ?, reprocess = 0 WHERE id = ?",
+                            [(story_id, item_id) for item_id, story_id in placements])
+
+
+def detach_items(db: sqlite_utils.Database, item_ids: list[int]) -> None:
+    """Take items out of their stories (they stay marked to be placed again)."""
+    with writing(db):
+        db.conn.executemany("UPDATE items SET story_id = NULL WHERE id = ?", [(i,) for i in item_ids])
+
+
+def mark_all_items_for_reprocess(db: sqlite_utils.Database, batch: int = 5_000) -> int:
+    """Mark every item in a story to be placed again (a rebuild), `batch` ids per short transaction."""
+    marked, start = 0, 0
+    top = db.execute("SELECT max(id) FROM items").fetchone()[0] or 0
+    while start <= top:
+        with writing(db):
+            marked += db.execute("UPDATE items SET reprocess = 1 WHERE id >= ? AND id < ? AND story_id IS NOT NULL "
+                                 "AND reprocess = 0", [start, start + batch]).rowcount
+        start += batch
+    return marked
+
+
+def list_items_for_indexing(db: sqlite_utils.Database, item_ids: list[int] | None = None) -> list[dict]:
+    """id, title, text and language of `item_ids` (in that order), or of every item."""
+    if item_ids is None:
+        return list(db.query("SELECT id, title, text, language FROM items ORDER BY id"))
+    found = {}
+    for start in range(0, len(item_ids), 500):
+        part = item_ids[start:start + 500]
+        for row in db.query(f"SELECT id, title, text, language FROM items WHERE id IN ({','.join('?' * len(part))})",
+                            part):
+            found[row["id"]] = row
+    return [found[i] for i in dict.fromkeys(item_ids) if i in found]
+

@@ -31,3 +31,30 @@ def get_person(db: sqlite_utils.Database, key: str, name: str) -> dict:
         "JOIN items ON items.id = m.item_id JOIN stories ON stories.id = items.story_id WHERE m.person_id = ? "
         "ORDER BY stories.last_published_at DESC", [row["id"]]))
     return row
+
+
+def replace_mentions(db: sqlite_utils.Database, mentions: list[tuple[int, list[tuple[str, str, str | None]]]]) -> int:
+    """Store each (item id, [(name, key, role)]) in place of the item's old mentions; new people are added.
+
+    Returns how many mentions were written. A person is found by `key`; the name first written stays.
+    """
+    from aggregator.db import writing
+
+    keys = sorted({key for _, found in mentions for _, key, _ in found})
+    with writing(db):
+        db.conn.executemany("DELETE FROM people_mentions WHERE item_id = ?", [(item_id,) for item_id, _ in mentions])
+        ids: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            ids.update(db.execute(f"SELECT key, id FROM people WHERE key IN ({','.join('?' * len(part))})",
+                                  part).fetchall())
+        rows = []
+        for item_id, found in mentions:
+            for name, key, role in found:
+                if key not in ids:
+                    ids[key] = db.execute("INSERT INTO people (name, key) VALUES (?, ?)", [name, key]).lastrowid
+                rows.append((ids[key], item_id, role))
+        db.conn.executemany("INSERT INTO people_mentions (person_id, item_id, role) VALUES (?, ?, ?) "
+                            "ON CONFLICT (person_id, item_id) DO UPDATE SET role = excluded.role", rows)
+        written = len(rows)
+    return written

@@ -47,3 +47,13 @@ def story_of_pin(db: sqlite_utils.Database, pin: str) -> int:
     """The story that the items of `pin` are in now."""
     return db.execute("SELECT story_id FROM items WHERE id = (SELECT min(item_id) FROM story_pins WHERE pin = ?)",
                       [pin]).fetchone()[0]
+
+
+def list_pin_stories(db: sqlite_utils.Database) -> dict[str, int]:
+    """pin -> the story its first placed (settled) item is in."""
+    found: dict[str, int] = {}
+    for pin, story_id in db.execute(
+            "SELECT p.pin, i.story_id FROM story_pins p JOIN items i ON i.id = p.item_id "
+            "WHERE i.story_id IS NOT NULL AND i.reprocess = 0 ORDER BY i.id"):
+        found.setdefault(pin, story_id)
+    return found

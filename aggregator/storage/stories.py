@@ -58,11 +58,11 @@ def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | Non
                                   "GROUP BY language").fetchall())
         face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"]))
         dates = sorted(r["published_at"] for r in rows if r["published_at"])
-        db.table("stories").update(story_id, {
-            "title": face["title"], "language": face["language"], "representative_item_id": face["id"],
-            "item_count": len(rows), "first_published_at": dates[0] if dates else None,
-            "last_published_at": dates[-1] if dates else None,
-        })
+        # plain SQL: sqlite-utils' update reads the table's schema on every call (clustering calls this per story)
+        db.execute("UPDATE stories SET title = ?, language = ?, representative_item_id = ?, item_count = ?, "
+                   "first_published_at = ?, last_published_at = ? WHERE id = ?",
+                   [face["title"], face["language"], face["id"], len(rows), dates[0] if dates else None,
+                    dates[-1] if dates else None, story_id])
 
 
 def move_story_references(db: sqlite_utils.Database, story_id: int, successor: int) -> None:
@@ -126,3 +126,26 @@ def save_translation(db: sqlite_utils.Database, story_id: int, language: str, he
 
 def count_stories(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT count(*) FROM stories").fetchone()[0]
+
+
+def insert_story(db: sqlite_utils.Database, item: dict, created_at: str) -> int:
+    """A new story row faced by `item` (its items are placed with `storage.items.place_items`)."""
+    with writing(db):
+        return db.execute("INSERT INTO stories (title, language, representative_item_id, item_count, created_at) "
+                          "VALUES (?, ?, ?, 0, ?)",
+                          [item["title"], item.get("language"), item["id"], created_at]).lastrowid
+
+
+def story_exists(db: sqlite_utils.Database, story_id: int) -> bool:
+    return db.execute("SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone() is not None
+
+
+def has_other_settled_items(db: sqlite_utils.Database, story_id: int, item_id: int) -> bool:
+    """Whether the story holds a placed item (not waiting to be placed again) other than `item_id`."""
+    return db.execute("SELECT 1 FROM items WHERE story_id = ? AND id != ? AND reprocess = 0 LIMIT 1",
+                      [story_id, item_id]).fetchone() is not None
+
+
+def list_empty_story_ids(db: sqlite_utils.Database) -> list[int]:
+    return [row[0] for row in db.execute(
+        "SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM items WHERE story_id IS NOT NULL)")]
