@@ -218,6 +218,11 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
         for source_id in sorted(set(before) - finished):
             update_source(db, source_id, **interrupted_state(before[source_id], now_iso))
             report.sources_interrupted += 1
+    report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in list_source_errors(db)]
+    if interruption.interrupted:
+        # Ctrl-C means stop now: what was stored stays unclustered (story_id NULL) and the
+        # next crawl places, tags and indexes it, like any item it brings
+        return report
     clusters = cluster_new_items(
         db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
     )
@@ -226,7 +231,6 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
         index_items(db, clusters.item_ids)
     except WireError as error:  # a broken taxonomy file must not lose the crawl
         report.errors.append(str(error))
-    report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in list_source_errors(db)]
     return report
 
 

@@ -49,7 +49,15 @@ class MailSink:
         return f"smtp://{self.host}:{self.port}"
 
     def start(self) -> "MailSink":
-        self.controller.start()
+        try:
+            self.controller.start()
+        except BaseException:
+            # aiosmtpd leaves its thread's event loop open when it cannot listen (a busy port);
+            # closed here, or the interpreter prints a traceback about it on the way out
+            self.controller.stop(no_assert=True)
+            if not self.controller.loop.is_closed():
+                self.controller.loop.close()
+            raise
         return self
 
     def stop(self) -> None:
