@@ -15,6 +15,14 @@ size of the crawl, not of the database.
 Editors' decisions are pins (`aggregator.storage.pins`) and always win: a pinned item
 joins only the story of its pin, and no item ever joins two pins' stories together.
 Story ids are kept across a rebuild where the story stays.
+
+Writes come in chunks of CHUNK_ITEMS items, each one short `BEGIN IMMEDIATE` transaction
+(STYLE.md point 4): signatures are computed before it, and the chunk's items leave their old
+stories, are placed and their stories refreshed inside it. Only *settled* items (a story and
+`reprocess = 0`) are candidates, so a crawl or an unsubscribe never waits for a whole rebuild,
+and an interrupted run leaves items waiting for the next one, never a half-refreshed story
+(tests/aggregator/test_chunked_clustering.py, test_write_lock.py). All SQL is in
+`aggregator.storage` (signatures.py: bands, names and signatures).
 """
 
 from __future__ import annotations
