@@ -60,6 +60,13 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         conn.execute("COMMIT")
 
 
+def row_id(value: object) -> int:
+    """The id SQLite gave a new row (`lastrowid`, sqlite-utils' `last_pk`), which their types call optional."""
+    if not isinstance(value, int):
+        raise RuntimeError(f"SQLite gave the new row no integer id ({value!r})")
+    return value
+
+
 def utcnow() -> datetime:
     """Now, aware, in UTC, to the second: every stored time is in this form."""
     return datetime.now(timezone.utc).replace(microsecond=0)

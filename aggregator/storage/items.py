@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import sqlite_utils
 
-from aggregator.db import iso, utcnow, writing
+from aggregator.db import iso, row_id, utcnow, writing
 from aggregator.exceptions import NotFound
 from aggregator.updates import plan_update
 from aggregator.urls import canonical_url, entry_key
@@ -56,7 +57,7 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
     title or text keeps the previous version in `item_revisions` and marks the item to be
     clustered, tagged and indexed again (its stored signatures and mentions are dropped).
     """
-    record = {key: item.get(key) for key in ITEM_FIELDS}
+    record: dict[str, Any] = {key: item.get(key) for key in ITEM_FIELDS}
     record["entry_key"] = record["entry_key"] or entry_key(record["guid"], record["url"])
     record["canonical_url"] = record["canonical_url"] or canonical_url(record["url"])
     now = iso(utcnow())
@@ -67,7 +68,7 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
             columns = ", ".join(record)
             cursor = db.execute(f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(record))})",
                                 list(record.values()))
-            return "new", cursor.lastrowid
+            return "new", row_id(cursor.lastrowid)
         update = plan_update(existing, record)
         if not update.changes:
             return "unchanged", existing["id"]
@@ -99,7 +100,8 @@ def get_item(db: sqlite_utils.Database, item_id: int) -> dict:
 def list_items(db: sqlite_utils.Database, since: datetime | None = None, until: datetime | None = None,
                source_id: int | None = None, search: str | None = None, limit: int | None = None) -> list[dict]:
     """Items newest first, with their source's name; `search` uses the full-text index."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if since:
         clauses.append("coalesce(items.published_at, items.fetched_at) >= ?")
         params.append(iso(since))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from aggregator.db import iso, utcnow, writing
+from aggregator.db import iso, row_id, utcnow, writing
 from aggregator.exceptions import ConflictError, NotFound
 
 SOURCE_KINDS = ("feed", "site")
@@ -21,11 +21,11 @@ def add_source(db: sqlite_utils.Database, url: str, name: str, kind: str, partne
         raise ConflictError(f"source {existing['id']} already has the URL {url}")
     now = iso(utcnow())
     with writing(db):
-        return db.table("sources").insert({
+        return row_id(db.table("sources").insert({
             "partner_id": partner_id, "name": name, "url": url, "kind": kind, "language": language,
             "feed_format": feed_format, "recipe": json.dumps(recipe) if recipe else None,
             "status": "active", "next_fetch_at": now, "created_at": now,
-        }).last_pk
+        }).last_pk)
 
 
 def get_source(db: sqlite_utils.Database, source_id: int) -> dict:
@@ -71,7 +71,7 @@ def list_due_sources(db: sqlite_utils.Database, now: datetime | None = None, kin
 def set_source_status(db: sqlite_utils.Database, source_id: int, status: str) -> None:
     get_source(db, source_id)
     with writing(db):
-        changes = {"status": status}
+        changes: dict[str, str | None] = {"status": status}
         if status == "active":
             changes["next_fetch_at"] = iso(utcnow())
         db.table("sources").update(source_id, changes)

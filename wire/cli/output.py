@@ -31,7 +31,10 @@ def relative(moment: str | None, now: datetime) -> str:
     """'12 min ago', 'in 3 h': short enough for a table on a phone-sized terminal."""
     if not moment:
         return "never"
-    seconds = (parse_iso(moment) - now).total_seconds()
+    when = parse_iso(moment)
+    if when is None:
+        return "never"
+    seconds = (when - now).total_seconds()
     size = abs(seconds)
     amount = (f"{size:.0f} s" if size < 90 else f"{size / 60:.0f} min" if size < 5400
               else f"{size / 3600:.0f} h" if size < 129600 else f"{size / 86400:.0f} d")

@@ -74,7 +74,7 @@ def run_pipeline(workdir: Path) -> DemoResult:
         db = open_db(config.db)
         for partner in network.partners:
             partner_id = ensure_partner(db, partner.name, website=partner.home_url, language=partner.languages[0])
-            url = partner.feed_url if partner.kind == "feed" else partner.home_url
+            url = (partner.feed_url if partner.kind == "feed" else None) or partner.home_url
             add_source(db, url, partner.name, partner.kind, partner_id=partner_id, language=partner.languages[0])
         report = crawl_in_subprocess(config)
         edition_id = draft_edition(db, config)

@@ -37,7 +37,8 @@ class _Cache:
     """A small thread-safe LRU of finished responses' bodies."""
 
     def __init__(self, size: int):
-        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.data: OrderedDict[object, object] = OrderedDict()
 
     def get(self, key):
         with self.lock:
