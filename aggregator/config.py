@@ -14,6 +14,7 @@ import inspect
 import io
 import json
 import os
+import re
 import tokenize
 import tomllib
 from dataclasses import dataclass, field
@@ -170,14 +171,16 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"timezone: unknown time zone {config.timezone!r}") from None
     parse_draft_at(config.draft_at)
     for key in ("subscribe_limit_per_client", "subscribe_limit_per_address"):
-        try:
-            from limits import parse_many
-
-            parse_many(getattr(config, key))
-        except ValueError:
-            raise ConfigError(f"{key}: expected a rate such as '10 per hour', got {getattr(config, key)!r}") from None
+        if not RATE.fullmatch(getattr(config, key)):
+            raise ConfigError(f"{key}: expected a rate such as '10 per hour', got {getattr(config, key)!r}")
     if not 0 < config.port < 65536:
         raise ConfigError(f"port: expected 1-65535, got {config.port!r}")
+
+
+#: Flask-Limiter's rate notation ("10 per hour", "10/hour", "3 per day;10 per month"), checked here without
+#: importing it: the configuration is loaded by every command, most of which never rate-limit anything.
+RATE = re.compile(r"\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*"
+                  r"(?:[;,]\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*)*")
 
 
 def is_mail_from(value: str) -> bool:

@@ -322,3 +322,11 @@ def test_secret_survives_a_restart(tmp_path, mail_sink, clock):
     second = create_app(replace(config))
     second.config["WIRE_CLOCK"] = clock
     assert second.test_client().get(confirm_path(mails(mail_sink)[0])).status_code == 200
+
+
+@pytest.mark.parametrize("key", ["subscribe_limit_per_client", "subscribe_limit_per_address"])
+def test_a_bad_rate_is_refused_at_start_with_its_key(tmp_path, key):
+    from aggregator.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match=f"{key}: expected a rate such as '10 per hour', got 'lots'"):
+        make_config(tmp_path, **{key: "lots"})

@@ -81,10 +81,10 @@ def _no_store() -> None:
         return response
 
 
-def _subscriber(token: str) -> dict | None:
+def _subscriber(token: str, speak_their_language: bool = True) -> dict | None:
     """The reader behind a personal link; their pages then speak their language unless `?lang=` says otherwise."""
     row = find_by_token(get_db(), token)
-    if row is not None:
+    if row is not None and speak_their_language:
         g.reader_language = row["language"]
     return row
 
@@ -195,7 +195,7 @@ def unsubscribe_page(token=None):
     if token is None:
         return render_template("subscribers/unsubscribe.html", state="no-token")
     _no_store()
-    subscriber = _subscriber(token)
+    subscriber = _subscriber(token, speak_their_language=False)  # kept as it was: the browser's language
     if subscriber is None:
         return render_template("subscribers/unsubscribe.html", state="unknown"), 404
     if request.method == "POST":
