@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -74,11 +74,12 @@ def _consent(value: str) -> datetime:
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"consent_date {value!r} is not a date (expected 2024-03-01 or 2024-03-01T10:00:00Z)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        raise ValueError(f"consent_date {value!r} is not a date "
+                         "(expected 2024-03-01 or 2024-03-01T10:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def read_subscribers(data: bytes, languages: Iterable[str]) -> tuple[list[ImportRow], list[BadRow]]:
@@ -108,7 +109,7 @@ def read_subscribers(data: bytes, languages: Iterable[str]) -> tuple[list[Import
         if len(fields) != len(header):
             bad.append(BadRow(line, f"{len(fields)} fields, expected {len(header)} ({','.join(header)})"))
             continue
-        row = {name: value.strip() for name, value in zip(header, fields)}
+        row = {name: value.strip() for name, value in zip(header, fields, strict=True)}
         try:
             email = validate_email(row["email"], check_deliverability=False).normalized
         except EmailNotValidError as error:

@@ -80,7 +80,8 @@ def _message(config: Config, recipient: str, language: str, subject: str, body: 
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(idstring="subscription", domain=urlsplit(config.base_url).hostname or "localhost")
+    domain = urlsplit(config.base_url).hostname or "localhost"
+    message["Message-ID"] = make_msgid(idstring="subscription", domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # no vacation replies to a sign-up
     message.set_content(body, subtype="plain", charset="utf-8")
     message["Content-Language"] = language

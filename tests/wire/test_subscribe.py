@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 
@@ -20,7 +20,7 @@ import pytest
 from aggregator.storage.subscribers import add_subscriber, count_erasures, find_by_email, get_subscriber
 from tests.conftest import make_config
 
-START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -277,7 +277,8 @@ def test_lost_link_is_sent_to_active_addresses_only_with_one_answer(site, mail_s
     client = app.test_client()
     answers = set()
     for email in ("known@example.org", "unknown@example.org"):
-        response = client.post("/subscription/link", data={"email": email, "csrf_token": csrf(client, "/subscription/")})
+        token = csrf(client, "/subscription/")
+        response = client.post("/subscription/link", data={"email": email, "csrf_token": token})
         answers.add((response.status_code, re.sub(r'value="[^"]+"', "", response.get_data(as_text=True))))
     assert len(answers) == 1
     assert [m["To"] for m in mails(mail_sink)] == ["known@example.org"]
@@ -304,7 +305,7 @@ def test_unsubscribed_addresses_are_erased_after_the_period(db):
 
     subscriber_id = add_subscriber(db, "left@example.org", "en")
     unsubscribe(db, get_subscriber(db, subscriber_id)["token"])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert purge_subscribers(db, now, 3600, 86400) == {"expired": 0, "erased": 0}
     assert purge_subscribers(db, now + timedelta(days=2), 3600, 86400) == {"expired": 0, "erased": 1}
     assert find_by_email(db, "left@example.org") is None

@@ -29,12 +29,22 @@ from limits import parse as parse_limit
 
 from aggregator.exceptions import InvalidInput
 from aggregator.storage.audit import record_action
-from aggregator.storage.subscribers import (confirm_subscriber, erase_subscriber, find_by_email, find_by_token,
-                                            get_subscriber, purge_subscribers, request_subscription, resubscribe,
-                                            rotate_token, set_paused, set_subscriber_language, subscriber_data,
-                                            unsubscribe)
-from newsletter.subscriptions import (LinkSigner, confirmation_message, personal_link_message, send_message,
-                                      token_digest)
+from aggregator.storage.subscribers import (
+    confirm_subscriber,
+    erase_subscriber,
+    find_by_email,
+    find_by_token,
+    get_subscriber,
+    purge_subscribers,
+    request_subscription,
+    resubscribe,
+    rotate_token,
+    set_paused,
+    set_subscriber_language,
+    subscriber_data,
+    unsubscribe,
+)
+from newsletter.subscriptions import LinkSigner, confirmation_message, personal_link_message, send_message, token_digest
 from wire.web import get_db
 
 logger = logging.getLogger(__name__)
