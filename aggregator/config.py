@@ -18,9 +18,9 @@ import re
 import tokenize
 import tomllib
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
-from email.utils import getaddresses
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,7 +47,9 @@ class Config:
     mail_from: str = "Solidarity Wire <newsletter@solidarity-wire.invalid>"  # sender: "Name <address>" or an address
     send_rate: float = 10.0  # messages per second at most
     smtp_ca_file: str = ""  # PEM file of CAs to trust for the SMTP server's certificate (default: the system's)
-    bounce_address: str = ""  # envelope sender where bounces go (a mailbox `wire bounces process` reads); default: mail_from
+    bounce_address: str = (
+        ""  # envelope sender where bounces go (a mailbox `wire bounces process` reads); default: mail_from
+    )
     send_retry_limit: int = 5  # attempts for a subscriber whose server answers 4xx before the delivery fails
     send_retry_backoff: int = 600  # seconds before the first retry after a 4xx; doubled on each further retry
     bounce_limit: int = 3  # hard bounces after which an address is marked bouncing and no longer sent to
@@ -80,7 +82,9 @@ class Config:
     # -- web
     host: str = "127.0.0.1"  # interface `wire serve` listens on
     port: int = 8000  # port `wire serve` listens on (1-65535)
-    secret_key: str = field(default="", repr=False)  # signs confirmation links and form tokens; generated once and kept in the database if empty
+    secret_key: str = field(
+        default="", repr=False
+    )  # signs confirmation links and form tokens; generated once and kept in the database if empty
     # -- subscriptions
     confirm_link_max_age: int = 2 * 24 * 3600  # seconds a confirmation link in a sign-up e-mail stays valid
     pending_expiry: int = 7 * 24 * 3600  # seconds after which an unconfirmed sign-up is deleted
@@ -136,9 +140,20 @@ def _validate(config: Config) -> None:
     smtp = urlsplit(config.smtp_url)
     if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
         raise ConfigError(f"smtp_url: expected smtp://host:port or smtps://host:port, got {config.smtp_url!r}")
-    for key in ("crawl_per_host", "max_response_bytes", "max_items_per_feed", "min_interval", "crawl_deadline",
-                "max_backoff", "crawl_interval", "section_cap", "story_window_days", "confirm_link_max_age",
-                "pending_expiry", "erase_unsubscribed_after"):
+    for key in (
+        "crawl_per_host",
+        "max_response_bytes",
+        "max_items_per_feed",
+        "min_interval",
+        "crawl_deadline",
+        "max_backoff",
+        "crawl_interval",
+        "section_cap",
+        "story_window_days",
+        "confirm_link_max_age",
+        "pending_expiry",
+        "erase_unsubscribed_after",
+    ):
         if getattr(config, key) <= 0:
             raise ConfigError(f"{key}: must be greater than 0, got {getattr(config, key)!r}")
     for key in ("send_retry_limit", "bounce_limit"):
@@ -163,8 +178,10 @@ def _validate(config: Config) -> None:
         if not localedata.exists(code):  # Babel's CLDR data: what the dates and names render in
             raise ConfigError(f"languages: unknown language code {code!r} (ISO 639-1, such as 'en', 'fa', 'ku')")
     if not is_mail_from(config.mail_from):
-        raise ConfigError(f"mail_from: not an e-mail address (expected 'Name <user@example.org>' or "
-                          f"'user@example.org'), got {config.mail_from!r}")
+        raise ConfigError(
+            f"mail_from: not an e-mail address (expected 'Name <user@example.org>' or "
+            f"'user@example.org'), got {config.mail_from!r}"
+        )
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -179,8 +196,10 @@ def _validate(config: Config) -> None:
 
 #: Flask-Limiter's rate notation ("10 per hour", "10/hour", "3 per day;10 per month"), checked here without
 #: importing it: the configuration is loaded by every command, most of which never rate-limit anything.
-RATE = re.compile(r"\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*"
-                  r"(?:[;,]\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*)*")
+RATE = re.compile(
+    r"\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*"
+    r"(?:[;,]\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*)*"
+)
 
 
 def is_mail_from(value: str) -> bool:
@@ -195,8 +214,13 @@ def is_mail_from(value: str) -> bool:
         return False
     address = addresses[0][1]
     local, at, domain = address.rpartition("@")
-    return bool(at and local and "." in domain.strip(".") and "@" not in local
-                and not any(c.isspace() or c in "<>" for c in address))
+    return bool(
+        at
+        and local
+        and "." in domain.strip(".")
+        and "@" not in local
+        and not any(c.isspace() or c in "<>" for c in address)
+    )
 
 
 def check_db_path(config: Config) -> None:
@@ -209,12 +233,15 @@ def check_db_path(config: Config) -> None:
     if str(path) == ":memory:":
         return
     if path.is_dir():
-        raise ConfigError(f"db: {str(path)!r} is a directory; expected a database file such as "
-                          f"{str(path / 'wire.db')!r}")
+        raise ConfigError(
+            f"db: {str(path)!r} is a directory; expected a database file such as {str(path / 'wire.db')!r}"
+        )
     parent = path.parent
     if not parent.is_dir():
-        raise ConfigError(f"db: the directory {str(parent)!r} does not exist; create it, "
-                          f"or run `wire init` to create it with the database")
+        raise ConfigError(
+            f"db: the directory {str(parent)!r} does not exist; create it, "
+            f"or run `wire init` to create it with the database"
+        )
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -242,8 +269,9 @@ def find_config_file(explicit: str | os.PathLike | None, environ: dict[str, str]
     return default if default.exists() else None
 
 
-def load_config(path: str | os.PathLike | None = None, environ: dict[str, str] | None = None,
-                **overrides: Any) -> Config:
+def load_config(
+    path: str | os.PathLike | None = None, environ: dict[str, str] | None = None, **overrides: Any
+) -> Config:
     """Build the configuration from defaults, the file, the environment and `overrides`, in that order."""
     environ = dict(os.environ if environ is None else environ)
     fields = {f.name: f for f in dataclasses.fields(Config)}
@@ -323,14 +351,18 @@ def describe_settings() -> list[Setting]:
     """Every key of `Config` with its default, its one-line comment and its section, in order."""
     comments = _field_comments()
     defaults = Config()
-    return [Setting(f.name, _toml_value(getattr(defaults, f.name)), *comments.get(f.name, ("", "")))
-            for f in dataclasses.fields(Config)]
+    return [
+        Setting(f.name, _toml_value(getattr(defaults, f.name)), *comments.get(f.name, ("", "")))
+        for f in dataclasses.fields(Config)
+    ]
 
 
 def config_file_text() -> str:
     """A wire.toml with every key at its default and a one-line comment, grouped by section."""
-    lines = ["# Solidarity Wire configuration. Every key is shown with its default; change what you need.",
-             "# Each key can also be set in the environment as WIRE_<KEY>, e.g. WIRE_DB=/srv/wire/wire.db."]
+    lines = [
+        "# Solidarity Wire configuration. Every key is shown with its default; change what you need.",
+        "# Each key can also be set in the environment as WIRE_<KEY>, e.g. WIRE_DB=/srv/wire/wire.db.",
+    ]
     section = None
     for setting in describe_settings():
         if setting.section != section:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -25,8 +25,7 @@ def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: Python's sqlite3 must not open transactions behind our back;
     # `writing()` and sqlite-utils' `atomic()` open them explicitly.
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
-                           timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -69,7 +68,7 @@ def row_id(value: object) -> int:
 
 def utcnow() -> datetime:
     """Now, aware, in UTC, to the second: every stored time is in this form."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -78,7 +77,7 @@ def iso(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}: every stored time must be aware")
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def parse_iso(text: str | None) -> datetime | None:

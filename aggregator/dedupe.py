@@ -14,13 +14,12 @@ estimated from the signatures.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
-import numpy as np
-import hashlib
-
 import mmh3
+import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 128
@@ -39,7 +38,7 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     words = tokens(text)
     if len(words) < size:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def _hash32(data: bytes) -> int:
@@ -65,8 +64,13 @@ def from_bytes(blob: bytes, num_perm: int = NUM_PERM) -> LeanMinHash:
 
 def signatures(shingle_sets: list[set[str]], num_perm: int = NUM_PERM) -> list[MinHash]:
     """Signatures of many texts' shingles at once (datasketch's bulk mode shares the permutations)."""
-    return MinHash.bulk([[s.encode("utf-8") for s in shingle_set] for shingle_set in shingle_sets],
-                        num_perm=num_perm, seed=SEED, scheme=SCHEME, hashfunc=_hash32)
+    return MinHash.bulk(
+        [[s.encode("utf-8") for s in shingle_set] for shingle_set in shingle_sets],
+        num_perm=num_perm,
+        seed=SEED,
+        scheme=SCHEME,
+        hashfunc=_hash32,
+    )
 
 
 #: LSH bands: found by datasketch for the candidate threshold, so that a shortened repost
@@ -83,14 +87,16 @@ def band_keys(minhash) -> list[int]:
     values = np.asarray(minhash.hashvalues, dtype=np.uint64)
     keys = []
     for band in range(BANDS):
-        digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8,
-                                 person=band.to_bytes(2, "big")).digest()
+        digest = hashlib.blake2b(
+            values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8, person=band.to_bytes(2, "big")
+        ).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))
     return keys
 
 
-def is_near_duplicate(a, size_a: int, b, size_b: int, threshold: float, containment_threshold: float,
-                      min_shingles: int = 25) -> tuple[bool, float]:
+def is_near_duplicate(
+    a, size_a: int, b, size_b: int, threshold: float, containment_threshold: float, min_shingles: int = 25
+) -> tuple[bool, float]:
     """Whether two signatures are one statement, reposted: (same?, Jaccard). Texts under
     `min_shingles` are too short to tell a copy from a coincidence."""
     if size_a < min_shingles:

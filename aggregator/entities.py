@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(?:[’'][a-zçğıöşü]+)?)")
@@ -34,7 +34,7 @@ def names(text: str, stop: frozenset[str] = frozenset()) -> set[str]:
     """Capitalised words that are not sentence starts, folded; common words in `stop` dropped."""
     found = set()
     for match in _CAPITALISED.finditer(text or ""):
-        before = text[max(0, match.start() - 3): match.start()]
+        before = text[max(0, match.start() - 3) : match.start()]
         if _SENTENCE_START.search(before):
             continue
         key = fold(match.group(1))
@@ -64,12 +64,53 @@ def numbers(text: str) -> set[str]:
 # two names and a number (see `same_story_across_languages`).
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]{3,}")
 _ARABIC_LETTERS = {
-    "ب": "b", "پ": "p", "ت": "t", "ث": "s", "ج": "j", "چ": "c", "ح": "h", "خ": "k", "د": "d", "ذ": "z", "ر": "r",
-    "ز": "z", "ژ": "j", "س": "s", "ش": "s", "ص": "s", "ض": "z", "ط": "t", "ظ": "z", "غ": "g", "ف": "f", "ق": "g",
-    "ک": "k", "ك": "k", "گ": "g", "ل": "l", "م": "m", "ن": "n", "ه": "h", "و": "v",
+    "ب": "b",
+    "پ": "p",
+    "ت": "t",
+    "ث": "s",
+    "ج": "j",
+    "چ": "c",
+    "ح": "h",
+    "خ": "k",
+    "د": "d",
+    "ذ": "z",
+    "ر": "r",
+    "ز": "z",
+    "ژ": "j",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "z",
+    "ط": "t",
+    "ظ": "z",
+    "غ": "g",
+    "ف": "f",
+    "ق": "g",
+    "ک": "k",
+    "ك": "k",
+    "گ": "g",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "و": "v",
 }
-_LATIN_CLUSTERS = (("sh", "s"), ("ch", "c"), ("kh", "k"), ("gh", "g"), ("zh", "j"), ("ph", "f"), ("th", "t"),
-                   ("dh", "d"), ("ou", "u"), ("w", "v"), ("q", "g"), ("x", "ks"), ("c", "k"), ("y", ""))
+_LATIN_CLUSTERS = (
+    ("sh", "s"),
+    ("ch", "c"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("zh", "j"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ou", "u"),
+    ("w", "v"),
+    ("q", "g"),
+    ("x", "ks"),
+    ("c", "k"),
+    ("y", ""),
+)
 from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
 
 
@@ -87,8 +128,13 @@ def latin_skeleton(name: str) -> str:
 
 def arabic_script_skeletons(text: str) -> set[str]:
     """Skeletons of every word in Arabic script (names are not marked, so all words are kept)."""
-    return {key for key in (_squeeze("".join(_ARABIC_LETTERS.get(c, "") for c in word))
-                            for word in _ARABIC_SCRIPT.findall(text or "")) if len(key) >= 3}
+    return {
+        key
+        for key in (
+            _squeeze("".join(_ARABIC_LETTERS.get(c, "") for c in word)) for word in _ARABIC_SCRIPT.findall(text or "")
+        )
+        if len(key) >= 3
+    }
 
 
 @dataclass(frozen=True)
@@ -140,8 +186,12 @@ def number_weight(number: str) -> float:
     return 0.5 if len(number) <= 2 else 1.0
 
 
-def same_story_across_languages(a: Fingerprint, b: Fingerprint, common: frozenset[str] | set[str] = frozenset(),
-                                rarity: Callable[[str], float] | None = None) -> bool:
+def same_story_across_languages(
+    a: Fingerprint,
+    b: Fingerprint,
+    common: frozenset[str] | set[str] = frozenset(),
+    rarity: Callable[[str], float] | None = None,
+) -> bool:
     """Two texts in different languages tell one story when they share rare names and a number.
 
     At least two shared names, making up MIN_NAME_COVERAGE of the shorter text's names (a

@@ -12,19 +12,46 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 #: Every exported field, in order. Scripts depend on these names: add, never rename.
-EXPORT_FIELDS = ("id", "story_id", "source", "source_id", "url", "canonical_url", "guid", "title", "author",
-                 "published", "fetched", "language", "summary", "text", "tags", "image_url")
+EXPORT_FIELDS = (
+    "id",
+    "story_id",
+    "source",
+    "source_id",
+    "url",
+    "canonical_url",
+    "guid",
+    "title",
+    "author",
+    "published",
+    "fetched",
+    "language",
+    "summary",
+    "text",
+    "tags",
+    "image_url",
+)
 FORMATS = ("jsonl", "csv")
 
 
 def export_record(row: dict) -> dict:
     """The stable JSON form of an item as `list_items` returns it."""
     return {
-        "id": row["id"], "story_id": row["story_id"], "source": row["source_name"], "source_id": row["source_id"],
-        "url": row["url"], "canonical_url": row["canonical_url"], "guid": row["guid"], "title": row["title"],
-        "author": row["author"], "published": row["published_at"], "fetched": row["fetched_at"],
-        "language": row["language"], "summary": row["summary"], "text": row["text"],
-        "tags": json.loads(row["tags"] or "[]"), "image_url": row["image_url"],
+        "id": row["id"],
+        "story_id": row["story_id"],
+        "source": row["source_name"],
+        "source_id": row["source_id"],
+        "url": row["url"],
+        "canonical_url": row["canonical_url"],
+        "guid": row["guid"],
+        "title": row["title"],
+        "author": row["author"],
+        "published": row["published_at"],
+        "fetched": row["fetched_at"],
+        "language": row["language"],
+        "summary": row["summary"],
+        "text": row["text"],
+        "tags": json.loads(row["tags"] or "[]"),
+        "image_url": row["image_url"],
     }
 
 

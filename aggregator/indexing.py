@@ -35,7 +35,7 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
     rows = list_items_for_indexing(db, item_ids)
     for start in range(0, len(rows), CHUNK_ITEMS):
         evidence, mentions = [], []
-        for row in rows[start:start + CHUNK_ITEMS]:
+        for row in rows[start : start + CHUNK_ITEMS]:
             tags = tag_text(row["title"], row["text"] or "", taxonomy, row["language"])
             evidence.append((row["id"], tags))
             mentions.append((row["id"], find_people(f"{row['title']}\n{row['text'] or ''}")))

@@ -22,7 +22,9 @@ def _run(db: sqlite_utils.Database, script: str) -> None:
 
 @migrations()
 def m001_initial_schema(db: sqlite_utils.Database) -> None:
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE partners (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
@@ -172,24 +174,30 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
             entity_id INTEGER,
             detail TEXT
         );
-        """)
+        """,
+    )
     db.table("items").enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61")
 
 
 @migrations()
 def m002_item_signatures(db: sqlite_utils.Database) -> None:
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE item_signatures (
             item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
             minhash BLOB NOT NULL,                     -- 128 uint64 MinHash values of word 3-shingles
             shingles INTEGER NOT NULL                  -- how many distinct shingles the text has
         )
-        """)
+        """,
+    )
 
 
 @migrations()
 def m003_editor_pins_and_people(db: sqlite_utils.Database) -> None:
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE story_pins (
             item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
             pin TEXT NOT NULL,                         -- items with one pin always share a story, no other
@@ -214,12 +222,15 @@ def m003_editor_pins_and_people(db: sqlite_utils.Database) -> None:
             words TEXT NOT NULL,                       -- JSON list of the words that matched
             PRIMARY KEY (item_id, tag)
         )
-        """)
+        """,
+    )
 
 
 @migrations()
 def m004_lsh_bands_and_names(db: sqlite_utils.Database) -> None:
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE item_bands (
             key INTEGER NOT NULL,                      -- hash of one LSH band of the item's MinHash
             item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE
@@ -235,7 +246,8 @@ def m004_lsh_bands_and_names(db: sqlite_utils.Database) -> None:
         CREATE INDEX item_names_item ON item_names(item_id);
         ALTER TABLE item_signatures ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE item_signatures ADD COLUMN rtl INTEGER NOT NULL DEFAULT 0
-        """)
+        """,
+    )
 
 
 @migrations()
@@ -244,11 +256,12 @@ def m005_items_moment_index(db: sqlite_utils.Database) -> None:
     _run(db, "CREATE INDEX items_moment ON items(coalesce(published_at, fetched_at))")
 
 
-
 @migrations()
 def m006_items_per_source(db: sqlite_utils.Database) -> None:
     """Items are unique per source, never across partners; the update policy's facts are stored."""
-    _run(db, """
+    _run(
+        db,
+        """
         DROP INDEX items_canonical_url;
         CREATE INDEX items_canonical_url ON items(canonical_url);
         -- 'guid:<guid>' or 'url:<canonical link>': what identifies an entry within its source
@@ -265,7 +278,8 @@ def m006_items_per_source(db: sqlite_utils.Database) -> None:
         CREATE INDEX items_reprocess ON items(reprocess) WHERE reprocess = 1;
         CREATE INDEX people_mentions_item ON people_mentions(item_id);
         CREATE INDEX item_revisions_item ON item_revisions(item_id)
-        """)
+        """,
+    )
 
 
 @migrations()
@@ -278,7 +292,9 @@ def m007_edition_entries_story_index(db: sqlite_utils.Database) -> None:
 def m008_frozen_editions(db: sqlite_utils.Database) -> None:
     """Sent means frozen: what went out is stored per language, and no story an edition refers to
     can be deleted from under it (no cascade from stories to edition entries or translations)."""
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE edition_entries_new (
             id INTEGER PRIMARY KEY,
             edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
@@ -323,12 +339,16 @@ def m008_frozen_editions(db: sqlite_utils.Database) -> None:
             intros TEXT NOT NULL,
             frozen_at TEXT NOT NULL
         )
-        """)
+        """,
+    )
+
 
 @migrations()
 def m009_subscriber_consent_and_erasure(db: sqlite_utils.Database) -> None:
     """Consent (when and from where), pausing, token age, an anonymous erasure count, the stored secret."""
-    _run(db, """
+    _run(
+        db,
+        """
         -- when the reader (or the list they came from) said yes, and where: 'web', 'partner:<name>', 'import'
         ALTER TABLE subscribers ADD COLUMN consent_at TEXT;
         ALTER TABLE subscribers ADD COLUMN consent_source TEXT;
@@ -344,7 +364,8 @@ def m009_subscriber_consent_and_erasure(db: sqlite_utils.Database) -> None:
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
         )
-        """)
+        """,
+    )
     db.execute("UPDATE subscribers SET consent_at = confirmed_at, consent_source = 'cli', token_issued_at = created_at")
 
 
@@ -356,7 +377,9 @@ def m010_delivery_states(db: sqlite_utils.Database) -> None:
     transaction and sent right after, so a killed sender leaves every row in a known state. The
     error column holds the server's answer with addresses removed: nothing personal is kept.
     """
-    _run(db, """
+    _run(
+        db,
+        """
         CREATE TABLE deliveries_new (
             id INTEGER PRIMARY KEY,
             edition_id INTEGER NOT NULL REFERENCES editions(id) ON DELETE CASCADE,
@@ -388,7 +411,8 @@ def m010_delivery_states(db: sqlite_utils.Database) -> None:
         -- set after bounce_limit hard bounces: the address is no longer sent to
         ALTER TABLE subscribers ADD COLUMN hard_bounces INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE subscribers ADD COLUMN bouncing_since TEXT
-        """)
+        """,
+    )
 
 
 @migrations()

@@ -30,37 +30,247 @@ from aggregator.entities import fold
 #: Role words before (or, in Basque and appositions, after) a name; single words match as stems
 #: ("Aktivist" finds "Aktivisten", "журналист" finds "журналистку").
 ROLE_WORDS = {
-    "en": ["political prisoner", "prisoner of conscience", "prisoner", "hunger striker", "striker", "detainee",
-           "defendant", "inmate", "journalist", "activist", "lawyer", "attorney", "student", "teacher",
-           "trade unionist", "unionist", "musician", "singer", "poet", "writer", "artist", "comrade", "brother",
-           "sister", "mother", "father", "wife", "husband", "daughter", "son", "judge", "prosecutor", "leader",
-           "spokesperson", "spokesman", "spokeswoman", "organiser", "organizer"],
-    "de": ["Gefangene", "Häftling", "Hungerstreikende", "Angeklagte", "Journalist", "Aktivist", "Genossin",
-           "Genosse", "Anwalt", "Anwältin", "Rechtsanwalt", "Rechtsanwältin", "Mutter", "Vater", "Schwester",
-           "Bruder", "Tochter", "Sohn", "Sprecher", "Musiker", "Sänger", "Lehrer", "Student", "Gewerkschafter"],
-    "fr": ["prisonnier", "prisonnière", "gréviste", "détenu", "accusé", "journaliste", "militant", "avocat",
-           "avocate", "camarade", "mère", "père", "sœur", "frère", "fille", "fils", "épouse", "porte-parole",
-           "syndicaliste", "étudiant", "enseignant"],
-    "es": ["preso", "presa", "prisionero", "prisionera", "huelguista", "detenido", "detenida", "acusado", "acusada",
-           "periodista", "activista", "compañero", "compañera", "abogado", "abogada", "dirigente", "líder", "madre",
-           "padre", "hermana", "hermano", "hija", "hijo", "esposa", "portavoz", "sindicalista", "estudiante"],
-    "it": ["prigioniero", "prigioniera", "detenuto", "detenuta", "imputato", "imputata", "giornalista", "attivista",
-           "avvocato", "avvocata", "compagno", "compagna", "madre", "padre", "sorella", "fratello", "figlia",
-           "figlio", "moglie", "portavoce", "sindacalista", "militante"],
-    "tr": ["tutsak", "mahpus", "tutuklu", "hükümlü", "sanık", "gazeteci", "avukat", "öğrenci", "öğretmen",
-           "müzisyen", "grevci", "sendikacı", "şair", "yazar", "sanatçı", "annesi", "babası", "kızı", "oğlu",
-           "eşi", "kardeşi", "yoldaş"],
-    "ku": ["girtî", "girtiy", "rojnameger", "parêzer", "çalakvan", "hunermend", "mamoste", "xwendekar",
-           "dayika", "bavê", "hevalê", "hevala"],
+    "en": [
+        "political prisoner",
+        "prisoner of conscience",
+        "prisoner",
+        "hunger striker",
+        "striker",
+        "detainee",
+        "defendant",
+        "inmate",
+        "journalist",
+        "activist",
+        "lawyer",
+        "attorney",
+        "student",
+        "teacher",
+        "trade unionist",
+        "unionist",
+        "musician",
+        "singer",
+        "poet",
+        "writer",
+        "artist",
+        "comrade",
+        "brother",
+        "sister",
+        "mother",
+        "father",
+        "wife",
+        "husband",
+        "daughter",
+        "son",
+        "judge",
+        "prosecutor",
+        "leader",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "organiser",
+        "organizer",
+    ],
+    "de": [
+        "Gefangene",
+        "Häftling",
+        "Hungerstreikende",
+        "Angeklagte",
+        "Journalist",
+        "Aktivist",
+        "Genossin",
+        "Genosse",
+        "Anwalt",
+        "Anwältin",
+        "Rechtsanwalt",
+        "Rechtsanwältin",
+        "Mutter",
+        "Vater",
+        "Schwester",
+        "Bruder",
+        "Tochter",
+        "Sohn",
+        "Sprecher",
+        "Musiker",
+        "Sänger",
+        "Lehrer",
+        "Student",
+        "Gewerkschafter",
+    ],
+    "fr": [
+        "prisonnier",
+        "prisonnière",
+        "gréviste",
+        "détenu",
+        "accusé",
+        "journaliste",
+        "militant",
+        "avocat",
+        "avocate",
+        "camarade",
+        "mère",
+        "père",
+        "sœur",
+        "frère",
+        "fille",
+        "fils",
+        "épouse",
+        "porte-parole",
+        "syndicaliste",
+        "étudiant",
+        "enseignant",
+    ],
+    "es": [
+        "preso",
+        "presa",
+        "prisionero",
+        "prisionera",
+        "huelguista",
+        "detenido",
+        "detenida",
+        "acusado",
+        "acusada",
+        "periodista",
+        "activista",
+        "compañero",
+        "compañera",
+        "abogado",
+        "abogada",
+        "dirigente",
+        "líder",
+        "madre",
+        "padre",
+        "hermana",
+        "hermano",
+        "hija",
+        "hijo",
+        "esposa",
+        "portavoz",
+        "sindicalista",
+        "estudiante",
+    ],
+    "it": [
+        "prigioniero",
+        "prigioniera",
+        "detenuto",
+        "detenuta",
+        "imputato",
+        "imputata",
+        "giornalista",
+        "attivista",
+        "avvocato",
+        "avvocata",
+        "compagno",
+        "compagna",
+        "madre",
+        "padre",
+        "sorella",
+        "fratello",
+        "figlia",
+        "figlio",
+        "moglie",
+        "portavoce",
+        "sindacalista",
+        "militante",
+    ],
+    "tr": [
+        "tutsak",
+        "mahpus",
+        "tutuklu",
+        "hükümlü",
+        "sanık",
+        "gazeteci",
+        "avukat",
+        "öğrenci",
+        "öğretmen",
+        "müzisyen",
+        "grevci",
+        "sendikacı",
+        "şair",
+        "yazar",
+        "sanatçı",
+        "annesi",
+        "babası",
+        "kızı",
+        "oğlu",
+        "eşi",
+        "kardeşi",
+        "yoldaş",
+    ],
+    "ku": [
+        "girtî",
+        "girtiy",
+        "rojnameger",
+        "parêzer",
+        "çalakvan",
+        "hunermend",
+        "mamoste",
+        "xwendekar",
+        "dayika",
+        "bavê",
+        "hevalê",
+        "hevala",
+    ],
     "eu": ["preso", "presoa", "kazetari", "abokatu", "ekintzaile", "iheslari", "militante", "ama", "aita"],
-    "pt": ["preso", "presa", "prisioneiro", "prisioneira", "detido", "detida", "jornalista", "ativista",
-           "advogado", "advogada", "mãe", "pai", "irmã", "irmão", "filha", "filho", "esposa", "sindicalista",
-           "militante", "estudante", "professor", "professora"],
-    "ru": ["политзаключённ", "политзаключенн", "заключённ", "заключенн", "узник", "узница", "журналист",
-           "активист", "адвокат", "правозащитни", "анархист", "студент", "мать", "отец", "жена", "сестра",
-           "брат", "дочь", "сын"],
-    "da": ["politisk fange", "fange", "sultestrejkende", "journalist", "aktivist", "advokat", "mor", "far",
-           "søster", "bror", "datter", "søn", "talsperson"],
+    "pt": [
+        "preso",
+        "presa",
+        "prisioneiro",
+        "prisioneira",
+        "detido",
+        "detida",
+        "jornalista",
+        "ativista",
+        "advogado",
+        "advogada",
+        "mãe",
+        "pai",
+        "irmã",
+        "irmão",
+        "filha",
+        "filho",
+        "esposa",
+        "sindicalista",
+        "militante",
+        "estudante",
+        "professor",
+        "professora",
+    ],
+    "ru": [
+        "политзаключённ",
+        "политзаключенн",
+        "заключённ",
+        "заключенн",
+        "узник",
+        "узница",
+        "журналист",
+        "активист",
+        "адвокат",
+        "правозащитни",
+        "анархист",
+        "студент",
+        "мать",
+        "отец",
+        "жена",
+        "сестра",
+        "брат",
+        "дочь",
+        "сын",
+    ],
+    "da": [
+        "politisk fange",
+        "fange",
+        "sultestrejkende",
+        "journalist",
+        "aktivist",
+        "advokat",
+        "mor",
+        "far",
+        "søster",
+        "bror",
+        "datter",
+        "søn",
+        "talsperson",
+    ],
     "tl": ["bilanggong pulitikal", "bilanggo", "aktibista", "mamamahayag", "abogado", "ina", "ama", "kapatid"],
 }
 #: Words before a name that say what was done to the person ("sentenced X", "a condamné X") or where
@@ -163,9 +373,11 @@ commissioner deputy präsident präsidentin bundeskanzler kanzler kanzlerin mini
 présidente ministre presidente ministro ministra başkan başkanı cumhurbaşkanı bakan bakanı президент министр
 """.split()
 #: Person cases of Turkish and Kurdish after an apostrophe (of, to, the, with): not "in" or "from".
-_PERSON_SUFFIXES = set("""
+_PERSON_SUFFIXES = set(
+    """
 ın in un ün nın nin nun nün a e ya ye na ne ı i u ü yı yi yu yü nı ni nu nü la le yla yle ê a yê ya
-""".split())
+""".split()
+)
 #: Words right after a name that only a person takes: an apposition, a relative pronoun, an age, a verb.
 _AFTER_WORDS = """
 who whose said says told wrote writes was is has had began begins started stopped ended refused refuses
@@ -201,18 +413,22 @@ _SCRIPT_ROLES = """
 المناضلة القيادي النائب المعلم المعلمة الدكتور الشيخ السيدة والدة والد شقيق شقيقة زوجة ابنة
 """.split()
 #: Words that may stand between a role word and the name (political, administrative, retired, his, her).
-_SCRIPT_MODIFIERS = set("""
+_SCRIPT_MODIFIERS = set(
+    """
 سیاسی کارگری مدنی صنفی دانشجویی زن کرد بلوچ عرب بهائی بازنشسته او وی ایشان زندانی
 السياسي السياسية الإداري الإدارية الفلسطيني الفلسطينية المحرر المحررة المريض المريضة الأسير الأسيرة
-""".split())
-_SCRIPT_STOP = set("""
+""".split()
+)
+_SCRIPT_STOP = set(
+    """
 در از به که را با و برای تا این آن او پس روز امروز دیروز هم نیز بود است شد کرد های ها یک دو سه چهار پنج
 شش هفت هشت نه ده سال ماه هفته پیش بعد قبل زندان دادگاه حکم حبس اعتصاب غذا غذای شده شدند کرده کردند کند
 کنند دارد داشت داشته نگه گفت گفته اعلام خواست همچنان دیگر درباره وضعیت بازداشت آزاد محکوم
 في من إلى الى عن على منذ بعد قبل الذي التي الذين وهو وهي و أن إن قد لا ما يوم اليوم أمس مع حتى ثم أو
 سجن السجن محكمة المحكمة إضراب إضرابه الإضراب عام عامين سنة سنوات شهر أشهر ثلاث ثلاثة أربعة خمسة
 السبت الأحد الاثنين الثلاثاء الأربعاء الخميس الجمعة
-""".split())
+""".split()
+)
 _NAME_JOINERS = {"أبو", "ابو", "بن", "بنت", "عبد", "آل", "ابن"}
 
 # --- patterns ------------------------------------------------------------------------------
@@ -251,15 +467,69 @@ def _role(word: str) -> str:
     return ""
 
 
-_ROLE_ALT = "|".join(re.escape(w) + (r"\w{0,3}" if len(w) >= 5 else r"(?!\w)")
-                     for w in sorted({w.lower() for ws in ROLE_WORDS.values() for w in ws}, key=len, reverse=True))
+_ROLE_ALT = "|".join(
+    re.escape(w) + (r"\w{0,3}" if len(w) >= 5 else r"(?!\w)")
+    for w in sorted({w.lower() for ws in ROLE_WORDS.values() for w in ws}, key=len, reverse=True)
+)
 #: titles as written before a name, capitalised: "Dr. Helen Okafor", "Av. Gülşen Arslan", "Frau Ingrid Hoffmann"
 _TITLE_ALT = "|".join(re.escape(t[0].upper() + t[1:]) for t in sorted(_TITLES, key=len, reverse=True))
 #: words that never stand between a role word and a name: "of" in "prisoners of Santa Rosa"
-_NOT_BETWEEN_WORDS = {"de", "del", "des", "du", "da", "do", "of", "in", "at", "from", "to", "for", "aus", "von",
-                          "vom", "im", "à", "a", "en", "di", "nel", "nella", "no", "na", "em", "i", "på", "fra",
-                          "af", "til", "в", "из", "на", "с", "için", "ile", "ji", "li", "with", "mit", "avec",
-                          "con", "com", "and", "und", "et", "y", "e", "ve", "og", "the", "los", "las", "les"}
+_NOT_BETWEEN_WORDS = {
+    "de",
+    "del",
+    "des",
+    "du",
+    "da",
+    "do",
+    "of",
+    "in",
+    "at",
+    "from",
+    "to",
+    "for",
+    "aus",
+    "von",
+    "vom",
+    "im",
+    "à",
+    "a",
+    "en",
+    "di",
+    "nel",
+    "nella",
+    "no",
+    "na",
+    "em",
+    "i",
+    "på",
+    "fra",
+    "af",
+    "til",
+    "в",
+    "из",
+    "на",
+    "с",
+    "için",
+    "ile",
+    "ji",
+    "li",
+    "with",
+    "mit",
+    "avec",
+    "con",
+    "com",
+    "and",
+    "und",
+    "et",
+    "y",
+    "e",
+    "ve",
+    "og",
+    "the",
+    "los",
+    "las",
+    "les",
+}
 _WINDOW_WORD = re.compile(r"[^\W\d_][\w\-’'.]*[,:]?")
 _MARKER_WORDS = set(_MARKERS)
 _TITLE_WORDS = {t[0].upper() + t[1:] for t in _TITLES}
@@ -269,12 +539,15 @@ def _before(text: str, start: int) -> str:
     """The role word, title or person marker just before a name, with at most two lower-case words between."""
     words = _WINDOW_WORD.findall(text, max(0, start - 60), start)[-5:]
     for k in range(len(words) - 1, max(-1, len(words) - 4), -1):
-        between = words[k + 1:]
-        if between and (between[0].endswith((",", ":", ".")) or not between[0][0].islower()
-                        or between[0].lower() in _NOT_BETWEEN_WORDS):
+        between = words[k + 1 :]
+        if between and (
+            between[0].endswith((",", ":", "."))
+            or not between[0][0].islower()
+            or between[0].lower() in _NOT_BETWEEN_WORDS
+        ):
             break  # "political" may stand between in "prisoner political X"; "of" in "prisoners of Santa Rosa" not
         for roles in _MULTI_ROLES:  # "political prisoner" before "prisoner"
-            if k + 1 >= len(roles) and tuple(fold(w.rstrip(",:")) for w in words[k + 1 - len(roles):k + 1]) == roles:
+            if k + 1 >= len(roles) and tuple(fold(w.rstrip(",:")) for w in words[k + 1 - len(roles) : k + 1]) == roles:
                 return " ".join(roles)
         word = words[k].rstrip(",:")
         if word.rstrip(".") in _TITLE_WORDS or word in _MARKER_WORDS:
@@ -287,11 +560,24 @@ def _before(text: str, start: int) -> str:
 
 _ACTED_ALT = "|".join(re.escape(w) for ws in ACTED_ON.values() for w in ws if " " not in w)
 #: on hunger strike, in each language: "X, en grève de la faim depuis"
-_STRIKING = ["on hunger strike", "en grève de la faim", "en huelga de hambre", "em greve de fome", "in sciopero della fame",
-             "im hungerstreik", "açlık grevinde", "di greva birçîbûnê", "i sultestrejke", "gose greban", "на голодовке"]
-_AFTER = re.compile(rf"(?:[ \u00a0]*\(\d{{1,3}}\)|,[ \u00a0]+(?:(?:de[ \u00a0]+)?\d{{1,3}}\b|(?:{'|'.join(_APPOSITION_WORDS)})\b"
-                    rf"|a[ \u00a0]+(?!(?:la|las|lo|los|le|les|el|o|os|as|um|uma)\b)|(?:{_ACTED_ALT})\w{{0,3}}\b)|"
-                    rf",?[ \u00a0]+(?i:{_ROLE_ALT}|{'|'.join(_STRIKING)})|[ \u00a0]+(?:{'|'.join(_AFTER_WORDS)})(?!\w))")
+_STRIKING = [
+    "on hunger strike",
+    "en grève de la faim",
+    "en huelga de hambre",
+    "em greve de fome",
+    "in sciopero della fame",
+    "im hungerstreik",
+    "açlık grevinde",
+    "di greva birçîbûnê",
+    "i sultestrejke",
+    "gose greban",
+    "на голодовке",
+]
+_AFTER = re.compile(
+    rf"(?:[ \u00a0]*\(\d{{1,3}}\)|,[ \u00a0]+(?:(?:de[ \u00a0]+)?\d{{1,3}}\b|(?:{'|'.join(_APPOSITION_WORDS)})\b"
+    rf"|a[ \u00a0]+(?!(?:la|las|lo|los|le|les|el|o|os|as|um|uma)\b)|(?:{_ACTED_ALT})\w{{0,3}}\b)|"
+    rf",?[ \u00a0]+(?i:{_ROLE_ALT}|{'|'.join(_STRIKING)})|[ \u00a0]+(?:{'|'.join(_AFTER_WORDS)})(?!\w))"
+)
 _LOWER_WORD = re.compile(rf"(?<![\w\-’'])({_L}[\w\-]*)")
 _JOIN = re.compile(rf"[ \u00a0]*(?:,[ \u00a0]*)?(?:(?:{'|'.join(_CONJUNCTIONS[:-1])})[ \u00a0]+)?$")
 
@@ -303,8 +589,10 @@ _TITLE_KEYS = set(_TITLES)
 #: letters of the Arabic script (no digits, no punctuation such as "،"), and the zero-width non-joiner
 _ARABIC = "\u0621-\u063a\u0641-\u065f\u066e-\u06d3\u06d5\u06fa-\u06ff\u200c"
 # a role word alone or with the ezafe ("دانشجوی زندانی"), not a plural ("دانشجویان")
-_SCRIPT_ROLE = re.compile(rf"(?<![{_ARABIC}])({'|'.join(sorted(map(re.escape, _SCRIPT_ROLES), key=len, reverse=True))})"
-                          rf"(?:\u200c?ی|ی|ه|ة)?(?![{_ARABIC}])")
+_SCRIPT_ROLE = re.compile(
+    rf"(?<![{_ARABIC}])({'|'.join(sorted(map(re.escape, _SCRIPT_ROLES), key=len, reverse=True))})"
+    rf"(?:\u200c?ی|ی|ه|ة)?(?![{_ARABIC}])"
+)
 _SCRIPT_WORDS = re.compile(rf"[ \u00a0]*([،,][ \u00a0]*)?([{_ARABIC}]+)")
 _GLOSS = re.compile(rf"((?:[{_ARABIC}]+[ \u00a0]+){{0,3}}[{_ARABIC}]+)[ \u00a0]*\(([^()\n]{{3,60}})\)")
 _SCRIPT_FOLD = str.maketrans({"ی": "ي", "ى": "ي", "ک": "ك", "ة": "ه", "\u200c": "", "ـ": ""})
@@ -323,8 +611,12 @@ def _clean(words: list[str]) -> tuple[list[str], str] | None:
         folded = fold(word)
         if folded in _INSTITUTION_KEYS or folded.endswith(_INSTITUTION_ENDINGS):
             return None
-        if len(word) > 1 and word.isupper() and not (len(word) == 2 and word[1] == ".") and (
-                len(word) <= 4 or not word.isalpha()):
+        if (
+            len(word) > 1
+            and word.isupper()
+            and not (len(word) == 2 and word[1] == ".")
+            and (len(word) <= 4 or not word.isalpha())
+        ):
             return None  # an acronym: "JVA Altwerder", "USP Cold Hollow", "ИК-6" (not an initial, "W.")
         if len(word) == 1:
             return None  # a letter without a dot: "Serinova T Tipi"
@@ -379,7 +671,7 @@ def _latin(text: str):
     for _ in range(2):
         for i in range(len(runs) - 1):
             a, b = runs[i], runs[i + 1]
-            if a and b and accepted[i] != accepted[i + 1] and _JOIN.match(text[a[1]:b[0]]) and b[0] - a[1] <= 6:
+            if a and b and accepted[i] != accepted[i + 1] and _JOIN.match(text[a[1] : b[0]]) and b[0] - a[1] <= 6:
                 accepted[i] = accepted[i + 1] = True
     for run, ok in zip(runs, accepted):
         if ok:
@@ -394,7 +686,7 @@ def _script(text: str):
         cleaned = _clean(latin) if _RUN.fullmatch(match.group(2)) else None
         if cleaned is None or len(cleaned[0]) != len(latin):
             continue
-        native = match.group(1).split()[-len(latin):]
+        native = match.group(1).split()[-len(latin) :]
         if len(native) == len(latin) and not any(w in _SCRIPT_STOP for w in native):
             key = person_key(" ".join(latin))
             aliases[person_key(" ".join(native))] = key
@@ -409,8 +701,9 @@ def _script(text: str):
             pos = word.end()
         while words and words[0] in _SCRIPT_MODIFIERS:
             words = words[1:]
-        if len(words) < 2 or any(w in _SCRIPT_STOP or w.endswith("\u200cی") or _SCRIPT_ROLE.fullmatch(w)
-                                 for w in words[:2]):  # a word with the ezafe ("اجازه‌ی") leads on: no name
+        if len(words) < 2 or any(
+            w in _SCRIPT_STOP or w.endswith("\u200cی") or _SCRIPT_ROLE.fullmatch(w) for w in words[:2]
+        ):  # a word with the ezafe ("اجازه‌ی") leads on: no name
             continue
         name = words[:2]
         if len(words) > 2 and words[2] not in _SCRIPT_STOP and (words[1] in _NAME_JOINERS or words[2].startswith("ال")):
@@ -424,7 +717,7 @@ def find_people(text: str) -> list[tuple[str, str, str]]:
     found, seen = [], set()
     text = text or ""
     script = re.search(f"[{_ARABIC}]", text)
-    for name, key, role in (_script(text) if script else ()):
+    for name, key, role in _script(text) if script else ():
         if key not in seen:
             seen.add(key)
             found.append((name, key, role))

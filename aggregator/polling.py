@@ -50,8 +50,14 @@ def next_state(source: dict, outcome: FetchOutcome, now: datetime, *, min_interv
     interval = source.get("interval_seconds") or min_interval * 2
     if outcome.ok:
         interval = adapt_interval(interval, outcome.new_items, min_interval, max_backoff)
-        changes.update(last_success_at=iso(now), consecutive_failures=0, failing_since=None,
-                       last_error=None, last_error_hint=None, interval_seconds=interval)
+        changes.update(
+            last_success_at=iso(now),
+            consecutive_failures=0,
+            failing_since=None,
+            last_error=None,
+            last_error_hint=None,
+            interval_seconds=interval,
+        )
         if outcome.etag is not None or outcome.last_modified is not None:
             changes.update(etag=outcome.etag, last_modified=outcome.last_modified)
         if outcome.not_modified:
@@ -60,8 +66,12 @@ def next_state(source: dict, outcome: FetchOutcome, now: datetime, *, min_interv
     else:
         failures = (source.get("consecutive_failures") or 0) + 1
         first_failure = parse_iso(source.get("failing_since")) or now
-        changes.update(consecutive_failures=failures, last_error=outcome.error, last_error_hint=outcome.hint,
-                       failing_since=iso(first_failure))
+        changes.update(
+            consecutive_failures=failures,
+            last_error=outcome.error,
+            last_error_hint=outcome.hint,
+            failing_since=iso(first_failure),
+        )
         wait = backoff(failures, min_interval, max_backoff)
     if outcome.retry_after:
         wait = max(wait, min(outcome.retry_after, max_backoff))

@@ -13,10 +13,36 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-RTL_LANGUAGES = frozenset({
-    "ar", "apc", "ary", "arc", "bal", "bgn", "bqi", "brh", "ckb", "dv", "fa", "he", "ks", "lrc", "mzn", "nqo",
-    "ps", "rhg", "sd", "sdh", "skr", "syr", "trw", "ug", "ur", "yi",
-})
+RTL_LANGUAGES = frozenset(
+    {
+        "ar",
+        "apc",
+        "ary",
+        "arc",
+        "bal",
+        "bgn",
+        "bqi",
+        "brh",
+        "ckb",
+        "dv",
+        "fa",
+        "he",
+        "ks",
+        "lrc",
+        "mzn",
+        "nqo",
+        "ps",
+        "rhg",
+        "sd",
+        "sdh",
+        "skr",
+        "syr",
+        "trw",
+        "ug",
+        "ur",
+        "yi",
+    }
+)
 
 #: Unicode isolates: what a paragraph's first-strong rule (UAX #9, P2) skips over.
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"

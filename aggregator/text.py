@@ -12,26 +12,76 @@ import re
 import unicodedata
 
 import nh3
+from bs4 import BeautifulSoup
 from lxml import etree
 from lxml import html as lxml_html
-from bs4 import BeautifulSoup
 
 SAFE_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
-    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "mark", "ol",
-    "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "u", "ul", "bdi", "bdo", "span",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "bdi",
+    "bdo",
+    "span",
 }
 SAFE_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
     "img": {"src", "alt", "title", "width", "height"},
-    "abbr": {"title"}, "bdo": {"dir"}, "span": {"dir", "lang"}, "p": {"dir", "lang"},
-    "blockquote": {"cite"}, "q": {"cite"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"},
+    "abbr": {"title"},
+    "bdo": {"dir"},
+    "span": {"dir", "lang"},
+    "p": {"dir", "lang"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
 }
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ELLIPSIS_END = re.compile(r"(\[\s*(…|\.\.\.)\s*\]|…|\.\.\.|\[\s*&hellip;\s*\])\s*$")
-_READ_MORE = re.compile(r"(read more|continue reading|weiterlesen|lire la suite|leer más|devamını oku|ادامه)\W*$",
-                        re.IGNORECASE)
+_READ_MORE = re.compile(
+    r"(read more|continue reading|weiterlesen|lire la suite|leer más|devamını oku|ادامه)\W*$", re.IGNORECASE
+)
 
 
 #: Characters nobody means to show: C0 and C1 controls (terminal escapes), bidi embeddings,
@@ -48,9 +98,40 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 #: (`lookslikehtml`): a closing tag; we also count a tag with attributes and a line break.
 _MARKUP = re.compile(r"</[a-zA-Z][a-zA-Z0-9]*\s*>|<[a-zA-Z][a-zA-Z0-9]*\s[^<>]*=|<br\s*/?>", re.IGNORECASE)
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_BLOCK_TAGS = ("p", "div", "section", "article", "main", "aside", "header", "footer", "h1", "h2", "h3", "h4", "h5",
-               "h6", "li", "ul", "ol", "dl", "blockquote", "pre", "figure", "figcaption", "table", "tr", "td", "th",
-               "dd", "dt", "hr", "address", "details", "summary")
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "header",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "dd",
+    "dt",
+    "hr",
+    "address",
+    "details",
+    "summary",
+)
 
 
 def clean_at_door(text: str | None) -> str:
@@ -111,9 +192,14 @@ def sanitise_html(markup: str | None, base_url: str | None = None) -> str:
     markup = clean_at_door(markup)
     if nesting_depth(markup) > MAX_NESTING:
         markup = _flatten(markup)
-    return nh3.clean(markup, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
-                     strip_comments=True).strip()
+    return nh3.clean(
+        markup,
+        tags=SAFE_TAGS,
+        attributes=SAFE_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()
 
 
 def html_to_text(markup: str | None) -> str:

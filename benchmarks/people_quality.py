@@ -37,7 +37,7 @@ def articles(size: int = 2000) -> list[str]:
             if line.strip():
                 item = json.loads(line)
                 text = f"{item['title']}\n{item['text']}"
-                texts += [text[i:i + size] for i in range(0, len(text) - size // 2, size)]
+                texts += [text[i : i + size] for i in range(0, len(text) - size // 2, size)]
     return texts
 
 
@@ -58,13 +58,18 @@ def main() -> None:
     people = sum(len(case["people"]) for case in cases)
     texts = articles()
     speed = microseconds_per_article(texts)
-    record("People index quality on the labelled set (benchmarks/people_quality.py; tests/aggregator/test_people_quality.py)", [
-        f"- {len(cases)} texts in {len(languages)} languages ({', '.join(sorted(languages))}), {people} people named",
-        (f"- precision {score.precision:.3f}, recall {score.recall:.3f} (tp {score.tp}, fp {score.fp}, fn {score.fn}); "
-         "targets 0.95 / 0.85"),
-        f"- speed: find_people {speed:.0f} µs per 2 kB article (best of 5 over {len(texts)} windows of the story sets)",
-        "- command: `.venv/bin/python -m benchmarks.people_quality`",
-    ])
+    record(
+        "People index quality on the labelled set (benchmarks/people_quality.py; tests/aggregator/test_people_quality.py)",
+        [
+            f"- {len(cases)} texts in {len(languages)} languages ({', '.join(sorted(languages))}), {people} people named",
+            (
+                f"- precision {score.precision:.3f}, recall {score.recall:.3f} (tp {score.tp}, fp {score.fp}, fn {score.fn}); "
+                "targets 0.95 / 0.85"
+            ),
+            f"- speed: find_people {speed:.0f} µs per 2 kB article (best of 5 over {len(texts)} windows of the story sets)",
+            "- command: `.venv/bin/python -m benchmarks.people_quality`",
+        ],
+    )
 
 
 if __name__ == "__main__":

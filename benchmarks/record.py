@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
@@ -24,7 +24,7 @@ def machine() -> str:
 
 
 def record(title: str, lines: list[str]) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = [f"\n## {title} — {stamp}", f"Machine: {machine()}", "", *lines, ""]
     with RESULTS.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(block))

@@ -56,16 +56,28 @@ def edition(items: int = 40) -> Edition:
     entries = []
     for n in range(1, items + 1):
         language = LANGS[n % len(LANGS)]
-        entries.append(Entry(
-            story_id=n, section=SECTIONS[n % len(SECTIONS)], position=n, language=language,
-            headline=f"Hunger strike in Kuzeykent prison reaches day {40 + n}: the family asks for an independent doctor",
-            summary=f"The prisoner (case {n}) has lost 21 kilos; his lawyer was allowed a visit of twenty minutes. " * 2,
-            url=f"https://partner{n % 9}.example/2026/11/story-{n}", source=f"Partner organisation {n % 9}",
-            published="2026-11-18T10:00:00+00:00",
-            reports=[Report(1000 + n, f"Partner {k}", LANGS[k], f"https://p{k}.example/{n}", "t") for k in range(n % 3)],
-            translations={"de": {"headline": f"Hungerstreik, Tag {40 + n}", "summary": "Die Familie bittet um Hilfe."}}
-            if n % 4 == 0 else {},
-        ))
+        entries.append(
+            Entry(
+                story_id=n,
+                section=SECTIONS[n % len(SECTIONS)],
+                position=n,
+                language=language,
+                headline=f"Hunger strike in Kuzeykent prison reaches day {40 + n}: the family asks for an independent doctor",
+                summary=f"The prisoner (case {n}) has lost 21 kilos; his lawyer was allowed a visit of twenty minutes. "
+                * 2,
+                url=f"https://partner{n % 9}.example/2026/11/story-{n}",
+                source=f"Partner organisation {n % 9}",
+                published="2026-11-18T10:00:00+00:00",
+                reports=[
+                    Report(1000 + n, f"Partner {k}", LANGS[k], f"https://p{k}.example/{n}", "t") for k in range(n % 3)
+                ],
+                translations={
+                    "de": {"headline": f"Hungerstreik, Tag {40 + n}", "summary": "Die Familie bittet um Hilfe."}
+                }
+                if n % 4 == 0
+                else {},
+            )
+        )
     return Edition(id=1, week="2026-W47", sections_by="theme", entries=entries)
 
 
@@ -76,16 +88,21 @@ def reference_compile(sources: list[Path]) -> list[float] | str:
     folder = WORK / "mjml"
     if not (folder / "node_modules" / "mjml").exists():
         folder.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), "mjml"],
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), "mjml"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if result.returncode != 0:
             return f"npm install mjml failed: {result.stderr.strip()[:200]}"
     script = folder / "compile.js"
     script.write_text(NODE_SCRIPT)
     listing = folder / "files.json"
     listing.write_text(json.dumps([str(p) for p in sources]))
-    result = subprocess.run(["node", str(script), str(listing)], capture_output=True, text=True, timeout=600,
-                            cwd=folder)
+    result = subprocess.run(
+        ["node", str(script), str(listing)], capture_output=True, text=True, timeout=600, cwd=folder
+    )
     if result.returncode != 0:
         return f"node mjml failed: {result.stderr.strip()[:200]}"
     return json.loads(result.stdout)
@@ -137,9 +154,11 @@ def main() -> None:
     if isinstance(reference, str):
         lines.append(f"- reference (npm mjml with node): not measured: {reference}")
     else:
-        lines.append(f"- reference, npm mjml on node (in-process, after warm-up): median "
-                     f"{statistics.median(reference) * 1000:.1f} ms per language, sum {sum(reference) * 1000:.0f} ms; "
-                     f"ratio mjml-python / npm mjml = {sum(python_compile) / sum(reference):.2f}")
+        lines.append(
+            f"- reference, npm mjml on node (in-process, after warm-up): median "
+            f"{statistics.median(reference) * 1000:.1f} ms per language, sum {sum(reference) * 1000:.0f} ms; "
+            f"ratio mjml-python / npm mjml = {sum(python_compile) / sum(reference):.2f}"
+        )
     record("Edition rendering, 40 items in 12 languages (benchmarks/rendering.py)", lines)
 
 

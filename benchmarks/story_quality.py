@@ -14,8 +14,16 @@ import time
 from collections import Counter
 
 from benchmarks.record import record
-from benchmarks.story_sets import (CORPUS, across_languages, alone, fold, labelled_set, real_article_set, score,
-                                   widest_story)
+from benchmarks.story_sets import (
+    CORPUS,
+    across_languages,
+    alone,
+    fold,
+    labelled_set,
+    real_article_set,
+    score,
+    widest_story,
+)
 
 EDITS = ("exact", "boilerplate", "shortened", "edited", "translation")
 
@@ -33,8 +41,10 @@ def main() -> None:
         size, groups = widest_story(items, story)
         single, unrelated = alone(items, story)
         original = {item.group: story[item.id] for item in items if item.kind == "original"}
-        joined = ", ".join(f"{kind} {sum(story[i.id] == original[i.group] for i in items if i.kind == kind)}/{kinds[kind]}"
-                           for kind in EDITS)
+        joined = ", ".join(
+            f"{kind} {sum(story[i.id] == original[i.group] for i in items if i.kind == kind)}/{kinds[kind]}"
+            for kind in EDITS
+        )
         lines += [
             f"- real articles: {len(items)} items ({kinds['original']} corpus articles reposted 4 ways, "
             f"{kinds['unrelated'] + kinds['lookalike']} unrelated of which {kinds['lookalike']} quote the same famous "
@@ -56,8 +66,11 @@ def main() -> None:
         f"- labelled set, pairs in different languages over {len(written)} items: "
         f"{score(written, story, across_languages)}; targets 0.95 / 0.70",
     ]
-    record("Story folding quality through cluster_new_items on SQLite "
-           "(`.venv/bin/python -m benchmarks.story_quality`; tests/aggregator/test_story_quality.py)", lines)
+    record(
+        "Story folding quality through cluster_new_items on SQLite "
+        "(`.venv/bin/python -m benchmarks.story_quality`; tests/aggregator/test_story_quality.py)",
+        lines,
+    )
 
 
 if __name__ == "__main__":

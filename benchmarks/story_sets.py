@@ -52,6 +52,7 @@ class Labelled:
 
 # --- real bodies ------------------------------------------------------------------------------
 
+
 def _html_text(markup: str) -> str:
     import lxml.html
 
@@ -76,30 +77,40 @@ def corpus_bodies(corpus: Path = CORPUS) -> list[tuple[str, str, str, str | None
         page = expected.with_suffix(".html")
         if not page.exists():
             continue
-        meta = (json.loads(expected.read_text(encoding="utf-8")).get("expected") or {})
+        meta = json.loads(expected.read_text(encoding="utf-8")).get("expected") or {}
         body = trafilatura.extract(page.read_bytes().decode("utf-8", "replace"), favor_precision=True) or ""
-        found.append((f"goose3/{expected.parent.name}/{page.stem}", meta.get("title") or "", body, meta.get("meta_lang")))
+        found.append(
+            (f"goose3/{expected.parent.name}/{page.stem}", meta.get("title") or "", body, meta.get("meta_lang"))
+        )
     folder = corpus / "newspaper4k/tests/data"
     for txt in sorted((folder / "txt").glob("*.txt")):
         meta_file = folder / "metadata" / f"{txt.stem}.json"
         meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
-        found.append((f"newspaper4k/{txt.stem}", meta.get("title") or "", txt.read_text(encoding="utf-8"),
-                      meta.get("language")))
+        found.append(
+            (f"newspaper4k/{txt.stem}", meta.get("title") or "", txt.read_text(encoding="utf-8"), meta.get("language"))
+        )
     for case in sorted((corpus / "mozilla-readability/test/test-pages").glob("*/expected.html")):
         if case.parent.name.startswith("rtl-"):
             continue  # synthetic right-to-left lorem ipsum
         meta_file = case.parent / "expected-metadata.json"
         meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
-        found.append((f"readability/{case.parent.name}", meta.get("title") or "",
-                      _html_text(case.read_text(encoding="utf-8")), meta.get("lang")))
+        found.append(
+            (
+                f"readability/{case.parent.name}",
+                meta.get("title") or "",
+                _html_text(case.read_text(encoding="utf-8")),
+                meta.get("lang"),
+            )
+        )
     bodies = []
     for name, title, body, language in found:
         body = _paragraphs(body)
         if len(body.split()) < 40 or "lorem ipsum" in body.casefold():
             continue
         language = normalise_code(language) if language else None
-        bodies.append((name, " ".join(title.split()) or body.split("\n")[0][:80], body,
-                       language or detect_language(body)))
+        bodies.append(
+            (name, " ".join(title.split()) or body.split("\n")[0][:80], body, language or detect_language(body))
+        )
     return _distinct(bodies)
 
 
@@ -120,13 +131,21 @@ def _distinct(bodies):
 # --- reposts, look-alikes, translations ---------------------------------------------------------
 
 BOILERPLATE = [
-    ("Republished with permission from our partners.",
-     "Support independent journalism: subscribe to our weekly newsletter and follow us on social media. "
-     "All our articles may be republished under a Creative Commons licence."),
-    ("This article first appeared elsewhere and is shared here in solidarity.",
-     "Read more news like this every week. Donations keep this site free of advertising."),
+    (
+        "Republished with permission from our partners.",
+        "Support independent journalism: subscribe to our weekly newsletter and follow us on social media. "
+        "All our articles may be republished under a Creative Commons licence.",
+    ),
+    (
+        "This article first appeared elsewhere and is shared here in solidarity.",
+        "Read more news like this every week. Donations keep this site free of advertising.",
+    ),
 ]
-FAMOUS = [("Barack Obama", "Angela Merkel"), ("Vladimir Putin", "Emmanuel Macron"), ("Lionel Messi", "Cristiano Ronaldo")]
+FAMOUS = [
+    ("Barack Obama", "Angela Merkel"),
+    ("Vladimir Putin", "Emmanuel Macron"),
+    ("Lionel Messi", "Cristiano Ronaldo"),
+]
 LOOKALIKE_SENTENCE = {
     "en": "{a} and {b} were mentioned again on {n} occasions this week.",
     "es": "{a} y {b} fueron mencionados de nuevo en {n} ocasiones esta semana.",
@@ -150,7 +169,7 @@ def _shortened(text: str) -> str:
     short = "\n\n".join(kept)
     if len(short.split()) > 0.8 * words:  # one long paragraph: cut by sentences instead
         sentences = _sentences(text)
-        short = " ".join(sentences[:max(1, int(len(sentences) * 0.6))])
+        short = " ".join(sentences[: max(1, int(len(sentences) * 0.6))])
     return short
 
 
@@ -169,8 +188,9 @@ def _edited(text: str, rng: random.Random) -> str:
     return " ".join(out) + "\n\nCorrection: an earlier version of this article misstated a detail."
 
 
-def real_article_set(corpus: Path = CORPUS, translations: Path = STORIES / "corpus_translations.jsonl",
-                     seed: int = 9) -> list[Labelled]:
+def real_article_set(
+    corpus: Path = CORPUS, translations: Path = STORIES / "corpus_translations.jsonl", seed: int = 9
+) -> list[Labelled]:
     """The real-article set (see the module docstring); [] when the corpus is absent."""
     if not corpus.is_dir():
         return []
@@ -178,8 +198,9 @@ def real_article_set(corpus: Path = CORPUS, translations: Path = STORIES / "corp
     bodies = corpus_bodies(corpus)
     hand = [json.loads(line) for line in translations.read_text(encoding="utf-8").splitlines() if line.strip()]
     translated = {row["article"] for row in hand}
-    candidates = [b for b in bodies if len(b[2].split()) >= MIN_WORDS and b[0] not in translated
-                  and len(_sentences(b[2])) >= 6]
+    candidates = [
+        b for b in bodies if len(b[2].split()) >= MIN_WORDS and b[0] not in translated and len(_sentences(b[2])) >= 6
+    ]
     stories = set(name for name, *_ in rng.sample(candidates, min(STORY_COUNT, len(candidates)))) | translated
     items: list[Labelled] = []
     lookalike_slots = {lang: 0 for lang in LOOKALIKE_SENTENCE}
@@ -206,13 +227,25 @@ def real_article_set(corpus: Path = CORPUS, translations: Path = STORIES / "corp
         ]
         for step, (kind, v_title, v_text) in enumerate(variants):
             later = when + timedelta(hours=rng.randrange(1, 60))
-            items.append(Labelled(f"{name}#{kind}", name, kind, language, v_title, v_text, later,
-                                  f"partner-{(number + step) % 7}"))
+            items.append(
+                Labelled(
+                    f"{name}#{kind}", name, kind, language, v_title, v_text, later, f"partner-{(number + step) % 7}"
+                )
+            )
         for row in hand:
             if row["article"] == name:
-                items.append(Labelled(f"{name}#{row['language']}", name, "translation", row["language"], row["title"],
-                                      row["text"], when + timedelta(hours=row.get("hours_later", 20)),
-                                      f"translator-{row['language']}"))
+                items.append(
+                    Labelled(
+                        f"{name}#{row['language']}",
+                        name,
+                        "translation",
+                        row["language"],
+                        row["title"],
+                        row["text"],
+                        when + timedelta(hours=row.get("hours_later", 20)),
+                        f"translator-{row['language']}",
+                    )
+                )
     return items
 
 
@@ -223,13 +256,23 @@ def labelled_set(names=("reposts.jsonl", "lookalikes.jsonl", "crosslang.jsonl"))
         for line in (STORIES / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                items.append(Labelled(row["id"], row["group"], row.get("edit") or row["kind"], row["language"],
-                                      row["title"], row["text"],
-                                      datetime.fromisoformat(row["published"].replace("Z", "+00:00")), row["source"]))
+                items.append(
+                    Labelled(
+                        row["id"],
+                        row["group"],
+                        row.get("edit") or row["kind"],
+                        row["language"],
+                        row["title"],
+                        row["text"],
+                        datetime.fromisoformat(row["published"].replace("Z", "+00:00")),
+                        row["source"],
+                    )
+                )
     return items
 
 
 # --- the production path ------------------------------------------------------------------------
+
 
 def fold(items: list[Labelled], folder: Path | None = None) -> dict[str, int]:
     """Store `items` in a new SQLite database and cluster them, one crawl per day; item id -> story id."""
@@ -250,10 +293,20 @@ def fold(items: list[Labelled], folder: Path | None = None) -> dict[str, int]:
                 if item.source not in sources:
                     sources[item.source] = add_source(db, f"http://127.0.0.1/{len(sources)}/feed", item.source, "feed")
                 url = f"http://127.0.0.1/{sources[item.source]}/{len(ids)}"
-                _, ids[item.id] = save_item(db, {
-                    "source_id": sources[item.source], "url": url, "canonical_url": url, "title": item.title,
-                    "text": item.text, "summary": item.text[:200], "language": item.language,
-                    "published_at": iso(item.published), "content_hash": content_hash(item.title, item.text)})
+                _, ids[item.id] = save_item(
+                    db,
+                    {
+                        "source_id": sources[item.source],
+                        "url": url,
+                        "canonical_url": url,
+                        "title": item.title,
+                        "text": item.text,
+                        "summary": item.text[:200],
+                        "language": item.language,
+                        "published_at": iso(item.published),
+                        "content_hash": content_hash(item.title, item.text),
+                    },
+                )
             cluster_new_items(db)
         story = dict(db.execute("SELECT id, story_id FROM items").fetchall())
         db.conn.close()

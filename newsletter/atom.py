@@ -20,8 +20,11 @@ def editions_feed(editions: list[dict], language: str, base_url: str, site_name:
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = editions[0]["sent_at"] if editions else "1970-01-01T00:00:00+00:00"
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = site_name
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml",
-                                             "href": f"{base}/editions/{language}.atom"})
+    ET.SubElement(
+        feed,
+        f"{{{ATOM}}}link",
+        {"rel": "self", "type": "application/atom+xml", "href": f"{base}/editions/{language}.atom"},
+    )
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": f"{base}/editions/"})
     for edition in editions:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")

@@ -62,8 +62,11 @@ def _address(value: str | None) -> str:
 def parse_dsn(message: Message) -> list[Bounce]:
     """The per-recipient results of one notification; [] for anything that is not a delivery status report."""
     report_type = message.get_param("report-type")
-    if message.get_content_type() != "multipart/report" or \
-            not isinstance(report_type, str) or report_type.lower() != "delivery-status":
+    if (
+        message.get_content_type() != "multipart/report"
+        or not isinstance(report_type, str)
+        or report_type.lower() != "delivery-status"
+    ):
         return []
     status_part = original_id = None
     for part in message.walk():
@@ -83,8 +86,9 @@ def parse_dsn(message: Message) -> list[Bounce]:
         return []
     payload = status_part.get_payload()
     if isinstance(payload, str):  # a parser that left the fields as text: one block per paragraph
-        blocks = [email.message_from_string(chunk) for chunk in payload.replace("\r\n", "\n").split("\n\n")
-                  if chunk.strip()]
+        blocks = [
+            email.message_from_string(chunk) for chunk in payload.replace("\r\n", "\n").split("\n\n") if chunk.strip()
+        ]
     else:
         blocks = [block for block in payload if isinstance(block, Message)]
     bounces = []
@@ -92,9 +96,14 @@ def parse_dsn(message: Message) -> list[Bounce]:
         recipient = _address(block.get("Final-Recipient") or block.get("Original-Recipient"))
         if not recipient:
             continue
-        bounces.append(Bounce(recipient, (block.get("Action") or "").strip().lower(),
-                              (block.get("Status") or "").strip().split()[0] if block.get("Status") else "",
-                              (original_id or "").strip() or None))
+        bounces.append(
+            Bounce(
+                recipient,
+                (block.get("Action") or "").strip().lower(),
+                (block.get("Status") or "").strip().split()[0] if block.get("Status") else "",
+                (original_id or "").strip() or None,
+            )
+        )
     return bounces
 
 
@@ -135,13 +144,22 @@ def process_bounces(db: sqlite_utils.Database, config: Config, path: str | Path,
                     continue
                 report.hard += bounce.hard
                 report.soft += not bounce.hard
-                if store.record_bounce(db, delivery["id"], bounce.hard, bounce.status or bounce.action,
-                                       config.bounce_limit):
+                if store.record_bounce(
+                    db, delivery["id"], bounce.hard, bounce.status or bounce.action, config.bounce_limit
+                ):
                     report.now_bouncing += 1
-                    logger.info("subscriber %s: %s hard bounces, marked bouncing", delivery["subscriber_id"],
-                                config.bounce_limit)
-                logger.debug("edition %s: delivery %s %s (%s)", delivery["edition_id"], delivery["id"],
-                             "bounced" if bounce.hard else "delayed", bounce.status)
+                    logger.info(
+                        "subscriber %s: %s hard bounces, marked bouncing",
+                        delivery["subscriber_id"],
+                        config.bounce_limit,
+                    )
+                logger.debug(
+                    "edition %s: delivery %s %s (%s)",
+                    delivery["edition_id"],
+                    delivery["id"],
+                    "bounced" if bounce.hard else "delayed",
+                    bounce.status,
+                )
             if matched and remove:
                 box.remove(key)
                 report.removed += 1
@@ -150,6 +168,13 @@ def process_bounces(db: sqlite_utils.Database, config: Config, path: str | Path,
     finally:
         box.unlock()
         box.close()
-    logger.info("bounces: %s notifications in %s messages; %s hard, %s soft, %s unmatched, %s now bouncing",
-                report.notifications, report.read, report.hard, report.soft, report.unmatched, report.now_bouncing)
+    logger.info(
+        "bounces: %s notifications in %s messages; %s hard, %s soft, %s unmatched, %s now bouncing",
+        report.notifications,
+        report.read,
+        report.hard,
+        report.soft,
+        report.unmatched,
+        report.now_bouncing,
+    )
     return report

@@ -17,18 +17,40 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from aggregator.urls import is_tracking_param
 
 #: Theme sections in the order they appear; a story goes to the first whose tag it carries.
-THEME_SECTIONS = ("hunger-strike", "health", "trial-sentence", "release", "isolation", "arrest",
-                  "administrative-detention", "solidarity-action", "event-call", "statement")
+THEME_SECTIONS = (
+    "hunger-strike",
+    "health",
+    "trial-sentence",
+    "release",
+    "isolation",
+    "arrest",
+    "administrative-detention",
+    "solidarity-action",
+    "event-call",
+    "statement",
+)
 OTHER = "other"
 #: Themes of the taxonomy with no section of their own go to the nearest one.
-THEME_TO_SECTION = {"prisoner-conditions": "isolation", "death-penalty": "trial-sentence",
-                    "expulsion-refugees": "arrest", "tribunals": "event-call"}
-_URGENT = re.compile(r"(hunger strike|death fast|açlık grevi|ölüm orucu|hungerstreik|grève de la faim|huelga de hambre|"
-                     r"sciopero della fame|اعتصاب غذا|إضراب عن الطعام|urgent|dringend|acil|فوری)", re.IGNORECASE)
-_HEARING = re.compile(r"(trial|hearing|verdict|Prozess|Verhandlung|Urteil|procès|audience|juicio|vista oral|processo|udienza|"
-                      r"duruşma|dava|karar|دادگاه|محاکمه|محكمة|جلسة)", re.IGNORECASE)
-_DAY_COUNT = re.compile(r"(?:day|tag|jour|día|giorno|gün|روز|يوم)\s*(\d{1,3})|(\d{1,3})\.?\s*(?:day|tag|jour|día|gün|gününde)",
-                        re.IGNORECASE)
+THEME_TO_SECTION = {
+    "prisoner-conditions": "isolation",
+    "death-penalty": "trial-sentence",
+    "expulsion-refugees": "arrest",
+    "tribunals": "event-call",
+}
+_URGENT = re.compile(
+    r"(hunger strike|death fast|açlık grevi|ölüm orucu|hungerstreik|grève de la faim|huelga de hambre|"
+    r"sciopero della fame|اعتصاب غذا|إضراب عن الطعام|urgent|dringend|acil|فوری)",
+    re.IGNORECASE,
+)
+_HEARING = re.compile(
+    r"(trial|hearing|verdict|Prozess|Verhandlung|Urteil|procès|audience|juicio|vista oral|processo|udienza|"
+    r"duruşma|dava|karar|دادگاه|محاکمه|محكمة|جلسة)",
+    re.IGNORECASE,
+)
+_DAY_COUNT = re.compile(
+    r"(?:day|tag|jour|día|giorno|gün|روز|يوم)\s*(\d{1,3})|(\d{1,3})\.?\s*(?:day|tag|jour|día|gün|gününde)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -90,8 +112,10 @@ class Edition:
                 order.append(entry.section)
                 grouped[entry.section] = []
             grouped[entry.section].append(entry)
-        return [(key, sorted(grouped[key], key=lambda e: (e.headline_in(language)[1] != language, e.position)))
-                for key in order]
+        return [
+            (key, sorted(grouped[key], key=lambda e: (e.headline_in(language)[1] != language, e.position)))
+            for key in order
+        ]
 
 
 def urgency(text: str) -> float:
@@ -122,8 +146,9 @@ def section_of(tags: list[str], sections_by: str) -> str:
     return next((theme for theme in THEME_SECTIONS if theme in sections), OTHER)
 
 
-def plan_edition(stories: list[dict], now: datetime, sections_by: str = "theme", cap: int = 8,
-                 pinned: set[int] | None = None) -> list[dict]:
+def plan_edition(
+    stories: list[dict], now: datetime, sections_by: str = "theme", cap: int = 8, pinned: set[int] | None = None
+) -> list[dict]:
     """Choose and order the week's stories: [{story_id, section, position, pinned}], at most `cap` per section."""
     pinned = pinned or set()
     ranked = sorted(stories, key=lambda s: (s["id"] not in pinned, -story_score(s, now), s["id"]))
@@ -137,7 +162,7 @@ def plan_edition(stories: list[dict], now: datetime, sections_by: str = "theme",
         per_section[section] = per_section.get(section, 0) + 1
         plan.append({"story_id": story["id"], "section": section, "pinned": int(story["id"] in pinned)})
     order = {key: index for index, key in enumerate([*THEME_SECTIONS, OTHER])}
-    plan.sort(key=lambda e: (order.get(e["section"], len(order)) if sections_by == "theme" else 0))
+    plan.sort(key=lambda e: order.get(e["section"], len(order)) if sections_by == "theme" else 0)
     for position, entry in enumerate(plan, start=1):
         entry["position"] = position
     return plan
@@ -160,8 +185,9 @@ def clean_link(url: str) -> str:
 
 
 def _without_tracking(query: str) -> str:
-    return "&".join(pair for pair in query.split("&")
-                    if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0])))
+    return "&".join(
+        pair for pair in query.split("&") if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0]))
+    )
 
 
 def build_edition(edition: dict, stories: dict[int, dict]) -> Edition:
@@ -171,16 +197,41 @@ def build_edition(edition: dict, stories: dict[int, dict]) -> Edition:
         story = stories[row["story_id"]]
         items = story["items"]
         face = next((i for i in items if i["id"] == story["representative_item_id"]), items[0])
-        entries.append(Entry(
-            story_id=story["id"], section=row["section"], position=row["position"], pinned=bool(row["pinned"]),
-            headline=face["title"], summary=face.get("summary") or "", language=face.get("language"),
-            url=clean_link(face["url"]), source=face.get("partner_name") or face.get("source_name") or "",
-            published=face.get("published_at"),
-            reports=[Report(i["id"], i.get("partner_name") or i.get("source_name") or "", i.get("language"), clean_link(i["url"]),
-                            i["title"]) for i in items if i["id"] != face["id"]],
-            translations={lang: {"headline": t["headline"], "summary": t.get("summary")}
-                          for lang, t in story.get("translations", {}).items()},
-            tags=sorted({tag for item in items for tag in json.loads(item.get("tags") or "[]")}),
-        ))
-    return Edition(id=edition.get("id"), week=edition["week"], sections_by=edition.get("sections_by", "theme"),
-                   entries=entries, intros=edition.get("intros", {}), status=edition.get("status", "draft"))
+        entries.append(
+            Entry(
+                story_id=story["id"],
+                section=row["section"],
+                position=row["position"],
+                pinned=bool(row["pinned"]),
+                headline=face["title"],
+                summary=face.get("summary") or "",
+                language=face.get("language"),
+                url=clean_link(face["url"]),
+                source=face.get("partner_name") or face.get("source_name") or "",
+                published=face.get("published_at"),
+                reports=[
+                    Report(
+                        i["id"],
+                        i.get("partner_name") or i.get("source_name") or "",
+                        i.get("language"),
+                        clean_link(i["url"]),
+                        i["title"],
+                    )
+                    for i in items
+                    if i["id"] != face["id"]
+                ],
+                translations={
+                    lang: {"headline": t["headline"], "summary": t.get("summary")}
+                    for lang, t in story.get("translations", {}).items()
+                },
+                tags=sorted({tag for item in items for tag in json.loads(item.get("tags") or "[]")}),
+            )
+        )
+    return Edition(
+        id=edition.get("id"),
+        week=edition["week"],
+        sections_by=edition.get("sections_by", "theme"),
+        entries=entries,
+        intros=edition.get("intros", {}),
+        status=edition.get("status", "draft"),
+    )

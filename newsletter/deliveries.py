@@ -31,8 +31,9 @@ def redact(text: str, *secrets: str) -> str:
     return text
 
 
-def classify(code: int | None, answer: str | bytes, attempts: int, retry_limit: int, backoff: int,
-             now: datetime, *secrets: str) -> Outcome:
+def classify(
+    code: int | None, answer: str | bytes, attempts: int, retry_limit: int, backoff: int, now: datetime, *secrets: str
+) -> Outcome:
     """The row's next state after the server answered `code` on attempt number `attempts` (1-based)."""
     if isinstance(answer, bytes):
         answer = answer.decode("utf-8", "replace")

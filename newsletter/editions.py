@@ -21,8 +21,13 @@ class NothingToDraft(Exception):
     """No story in the week: no edition is drafted."""
 
 
-def draft_edition(db: sqlite_utils.Database, config: Config, week: str | None = None,
-                  sections_by: str = "theme", now: datetime | None = None) -> int:
+def draft_edition(
+    db: sqlite_utils.Database,
+    config: Config,
+    week: str | None = None,
+    sections_by: str = "theme",
+    now: datetime | None = None,
+) -> int:
     """Draft (or redraft, keeping pinned entries) the edition of `week`, this week by default."""
     now = now or utcnow()
     week = week or week_of(now, config.zone)
@@ -59,17 +64,25 @@ def freeze_edition(db: sqlite_utils.Database, config: Config, edition_id: int) -
     copies = get_copies(db, edition_id)
     if not copies:
         edition = load_edition(db, edition_id)
-        rendered = [render_edition(edition, language, config.site_name, config.base_url, config.zone)
-                    for language in config.languages]
-        save_copies(db, edition_id, [asdict(r) for r in rendered],
-                    [asdict(entry) for entry in edition.entries], edition.intros)
+        rendered = [
+            render_edition(edition, language, config.site_name, config.base_url, config.zone)
+            for language in config.languages
+        ]
+        save_copies(
+            db, edition_id, [asdict(r) for r in rendered], [asdict(entry) for entry in edition.entries], edition.intros
+        )
         copies = get_copies(db, edition_id)
-    return {language: Rendered(language=language, subject=row["subject"], preheader=row["preheader"],
-                               html=row["html"], text=row["text"]) for language, row in copies.items()}
+    return {
+        language: Rendered(
+            language=language, subject=row["subject"], preheader=row["preheader"], html=row["html"], text=row["text"]
+        )
+        for language, row in copies.items()
+    }
 
 
-def render_to_files(db: sqlite_utils.Database, config: Config, edition_id: int, out: Path,
-                    languages: list[str] | None = None) -> list[Path]:
+def render_to_files(
+    db: sqlite_utils.Database, config: Config, edition_id: int, out: Path, languages: list[str] | None = None
+) -> list[Path]:
     """Write DIR/<lang>.html and DIR/<lang>.txt for each language; return the paths."""
     edition = load_edition(db, edition_id)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,11 @@
 """Errors of sending, each one line for the CLI (exit status 2), none naming a subscriber.
 
-    WireError (aggregator.exceptions)
-    ├── ConfigError
-    │   └── InsecureSmtp       a password would cross an unencrypted connection
-    ├── ConflictError
-    │   └── SenderBusy         another process holds the edition
-    └── SmtpUnavailable        the SMTP server cannot be reached or refuses us; the edition is resumable
+WireError (aggregator.exceptions)
+├── ConfigError
+│   └── InsecureSmtp       a password would cross an unencrypted connection
+├── ConflictError
+│   └── SenderBusy         another process holds the edition
+└── SmtpUnavailable        the SMTP server cannot be reached or refuses us; the edition is resumable
 """
 
 from __future__ import annotations

@@ -7,16 +7,17 @@ List-Unsubscribe so that leaving always works from the mail client itself.
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from newsletter.render import Rendered, personalise
 
 
-def build_message(rendered: Rendered, sender: str, recipient: str, token: str, base_url: str,
-                  now: datetime) -> EmailMessage:
+def build_message(
+    rendered: Rendered, sender: str, recipient: str, token: str, base_url: str, now: datetime
+) -> EmailMessage:
     message = EmailMessage()
     domain = urlsplit(base_url).hostname or "localhost"
     message["From"] = sender

@@ -13,7 +13,8 @@ def last_draft_moment(now: datetime, draft_at: str, zone: ZoneInfo) -> datetime:
     weekday, hour, minute = parse_draft_at(draft_at)
     local = now.astimezone(zone)
     candidate = (local - timedelta(days=(local.weekday() - weekday) % 7)).replace(
-        hour=hour, minute=minute, second=0, microsecond=0)
+        hour=hour, minute=minute, second=0, microsecond=0
+    )
     if candidate > local:
         candidate -= timedelta(days=7)
     return candidate

@@ -54,8 +54,19 @@ logger = logging.getLogger(__name__)
 CLAIM_STALE_AFTER = timedelta(minutes=15)
 #: Rows read from the database at a time.
 BATCH = 200
-DKIM_HEADERS = (b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Unsubscribe", b"List-Unsubscribe-Post",
-                b"List-Id", b"Content-Type", b"MIME-Version", b"Content-Language")
+DKIM_HEADERS = (
+    b"From",
+    b"To",
+    b"Subject",
+    b"Date",
+    b"Message-ID",
+    b"List-Unsubscribe",
+    b"List-Unsubscribe-Post",
+    b"List-Id",
+    b"Content-Type",
+    b"MIME-Version",
+    b"Content-Language",
+)
 
 
 @dataclass
@@ -95,8 +106,10 @@ def open_smtp(url: str, timeout: float = 30, ca_file: str = "") -> smtplib.SMTP:
                 client.ehlo()
         if parts.username:
             if not isinstance(client.sock, ssl.SSLSocket):
-                raise InsecureSmtp(f"refusing to send the SMTP password to {where} over an unencrypted connection: "
-                                   f"the server offers no STARTTLS; use smtps:// or a server that offers STARTTLS")
+                raise InsecureSmtp(
+                    f"refusing to send the SMTP password to {where} over an unencrypted connection: "
+                    f"the server offers no STARTTLS; use smtps:// or a server that offers STARTTLS"
+                )
             client.login(unquote(parts.username), unquote(parts.password or ""))
         return client
     except InsecureSmtp:
@@ -104,16 +117,21 @@ def open_smtp(url: str, timeout: float = 30, ca_file: str = "") -> smtplib.SMTP:
         raise
     except ssl.SSLCertVerificationError as error:
         _close(client)
-        raise SmtpUnavailable(f"SMTP server {where}: its certificate is not trusted ({error.verify_message}); "
-                              f"set smtp_ca_file to the CA that signed it") from None
+        raise SmtpUnavailable(
+            f"SMTP server {where}: its certificate is not trusted ({error.verify_message}); "
+            f"set smtp_ca_file to the CA that signed it"
+        ) from None
     except smtplib.SMTPAuthenticationError as error:
         _close(client)
-        raise SmtpUnavailable(f"SMTP server {where} refused the login ({error.smtp_code}); check the user and "
-                              f"password in smtp_url") from None
+        raise SmtpUnavailable(
+            f"SMTP server {where} refused the login ({error.smtp_code}); check the user and password in smtp_url"
+        ) from None
     except (smtplib.SMTPException, OSError) as error:
         _close(client)
-        raise SmtpUnavailable(f"cannot reach the SMTP server {where} ({error.__class__.__name__}: {error}); "
-                              f"nothing was lost: run the same send again when it is back") from None
+        raise SmtpUnavailable(
+            f"cannot reach the SMTP server {where} ({error.__class__.__name__}: {error}); "
+            f"nothing was lost: run the same send again when it is back"
+        ) from None
 
 
 def _close(client: smtplib.SMTP | None) -> None:
@@ -147,8 +165,14 @@ class Signer:
             return data
         import dkim
 
-        signature = dkim.sign(data, self.selector, self.domain, self.key, include_headers=list(DKIM_HEADERS),
-                              canonicalize=(b"relaxed", b"relaxed"))
+        signature = dkim.sign(
+            data,
+            self.selector,
+            self.domain,
+            self.key,
+            include_headers=list(DKIM_HEADERS),
+            canonicalize=(b"relaxed", b"relaxed"),
+        )
         return signature + data
 
 
@@ -166,8 +190,9 @@ class Transport:
 
     def connect(self) -> None:
         if self.client is None:
-            self.client = open_smtp(self.config.smtp_url, timeout=self.config.crawl_timeout,
-                                    ca_file=self.config.smtp_ca_file)
+            self.client = open_smtp(
+                self.config.smtp_url, timeout=self.config.crawl_timeout, ca_file=self.config.smtp_ca_file
+            )
 
     def drop(self) -> None:
         client, self.client = self.client, None
@@ -247,12 +272,20 @@ def claim(db: sqlite_utils.Database, edition_id: int, me: str) -> None:
         holder = store.claim_edition(db, edition_id, me, stale=holder)
         if holder is None:
             return
-    raise SenderBusy(f"edition {edition_id} is being sent by {holder} (since {seen_at}); "
-                     f"wait for it to finish, or stop that process and run send again")
+    raise SenderBusy(
+        f"edition {edition_id} is being sent by {holder} (since {seen_at}); "
+        f"wait for it to finish, or stop that process and run send again"
+    )
 
 
-def send_edition(db: sqlite_utils.Database, config: Config, edition_id: int, limit: int | None = None,
-                 in_flight: str | None = None, progress: Callable[[int, int], None] | None = None) -> SendReport:
+def send_edition(
+    db: sqlite_utils.Database,
+    config: Config,
+    edition_id: int,
+    limit: int | None = None,
+    in_flight: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendReport:
     """Send the edition to its frozen audience; resume after any interruption without sending twice.
 
     `in_flight` settles rows a killed sender left `sending`: 'resend' queues them again,
@@ -268,8 +301,13 @@ def send_edition(db: sqlite_utils.Database, config: Config, edition_id: int, lim
     transport = Transport(config)
     try:
         counts = store.count_deliveries(db, edition_id)
-        if (edition_row["status"] == "sent" and edition_row["audience_frozen_at"] and not counts["queued"]
-                and not counts["deferred"] and not counts["sending"]):
+        if (
+            edition_row["status"] == "sent"
+            and edition_row["audience_frozen_at"]
+            and not counts["queued"]
+            and not counts["deferred"]
+            and not counts["sending"]
+        ):
             raise ConflictError(f"edition {edition_id} ({edition_row['week']}) was already sent to everyone")
         # frozen before the first message: every reader of every language gets the stored copy
         rendered: dict[str, Rendered] = freeze_edition(db, config, edition_id)
@@ -281,12 +319,20 @@ def send_edition(db: sqlite_utils.Database, config: Config, edition_id: int, lim
         if counts["sending"]:
             if in_flight:
                 report.resolved = store.resolve_in_flight(db, edition_id, "queued" if in_flight == "resend" else "sent")
-                logger.warning("edition %s: %s in-flight deliveries %s", edition_id, report.resolved,
-                               "queued again" if in_flight == "resend" else "assumed sent")
+                logger.warning(
+                    "edition %s: %s in-flight deliveries %s",
+                    edition_id,
+                    report.resolved,
+                    "queued again" if in_flight == "resend" else "assumed sent",
+                )
             else:
                 report.in_flight = counts["sending"]
-                logger.warning("edition %s: %s deliveries were in flight when an earlier send stopped; they may or "
-                               "may not have arrived and are left alone", edition_id, report.in_flight)
+                logger.warning(
+                    "edition %s: %s deliveries were in flight when an earlier send stopped; they may or "
+                    "may not have arrived and are left alone",
+                    edition_id,
+                    report.in_flight,
+                )
         set_edition_status(db, edition_id, "sending")
         _send_due(db, config, edition_id, rendered, transport, report, limit, progress, me)
     finally:
@@ -295,8 +341,15 @@ def send_edition(db: sqlite_utils.Database, config: Config, edition_id: int, lim
             _settle(db, edition_id, report)
         finally:
             store.release_edition(db, edition_id, me)
-    logger.info("edition %s: %s sent, %s deferred, %s failed, %s in flight; edition %s", edition_id, report.sent,
-                report.deferred, report.failed, report.in_flight, report.status)
+    logger.info(
+        "edition %s: %s sent, %s deferred, %s failed, %s in flight; edition %s",
+        edition_id,
+        report.sent,
+        report.deferred,
+        report.failed,
+        report.in_flight,
+        report.status,
+    )
     return report
 
 
@@ -312,8 +365,9 @@ def _send_due(db, config, edition_id, rendered, transport, report, limit, progre
     last_touch = time.monotonic()
     last_id = 0
     while not limit or done < limit:
-        batch = store.next_due_deliveries(db, edition_id, started, min(BATCH, (limit - done) if limit else BATCH),
-                                          after_id=last_id)
+        batch = store.next_due_deliveries(
+            db, edition_id, started, min(BATCH, (limit - done) if limit else BATCH), after_id=last_id
+        )
         if not batch:
             break
         for row in batch:
@@ -335,8 +389,13 @@ def _send_due(db, config, edition_id, rendered, transport, report, limit, progre
 
 
 def _due_count(db, edition_id, now) -> int:
-    row = next(db.query("SELECT count(*) AS n FROM deliveries WHERE edition_id = ? AND subscriber_id IS NOT NULL AND "
-                        "(status = 'queued' OR (status = 'deferred' AND next_attempt_at <= ?))", [edition_id, now]))
+    row = next(
+        db.query(
+            "SELECT count(*) AS n FROM deliveries WHERE edition_id = ? AND subscriber_id IS NOT NULL AND "
+            "(status = 'queued' OR (status = 'deferred' AND next_attempt_at <= ?))",
+            [edition_id, now],
+        )
+    )
     return row["n"]
 
 
@@ -344,8 +403,7 @@ def _deliver(db, config, edition_id, row, rendered, transport, sign, report) -> 
     language = reader_language(row["language"], config)
     if language not in rendered:  # configured languages changed since the edition was frozen
         language = FALLBACK_LANGUAGE if FALLBACK_LANGUAGE in rendered else next(iter(rendered))
-    message = build_message(rendered[language], config.mail_from, row["email"], row["token"], config.base_url,
-                            utcnow())
+    message = build_message(rendered[language], config.mail_from, row["email"], row["token"], config.base_url, utcnow())
     data = sign(message.as_bytes(policy=policy.SMTP))
     transport.connect()  # before the row is marked: a server that is down leaves it queued
     store.mark_sending(db, row["id"], message["Message-ID"])
@@ -356,26 +414,41 @@ def _deliver(db, config, edition_id, row, rendered, transport, sign, report) -> 
         except _Lost as lost:
             if not lost.certain:
                 report.in_flight += 1
-                logger.warning("edition %s: connection lost during DATA of delivery %s (subscriber %s); it stays in "
-                               "flight", edition_id, row["id"], row["subscriber_id"])
+                logger.warning(
+                    "edition %s: connection lost during DATA of delivery %s (subscriber %s); it stays in flight",
+                    edition_id,
+                    row["id"],
+                    row["subscriber_id"],
+                )
                 return
             if attempt == 2:
                 store.mark_delivery(db, row["id"], "queued", error=redact(str(lost.error), row["email"], row["token"]))
-                raise SmtpUnavailable(f"the SMTP server dropped the connection ({lost.error.__class__.__name__}); "
-                                      f"nothing was lost: run the same send again") from None
+                raise SmtpUnavailable(
+                    f"the SMTP server dropped the connection ({lost.error.__class__.__name__}); "
+                    f"nothing was lost: run the same send again"
+                ) from None
             try:
                 transport.connect()
             except SmtpUnavailable:
                 store.mark_delivery(db, row["id"], "queued")
                 raise
-    outcome = classify(code, answer, row["attempts"] + 1, config.send_retry_limit, config.send_retry_backoff, utcnow(),
-                       row["email"], row["token"])
+    outcome = classify(
+        code,
+        answer,
+        row["attempts"] + 1,
+        config.send_retry_limit,
+        config.send_retry_backoff,
+        utcnow(),
+        row["email"],
+        row["token"],
+    )
     store.mark_delivery(db, row["id"], outcome.status, outcome.code, outcome.error, iso(outcome.next_attempt_at))
     if outcome.status == "sent":
         report.sent += 1
         report.languages[language] = report.languages.get(language, 0) + 1
-        logger.debug("edition %s: delivery %s (subscriber %s, %s) sent", edition_id, row["id"], row["subscriber_id"],
-                     language)
+        logger.debug(
+            "edition %s: delivery %s (subscriber %s, %s) sent", edition_id, row["id"], row["subscriber_id"], language
+        )
         return
     line = f"delivery {row['id']} (subscriber {row['subscriber_id']}): {outcome.error}"
     report.errors.append(line)

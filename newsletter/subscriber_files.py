@@ -77,8 +77,9 @@ def _consent(value: str) -> datetime:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"consent_date {value!r} is not a date "
-                         "(expected 2024-03-01 or 2024-03-01T10:00:00Z)") from None
+        raise ValueError(
+            f"consent_date {value!r} is not a date (expected 2024-03-01 or 2024-03-01T10:00:00Z)"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -93,8 +94,15 @@ def read_subscribers(data: bytes, languages: Iterable[str]) -> tuple[list[Import
     if sorted(header) != sorted(COLUMNS):
         missing = [c for c in COLUMNS if c not in header]
         unknown = [c for c in header if c not in COLUMNS]
-        detail = "; ".join(filter(None, [f"missing {', '.join(missing)}" if missing else "",
-                                         f"unknown {', '.join(repr(c) for c in unknown)}" if unknown else ""]))
+        detail = "; ".join(
+            filter(
+                None,
+                [
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(repr(c) for c in unknown)}" if unknown else "",
+                ],
+            )
+        )
         hint = " (is the header missing?)" if any("@" in c for c in header) else ""
         raise BadFile(f"line 1: the header must name the columns {','.join(COLUMNS)}: {detail}{hint}")
     languages = set(languages)

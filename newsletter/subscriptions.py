@@ -42,8 +42,9 @@ class LinkSigner:
 
     def __init__(self, secret: str, clock: Callable[[], datetime]):
         self.clock = clock
-        self.serializer = URLSafeTimedSerializer(secret, salt=CONFIRM_SALT, signer=ClockSigner,
-                                                 signer_kwargs={"clock": clock})
+        self.serializer = URLSafeTimedSerializer(
+            secret, salt=CONFIRM_SALT, signer=ClockSigner, signer_kwargs={"clock": clock}
+        )
 
     def confirm_code(self, subscriber: dict) -> str:
         return self.serializer.dumps([subscriber["id"], token_digest(subscriber["token"])])
@@ -71,6 +72,7 @@ def _gettext(language: str) -> Callable[..., str]:
     def gettext(message: str, **values) -> str:
         text = translations.gettext(message)
         return text % values if values else text
+
     return gettext
 
 
@@ -93,29 +95,51 @@ def confirmation_message(config: Config, subscriber: dict, confirm_url: str, now
     language = i18n.frame_language(subscriber["language"])
     _ = _gettext(language)
     days = max(1, config.confirm_link_max_age // 86400)
-    body = "\n\n".join([
-        _("Someone, hopefully you, asked to receive the weekly newsletter %(name)s at this address.",
-          name=config.site_name),
-        _("To confirm, open this link and press the button:"),
-        confirm_url,
-        _("The link works for %(days)s days. If you did not ask for this, ignore this e-mail: "
-          "you will receive nothing else from us.", days=days),
-    ]) + "\n"
-    return _message(config, subscriber["email"], language, _("Confirm your subscription to %(name)s",
-                                                             name=config.site_name), body, now)
+    body = (
+        "\n\n".join(
+            [
+                _(
+                    "Someone, hopefully you, asked to receive the weekly newsletter %(name)s at this address.",
+                    name=config.site_name,
+                ),
+                _("To confirm, open this link and press the button:"),
+                confirm_url,
+                _(
+                    "The link works for %(days)s days. If you did not ask for this, ignore this e-mail: "
+                    "you will receive nothing else from us.",
+                    days=days,
+                ),
+            ]
+        )
+        + "\n"
+    )
+    return _message(
+        config,
+        subscriber["email"],
+        language,
+        _("Confirm your subscription to %(name)s", name=config.site_name),
+        body,
+        now,
+    )
 
 
 def personal_link_message(config: Config, subscriber: dict, preferences_url: str, now: datetime) -> EmailMessage:
     """The e-mail carrying a reader's (new) personal link to their preferences."""
     language = i18n.frame_language(subscriber["language"])
     _ = _gettext(language)
-    body = "\n\n".join([
-        _("Here is your personal link to your subscription to %(name)s:", name=config.site_name),
-        preferences_url,
-        _("Keep it to yourself: whoever has it can change or end your subscription."),
-    ]) + "\n"
-    return _message(config, subscriber["email"], language, _("Your personal link to %(name)s", name=config.site_name),
-                    body, now)
+    body = (
+        "\n\n".join(
+            [
+                _("Here is your personal link to your subscription to %(name)s:", name=config.site_name),
+                preferences_url,
+                _("Keep it to yourself: whoever has it can change or end your subscription."),
+            ]
+        )
+        + "\n"
+    )
+    return _message(
+        config, subscriber["email"], language, _("Your personal link to %(name)s", name=config.site_name), body, now
+    )
 
 
 def send_message(config: Config, message: EmailMessage) -> None:
@@ -132,5 +156,12 @@ def send_message(config: Config, message: EmailMessage) -> None:
             pass
 
 
-__all__ = ["BadSignature", "LinkSigner", "SignatureExpired", "confirmation_message", "personal_link_message",
-           "send_message", "token_digest"]
+__all__ = [
+    "BadSignature",
+    "LinkSigner",
+    "SignatureExpired",
+    "confirmation_message",
+    "personal_link_message",
+    "send_message",
+    "token_digest",
+]

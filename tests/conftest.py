@@ -20,8 +20,15 @@ CHROMIUM = "/usr/bin/chromium"
 
 def make_config(tmp_path: Path, **overrides):
     """A configuration for tests: its own database, loopback allowed, nothing but 127.0.0.1 fetched."""
-    values = dict(db=tmp_path / "wire.db", allow_private_networks=True, allowed_hosts="127.0.0.1",
-                  crawl_delay=0, crawl_per_host=8, send_rate=0, min_interval=60)
+    values = dict(
+        db=tmp_path / "wire.db",
+        allow_private_networks=True,
+        allowed_hosts="127.0.0.1",
+        crawl_delay=0,
+        crawl_per_host=8,
+        send_rate=0,
+        min_interval=60,
+    )
     values.update(overrides)
     return load_config(environ={}, **values)
 
@@ -97,9 +104,18 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -172,6 +188,7 @@ def static_site(tmp_path):
         site = StaticSite(root, routes)
         sites.append(site)
         return site
+
     yield start
     for site in sites:
         site.close()

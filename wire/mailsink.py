@@ -48,7 +48,7 @@ class MailSink:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
-    def start(self) -> "MailSink":
+    def start(self) -> MailSink:
         try:
             self.controller.start()
         except BaseException:
@@ -63,7 +63,7 @@ class MailSink:
     def stop(self) -> None:
         self.controller.stop()
 
-    def __enter__(self) -> "MailSink":
+    def __enter__(self) -> MailSink:
         return self.start()
 
     def __exit__(self, *exc) -> None:

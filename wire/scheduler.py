@@ -63,8 +63,11 @@ def run_cycle(config: Config, state: dict, force_crawl: bool = False, now: datet
         # unconfirmed sign-ups expire and unsubscribed addresses are erased on time, not when someone remembers
         purged = purge_subscribers(db, now, config.pending_expiry, config.erase_unsubscribed_after)
         if any(purged.values()):
-            logger.info("subscribers: %s expired sign-ups deleted, %s unsubscribed addresses erased",
-                        purged["expired"], purged["erased"])
+            logger.info(
+                "subscribers: %s expired sign-ups deleted, %s unsubscribed addresses erased",
+                purged["expired"],
+                purged["erased"],
+            )
         week = week_to_draft(now, config.draft_at, config.zone)
         # a week with nothing to draft is tried again only after the next crawl, not at every tick
         if not edition_exists_for(db, week) and state.get("nothing_in") != (week, state.get("last_crawl")):
@@ -81,8 +84,12 @@ def run_cycle(config: Config, state: dict, force_crawl: bool = False, now: datet
             scheduled = parse_iso(edition["scheduled_at"])
             # 'sending' too: an edition whose sender died resumes; nothing due (only deferred rows waiting,
             # or in-flight rows for an operator to settle) means no send, so a failure never loops
-            if (edition["status"] in ("approved", "sending") and scheduled is not None and scheduled <= now
-                    and is_due(db, edition["id"])):
+            if (
+                edition["status"] in ("approved", "sending")
+                and scheduled is not None
+                and scheduled <= now
+                and is_due(db, edition["id"])
+            ):
                 try:
                     report.sent[edition["id"]] = send_edition(db, config, edition["id"]).sent
                 except SenderBusy:

@@ -24,8 +24,9 @@ def freeze_audience(db: sqlite_utils.Database, edition_id: int) -> int:
     # a paused reader (preferences) is left out when the column exists: it arrives with the preferences work
     paused = " AND paused_at IS NULL" if "paused_at" in db["subscribers"].columns_dict else ""
     with writing(db):
-        frozen = db.execute("UPDATE editions SET audience_frozen_at = ? WHERE id = ? AND audience_frozen_at IS NULL",
-                            [now, edition_id]).rowcount
+        frozen = db.execute(
+            "UPDATE editions SET audience_frozen_at = ? WHERE id = ? AND audience_frozen_at IS NULL", [now, edition_id]
+        ).rowcount
         if not frozen:
             return 0
         return db.execute(
@@ -33,53 +34,74 @@ def freeze_audience(db: sqlite_utils.Database, edition_id: int) -> int:
             "SELECT ?, id, language, 'queued', ? FROM subscribers "
             f"WHERE status = 'active' AND bouncing_since IS NULL{paused} "
             "AND id NOT IN (SELECT subscriber_id FROM deliveries WHERE edition_id = ? AND subscriber_id IS NOT NULL) "
-            "ORDER BY id", [edition_id, now, edition_id]).rowcount
+            "ORDER BY id",
+            [edition_id, now, edition_id],
+        ).rowcount
 
 
 def count_deliveries(db: sqlite_utils.Database, edition_id: int) -> dict[str, int]:
     """Rows of the edition per state, every state present (0 when none)."""
     counts = dict.fromkeys(STATES, 0)
-    for row in db.query("SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status",
-                        [edition_id]):
+    for row in db.query(
+        "SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status", [edition_id]
+    ):
         counts[row["status"]] = row["n"]
     return counts
 
 
-def next_due_deliveries(db: sqlite_utils.Database, edition_id: int, now: str, limit: int,
-                        after_id: int = 0) -> list[dict]:
+def next_due_deliveries(
+    db: sqlite_utils.Database, edition_id: int, now: str, limit: int, after_id: int = 0
+) -> list[dict]:
     """Queued rows, and deferred rows whose time has come, after `after_id` (one pass per run), with the
     subscriber's address and token."""
-    return list(db.query(
-        "SELECT d.id, d.subscriber_id, d.language, d.attempts, s.email, s.token FROM deliveries d "
-        "JOIN subscribers s ON s.id = d.subscriber_id "
-        "WHERE d.edition_id = ? AND d.id > ? "
-        "AND (d.status = 'queued' OR (d.status = 'deferred' AND d.next_attempt_at <= ?)) "
-        "ORDER BY d.id LIMIT ?", [edition_id, after_id, now, limit]))
+    return list(
+        db.query(
+            "SELECT d.id, d.subscriber_id, d.language, d.attempts, s.email, s.token FROM deliveries d "
+            "JOIN subscribers s ON s.id = d.subscriber_id "
+            "WHERE d.edition_id = ? AND d.id > ? "
+            "AND (d.status = 'queued' OR (d.status = 'deferred' AND d.next_attempt_at <= ?)) "
+            "ORDER BY d.id LIMIT ?",
+            [edition_id, after_id, now, limit],
+        )
+    )
 
 
 def drop_orphans(db: sqlite_utils.Database, edition_id: int) -> int:
     """Fail queued or deferred rows whose subscriber was removed meanwhile: there is nobody to send to."""
     with writing(db):
-        return db.execute("UPDATE deliveries SET status = 'failed', error = 'subscriber removed before sending' "
-                          "WHERE edition_id = ? AND subscriber_id IS NULL AND status IN ('queued', 'deferred')",
-                          [edition_id]).rowcount
+        return db.execute(
+            "UPDATE deliveries SET status = 'failed', error = 'subscriber removed before sending' "
+            "WHERE edition_id = ? AND subscriber_id IS NULL AND status IN ('queued', 'deferred')",
+            [edition_id],
+        ).rowcount
 
 
 def mark_sending(db: sqlite_utils.Database, delivery_id: int, message_id: str) -> None:
     """Record that the SMTP transaction is about to start; committed before it does."""
     with writing(db):
-        db.execute("UPDATE deliveries SET status = 'sending', message_id = ?, attempts = attempts + 1, "
-                   "attempted_at = ? WHERE id = ?", [message_id, iso(utcnow()), delivery_id])
+        db.execute(
+            "UPDATE deliveries SET status = 'sending', message_id = ?, attempts = attempts + 1, "
+            "attempted_at = ? WHERE id = ?",
+            [message_id, iso(utcnow()), delivery_id],
+        )
 
 
-def mark_delivery(db: sqlite_utils.Database, delivery_id: int, status: str, code: int | None = None,
-                  error: str | None = None, next_attempt_at: str | None = None) -> None:
+def mark_delivery(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    status: str,
+    code: int | None = None,
+    error: str | None = None,
+    next_attempt_at: str | None = None,
+) -> None:
     """Set the outcome of an attempt (`error` must already be free of addresses)."""
     if status not in STATES:
         raise ValueError(f"unknown delivery state {status!r}")
     with writing(db):
-        db.execute("UPDATE deliveries SET status = ?, smtp_code = ?, error = ?, next_attempt_at = ? WHERE id = ?",
-                   [status, code, error, next_attempt_at, delivery_id])
+        db.execute(
+            "UPDATE deliveries SET status = ?, smtp_code = ?, error = ?, next_attempt_at = ? WHERE id = ?",
+            [status, code, error, next_attempt_at, delivery_id],
+        )
 
 
 def resolve_in_flight(db: sqlite_utils.Database, edition_id: int, as_status: str) -> int:
@@ -87,14 +109,19 @@ def resolve_in_flight(db: sqlite_utils.Database, edition_id: int, as_status: str
     if as_status not in ("queued", "sent"):
         raise ValueError(f"in-flight rows become queued or sent, not {as_status!r}")
     with writing(db):
-        return db.execute("UPDATE deliveries SET status = ?, error = ? WHERE edition_id = ? AND status = 'sending'",
-                          [as_status, "assumed sent after an interrupted send" if as_status == "sent" else None,
-                           edition_id]).rowcount
+        return db.execute(
+            "UPDATE deliveries SET status = ?, error = ? WHERE edition_id = ? AND status = 'sending'",
+            [as_status, "assumed sent after an interrupted send" if as_status == "sent" else None, edition_id],
+        ).rowcount
 
 
 def next_retry_at(db: sqlite_utils.Database, edition_id: int) -> str | None:
-    row = next(db.query("SELECT min(next_attempt_at) AS at FROM deliveries "
-                        "WHERE edition_id = ? AND status = 'deferred'", [edition_id]))
+    row = next(
+        db.query(
+            "SELECT min(next_attempt_at) AS at FROM deliveries WHERE edition_id = ? AND status = 'deferred'",
+            [edition_id],
+        )
+    )
     return row["at"]
 
 
@@ -107,11 +134,15 @@ def claim_edition(db: sqlite_utils.Database, edition_id: int, sender: str, stale
     now = iso(utcnow())
     with writing(db):
         if stale is None:
-            taken = db.execute("UPDATE editions SET sender = ?, sender_seen_at = ? WHERE id = ? AND sender IS NULL",
-                               [sender, now, edition_id]).rowcount
+            taken = db.execute(
+                "UPDATE editions SET sender = ?, sender_seen_at = ? WHERE id = ? AND sender IS NULL",
+                [sender, now, edition_id],
+            ).rowcount
         else:
-            taken = db.execute("UPDATE editions SET sender = ?, sender_seen_at = ? WHERE id = ? AND sender = ?",
-                               [sender, now, edition_id, stale]).rowcount
+            taken = db.execute(
+                "UPDATE editions SET sender = ?, sender_seen_at = ? WHERE id = ? AND sender = ?",
+                [sender, now, edition_id, stale],
+            ).rowcount
         if taken:
             return None
         row = next(db.query("SELECT sender FROM editions WHERE id = ?", [edition_id]), None)
@@ -125,14 +156,16 @@ def get_sender(db: sqlite_utils.Database, edition_id: int) -> tuple[str | None, 
 
 def touch_claim(db: sqlite_utils.Database, edition_id: int, sender: str) -> None:
     with writing(db):
-        db.execute("UPDATE editions SET sender_seen_at = ? WHERE id = ? AND sender = ?",
-                   [iso(utcnow()), edition_id, sender])
+        db.execute(
+            "UPDATE editions SET sender_seen_at = ? WHERE id = ? AND sender = ?", [iso(utcnow()), edition_id, sender]
+        )
 
 
 def release_edition(db: sqlite_utils.Database, edition_id: int, sender: str) -> None:
     with writing(db):
-        db.execute("UPDATE editions SET sender = NULL, sender_seen_at = NULL WHERE id = ? AND sender = ?",
-                   [edition_id, sender])
+        db.execute(
+            "UPDATE editions SET sender = NULL, sender_seen_at = NULL WHERE id = ? AND sender = ?", [edition_id, sender]
+        )
 
 
 def find_delivery_by_message_id(db: sqlite_utils.Database, message_id: str) -> dict | None:
@@ -141,9 +174,14 @@ def find_delivery_by_message_id(db: sqlite_utils.Database, message_id: str) -> d
 
 def find_latest_delivery_to(db: sqlite_utils.Database, email: str) -> dict | None:
     """The newest sent (or bounced) delivery to an address: for a bounce that names no Message-ID."""
-    return next(db.query(
-        "SELECT d.* FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
-        "WHERE s.email = ? AND d.status IN ('sent', 'bounced') ORDER BY d.id DESC LIMIT 1", [email.strip()]), None)
+    return next(
+        db.query(
+            "SELECT d.* FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+            "WHERE s.email = ? AND d.status IN ('sent', 'bounced') ORDER BY d.id DESC LIMIT 1",
+            [email.strip()],
+        ),
+        None,
+    )
 
 
 def record_bounce(db: sqlite_utils.Database, delivery_id: int, hard: bool, code: str, bounce_limit: int) -> bool:
@@ -155,16 +193,22 @@ def record_bounce(db: sqlite_utils.Database, delivery_id: int, hard: bool, code:
     with writing(db):
         row = next(db.query("SELECT status, subscriber_id FROM deliveries WHERE id = ?", [delivery_id]))
         if not hard:
-            db.execute("UPDATE deliveries SET error = ? WHERE id = ? AND status != 'bounced'",
-                       [f"delayed ({code})", delivery_id])
+            db.execute(
+                "UPDATE deliveries SET error = ? WHERE id = ? AND status != 'bounced'",
+                [f"delayed ({code})", delivery_id],
+            )
             return False
         if row["status"] == "bounced":
             return False
-        db.execute("UPDATE deliveries SET status = 'bounced', error = ? WHERE id = ?",
-                   [f"bounced ({code})", delivery_id])
+        db.execute(
+            "UPDATE deliveries SET status = 'bounced', error = ? WHERE id = ?", [f"bounced ({code})", delivery_id]
+        )
         if row["subscriber_id"] is None:
             return False
         db.execute("UPDATE subscribers SET hard_bounces = hard_bounces + 1 WHERE id = ?", [row["subscriber_id"]])
-        return bool(db.execute(
-            "UPDATE subscribers SET bouncing_since = ? WHERE id = ? AND bouncing_since IS NULL AND hard_bounces >= ?",
-            [iso(utcnow()), row["subscriber_id"], bounce_limit]).rowcount)
+        return bool(
+            db.execute(
+                "UPDATE subscribers SET bouncing_since = ? WHERE id = ? AND bouncing_since IS NULL AND hard_bounces >= ?",
+                [iso(utcnow()), row["subscriber_id"], bounce_limit],
+            ).rowcount
+        )

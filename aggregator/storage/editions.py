@@ -14,10 +14,12 @@ def get_edition(db: sqlite_utils.Database, edition_id: int) -> dict:
     row = next(db.query("SELECT * FROM editions WHERE id = ?", [edition_id]), None)
     if row is None:
         raise NotFound(f"no edition with id {edition_id} (see `wire edition list`)")
-    row["entries"] = list(db.query(
-        "SELECT * FROM edition_entries WHERE edition_id = ? ORDER BY position", [edition_id]))
-    row["intros"] = {r["language"]: r["text"] for r in db.query(
-        "SELECT * FROM edition_intros WHERE edition_id = ?", [edition_id])}
+    row["entries"] = list(
+        db.query("SELECT * FROM edition_entries WHERE edition_id = ? ORDER BY position", [edition_id])
+    )
+    row["intros"] = {
+        r["language"]: r["text"] for r in db.query("SELECT * FROM edition_intros WHERE edition_id = ?", [edition_id])
+    }
     return row
 
 
@@ -27,10 +29,13 @@ def find_edition(db: sqlite_utils.Database, week: str) -> dict | None:
 
 
 def list_editions(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query(
-        "SELECT editions.*, (SELECT count(*) FROM edition_entries WHERE edition_id = editions.id) AS entry_count, "
-        "(SELECT count(*) FROM deliveries WHERE edition_id = editions.id AND status = 'sent') AS delivered "
-        "FROM editions ORDER BY week DESC"))
+    return list(
+        db.query(
+            "SELECT editions.*, (SELECT count(*) FROM edition_entries WHERE edition_id = editions.id) AS entry_count, "
+            "(SELECT count(*) FROM deliveries WHERE edition_id = editions.id AND status = 'sent') AS delivered "
+            "FROM editions ORDER BY week DESC"
+        )
+    )
 
 
 def save_draft(db: sqlite_utils.Database, week: str, entries: list[dict], sections_by: str = "theme") -> int:
@@ -42,19 +47,29 @@ def save_draft(db: sqlite_utils.Database, week: str, entries: list[dict], sectio
     with writing(db):
         existing = find_edition(db, week)
         if existing and existing["status"] in ("sending", "sent"):
-            raise ConflictError(f"edition {existing['id']} of {week} is already {existing['status']}; it cannot be redrafted")
+            raise ConflictError(
+                f"edition {existing['id']} of {week} is already {existing['status']}; it cannot be redrafted"
+            )
         if existing:
             edition_id = existing["id"]
             db.execute("DELETE FROM edition_entries WHERE edition_id = ? AND pinned = 0", [edition_id])
             db.table("editions").update(edition_id, {"updated_at": now, "sections_by": sections_by, "status": "draft"})
-            kept = {row["story_id"] for row in db.query(
-                "SELECT story_id FROM edition_entries WHERE edition_id = ?", [edition_id])}
+            kept = {
+                row["story_id"]
+                for row in db.query("SELECT story_id FROM edition_entries WHERE edition_id = ?", [edition_id])
+            }
         else:
-            edition_id = db.table("editions").insert({"week": week, "status": "draft", "sections_by": sections_by,
-                                                "created_at": now, "updated_at": now}).last_pk
+            edition_id = (
+                db.table("editions")
+                .insert(
+                    {"week": week, "status": "draft", "sections_by": sections_by, "created_at": now, "updated_at": now}
+                )
+                .last_pk
+            )
             kept = set()
         db.table("edition_entries").insert_all(
-            [{**entry, "edition_id": edition_id} for entry in entries if entry["story_id"] not in kept])
+            [{**entry, "edition_id": edition_id} for entry in entries if entry["story_id"] not in kept]
+        )
     return edition_id
 
 
@@ -67,12 +82,19 @@ def set_edition_status(db: sqlite_utils.Database, edition_id: int, status: str, 
 def save_intro(db: sqlite_utils.Database, edition_id: int, language: str, text: str) -> None:
     check_editable(db, edition_id)
     with writing(db):
-        db.table("edition_intros").upsert({"edition_id": edition_id, "language": language, "text": text},
-                                    pk=("edition_id", "language"))
+        db.table("edition_intros").upsert(
+            {"edition_id": edition_id, "language": language, "text": text}, pk=("edition_id", "language")
+        )
 
 
-def move_entry(db: sqlite_utils.Database, edition_id: int, story_id: int, position: int | None = None,
-               section: str | None = None, pinned: bool | None = None) -> None:
+def move_entry(
+    db: sqlite_utils.Database,
+    edition_id: int,
+    story_id: int,
+    position: int | None = None,
+    section: str | None = None,
+    pinned: bool | None = None,
+) -> None:
     """Change one entry's place, section or pin; positions of the others shift to make room."""
     edition = check_editable(db, edition_id)
     entries = edition["entries"]
@@ -100,37 +122,46 @@ def check_editable(db: sqlite_utils.Database, edition_id: int) -> dict:
     edition = get_edition(db, edition_id)
     if edition["status"] in FROZEN_STATES or has_copies(db, edition_id):
         state = edition["status"] if edition["status"] in FROZEN_STATES else "partly sent"
-        raise ConflictError(f"edition {edition_id} ({edition['week']}) is {state}: "
-                            "what readers received is kept as it was and cannot be changed")
+        raise ConflictError(
+            f"edition {edition_id} ({edition['week']}) is {state}: "
+            "what readers received is kept as it was and cannot be changed"
+        )
     return edition
 
 
 def frozen_editions_of_story(db: sqlite_utils.Database, story_id: int) -> list[dict]:
     """Editions that refer to the story and were (or are being) sent."""
-    return list(db.query(
-        "SELECT editions.id, editions.week, editions.status FROM editions JOIN edition_entries "
-        "ON edition_entries.edition_id = editions.id WHERE edition_entries.story_id = ? "
-        "AND (editions.status IN ('sending', 'sent') OR EXISTS "
-        "(SELECT 1 FROM edition_copies WHERE edition_copies.edition_id = editions.id)) ORDER BY editions.week",
-        [story_id]))
+    return list(
+        db.query(
+            "SELECT editions.id, editions.week, editions.status FROM editions JOIN edition_entries "
+            "ON edition_entries.edition_id = editions.id WHERE edition_entries.story_id = ? "
+            "AND (editions.status IN ('sending', 'sent') OR EXISTS "
+            "(SELECT 1 FROM edition_copies WHERE edition_copies.edition_id = editions.id)) ORDER BY editions.week",
+            [story_id],
+        )
+    )
 
 
 def open_editions_of_story(db: sqlite_utils.Database, story_id: int) -> list[dict]:
     """Editions that refer to the story and may still change (drafts, approved ones not yet frozen)."""
-    return list(db.query(
-        "SELECT editions.id, editions.week, editions.status FROM editions JOIN edition_entries "
-        "ON edition_entries.edition_id = editions.id WHERE edition_entries.story_id = ? "
-        "AND editions.status IN ('draft', 'approved') AND NOT EXISTS "
-        "(SELECT 1 FROM edition_copies WHERE edition_copies.edition_id = editions.id) ORDER BY editions.week",
-        [story_id]))
+    return list(
+        db.query(
+            "SELECT editions.id, editions.week, editions.status FROM editions JOIN edition_entries "
+            "ON edition_entries.edition_id = editions.id WHERE edition_entries.story_id = ? "
+            "AND editions.status IN ('draft', 'approved') AND NOT EXISTS "
+            "(SELECT 1 FROM edition_copies WHERE edition_copies.edition_id = editions.id) ORDER BY editions.week",
+            [story_id],
+        )
+    )
 
 
 def has_copies(db: sqlite_utils.Database, edition_id: int) -> bool:
     return db.execute("SELECT 1 FROM edition_copies WHERE edition_id = ? LIMIT 1", [edition_id]).fetchone() is not None
 
 
-def save_copies(db: sqlite_utils.Database, edition_id: int, copies: list[dict], entries: list[dict],
-                intros: dict[str, str]) -> None:
+def save_copies(
+    db: sqlite_utils.Database, edition_id: int, copies: list[dict], entries: list[dict], intros: dict[str, str]
+) -> None:
     """Freeze the edition: per language exactly what is sent (subject, preheader, html, text), and its entries.
 
     Written once, before the first message goes out; a resumed sending reuses it.
@@ -140,24 +171,44 @@ def save_copies(db: sqlite_utils.Database, edition_id: int, copies: list[dict], 
         if has_copies(db, edition_id):
             raise ConflictError(f"edition {edition_id} is already frozen")
         db.table("edition_copies").insert_all(
-            [{"edition_id": edition_id, "language": c["language"], "subject": c["subject"],
-              "preheader": c["preheader"], "html": c["html"], "text": c["text"], "frozen_at": now} for c in copies])
-        db.table("edition_records").insert({"edition_id": edition_id, "entries": json.dumps(entries, ensure_ascii=False),
-                                            "intros": json.dumps(intros, ensure_ascii=False), "frozen_at": now})
+            [
+                {
+                    "edition_id": edition_id,
+                    "language": c["language"],
+                    "subject": c["subject"],
+                    "preheader": c["preheader"],
+                    "html": c["html"],
+                    "text": c["text"],
+                    "frozen_at": now,
+                }
+                for c in copies
+            ]
+        )
+        db.table("edition_records").insert(
+            {
+                "edition_id": edition_id,
+                "entries": json.dumps(entries, ensure_ascii=False),
+                "intros": json.dumps(intros, ensure_ascii=False),
+                "frozen_at": now,
+            }
+        )
 
 
 def get_copies(db: sqlite_utils.Database, edition_id: int) -> dict[str, dict]:
     """language -> the stored copy; empty when the edition was never frozen."""
-    return {row["language"]: row for row in db.query(
-        "SELECT * FROM edition_copies WHERE edition_id = ?", [edition_id])}
+    return {row["language"]: row for row in db.query("SELECT * FROM edition_copies WHERE edition_id = ?", [edition_id])}
 
 
 def find_copy(db: sqlite_utils.Database, week: str, language: str) -> dict | None:
     """The stored copy of `week`'s edition in `language`, whatever the edition's state."""
-    return next(db.query(
-        "SELECT edition_copies.*, editions.status, editions.week FROM edition_copies JOIN editions "
-        "ON editions.id = edition_copies.edition_id WHERE editions.week = ? AND edition_copies.language = ?",
-        [week, language]), None)
+    return next(
+        db.query(
+            "SELECT edition_copies.*, editions.status, editions.week FROM edition_copies JOIN editions "
+            "ON editions.id = edition_copies.edition_id WHERE editions.week = ? AND edition_copies.language = ?",
+            [week, language],
+        ),
+        None,
+    )
 
 
 def get_record(db: sqlite_utils.Database, edition_id: int) -> dict | None:
@@ -169,18 +220,25 @@ def get_record(db: sqlite_utils.Database, edition_id: int) -> dict | None:
 
 def list_sent_copies(db: sqlite_utils.Database, language: str, limit: int = 20) -> list[dict]:
     """The stored copies in `language` of sent editions, newest first."""
-    return list(db.query(
-        "SELECT edition_copies.*, editions.week, editions.sent_at FROM edition_copies JOIN editions "
-        "ON editions.id = edition_copies.edition_id WHERE editions.status = 'sent' AND edition_copies.language = ? "
-        "ORDER BY editions.week DESC LIMIT ?", [language, limit]))
+    return list(
+        db.query(
+            "SELECT edition_copies.*, editions.week, editions.sent_at FROM edition_copies JOIN editions "
+            "ON editions.id = edition_copies.edition_id WHERE editions.status = 'sent' AND edition_copies.language = ? "
+            "ORDER BY editions.week DESC LIMIT ?",
+            [language, limit],
+        )
+    )
 
 
 def sent_copies_version(db: sqlite_utils.Database, language: str) -> tuple:
     """Changes whenever the set of sent copies in `language` changes: a cache key for feeds."""
-    return tuple(db.execute(
-        "SELECT count(*), max(editions.sent_at), max(edition_copies.frozen_at) FROM edition_copies JOIN editions "
-        "ON editions.id = edition_copies.edition_id WHERE editions.status = 'sent' AND edition_copies.language = ?",
-        [language]).fetchone())
+    return tuple(
+        db.execute(
+            "SELECT count(*), max(editions.sent_at), max(edition_copies.frozen_at) FROM edition_copies JOIN editions "
+            "ON editions.id = edition_copies.edition_id WHERE editions.status = 'sent' AND edition_copies.language = ?",
+            [language],
+        ).fetchone()
+    )
 
 
 def edition_exists_for(db: sqlite_utils.Database, week: str) -> bool:

@@ -14,9 +14,26 @@ from aggregator.updates import plan_update
 from aggregator.urls import canonical_url, entry_key
 
 #: Columns a crawler provides for an item (see `crawlers.normalise.normalise_item`).
-ITEM_FIELDS = ("source_id", "guid", "entry_key", "url", "canonical_url", "title", "author", "summary",
-               "content_html", "text", "language", "language_source", "image_url", "published_at",
-               "published_note", "content_hash", "feed_hash", "text_origin")
+ITEM_FIELDS = (
+    "source_id",
+    "guid",
+    "entry_key",
+    "url",
+    "canonical_url",
+    "title",
+    "author",
+    "summary",
+    "content_html",
+    "text",
+    "language",
+    "language_source",
+    "image_url",
+    "published_at",
+    "published_note",
+    "content_hash",
+    "feed_hash",
+    "text_origin",
+)
 
 
 def find_item(db: sqlite_utils.Database, source_id: int, guid: str | None, url: str) -> dict | None:
@@ -30,24 +47,38 @@ def find_item(db: sqlite_utils.Database, source_id: int, guid: str | None, url: 
     feedparser reads them as such.
     """
     if guid:
-        row = next(db.query("SELECT * FROM items WHERE source_id = ? AND entry_key = ?",
-                            [source_id, entry_key(guid, url)]), None)
+        row = next(
+            db.query("SELECT * FROM items WHERE source_id = ? AND entry_key = ?", [source_id, entry_key(guid, url)]),
+            None,
+        )
         if row is not None:
             return row
     unclaimed = "" if guid is None else " AND (guid IS NULL OR guid = ?)"
     extra = [] if guid is None else [guid]
-    row = next(db.query(f"SELECT * FROM items WHERE source_id = ? AND entry_key = ?{unclaimed}",
-                        [source_id, entry_key(None, url), *extra]), None)
+    row = next(
+        db.query(
+            f"SELECT * FROM items WHERE source_id = ? AND entry_key = ?{unclaimed}",
+            [source_id, entry_key(None, url), *extra],
+        ),
+        None,
+    )
     if row is not None:
         return row
-    return next(db.query(f"SELECT * FROM items WHERE source_id = ? AND url = ?{unclaimed} ORDER BY id LIMIT 1",
-                         [source_id, url, *extra]), None)
+    return next(
+        db.query(
+            f"SELECT * FROM items WHERE source_id = ? AND url = ?{unclaimed} ORDER BY id LIMIT 1",
+            [source_id, url, *extra],
+        ),
+        None,
+    )
 
 
 def feed_hashes(db: sqlite_utils.Database, source_id: int) -> dict[str, tuple[int, str | None]]:
     """entry_key -> (item id, feed hash) for every item of a source: one query per feed, not per entry."""
-    return {row[0]: (row[1], row[2]) for row in db.execute(
-        "SELECT entry_key, id, feed_hash FROM items WHERE source_id = ?", [source_id])}
+    return {
+        row[0]: (row[1], row[2])
+        for row in db.execute("SELECT entry_key, id, feed_hash FROM items WHERE source_id = ?", [source_id])
+    }
 
 
 def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
@@ -66,15 +97,17 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
         if existing is None:
             record.update(fetched_at=now, updated_at=now, tags=json.dumps(item.get("tags") or []))
             columns = ", ".join(record)
-            cursor = db.execute(f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(record))})",
-                                list(record.values()))
+            cursor = db.execute(
+                f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(record))})", list(record.values())
+            )
             return "new", row_id(cursor.lastrowid)
         update = plan_update(existing, record)
         if not update.changes:
             return "unchanged", existing["id"]
         if update.changed:
-            db.table("item_revisions").insert({"item_id": existing["id"], "title": existing["title"],
-                                         "text": existing["text"], "replaced_at": now})
+            db.table("item_revisions").insert(
+                {"item_id": existing["id"], "title": existing["title"], "text": existing["text"], "replaced_at": now}
+            )
             update.changes.update(updated_at=now, reprocess=1)
             forget_match_data(db, existing["id"])
         db.table("items").update(existing["id"], update.changes)
@@ -89,16 +122,27 @@ def forget_match_data(db: sqlite_utils.Database, item_id: int) -> None:
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> dict:
-    row = next(db.query(
-        "SELECT items.*, sources.name AS source_name FROM items JOIN sources ON sources.id = items.source_id "
-        "WHERE items.id = ?", [item_id]), None)
+    row = next(
+        db.query(
+            "SELECT items.*, sources.name AS source_name FROM items JOIN sources ON sources.id = items.source_id "
+            "WHERE items.id = ?",
+            [item_id],
+        ),
+        None,
+    )
     if row is None:
         raise NotFound(f"no item with id {item_id}")
     return row
 
 
-def list_items(db: sqlite_utils.Database, since: datetime | None = None, until: datetime | None = None,
-               source_id: int | None = None, search: str | None = None, limit: int | None = None) -> list[dict]:
+def list_items(
+    db: sqlite_utils.Database,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source_id: int | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> list[dict]:
     """Items newest first, with their source's name; `search` uses the full-text index."""
     clauses: list[str] = []
     params: list[Any] = []
@@ -121,10 +165,12 @@ def list_items(db: sqlite_utils.Database, since: datetime | None = None, until: 
             clauses.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
             params.append(query)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    sql = (f"SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
-           f"FROM items JOIN sources ON sources.id = items.source_id "
-           f"LEFT JOIN partners ON partners.id = sources.partner_id {where} "
-           f"ORDER BY coalesce(items.published_at, items.fetched_at) DESC, items.id DESC")
+    sql = (
+        f"SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
+        f"FROM items JOIN sources ON sources.id = items.source_id "
+        f"LEFT JOIN partners ON partners.id = sources.partner_id {where} "
+        f"ORDER BY coalesce(items.published_at, items.fetched_at) DESC, items.id DESC"
+    )
     if limit:
         sql += f" LIMIT {int(limit)}"
     return list(db.query(sql, params))
@@ -145,16 +191,23 @@ def list_unclustered_items(db: sqlite_utils.Database) -> list[dict]:
 
 def list_item_story_ids(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, int | None]:
     """item id -> its story id (None when it has none)."""
-    return {row[0]: row[1] for start in range(0, len(item_ids), 500) for row in db.execute(
-        f"SELECT id, story_id FROM items WHERE id IN ({','.join('?' * len(item_ids[start:start + 500]))})",
-        item_ids[start:start + 500])}
+    return {
+        row[0]: row[1]
+        for start in range(0, len(item_ids), 500)
+        for row in db.execute(
+            f"SELECT id, story_id FROM items WHERE id IN ({','.join('?' * len(item_ids[start : start + 500]))})",
+            item_ids[start : start + 500],
+        )
+    }
 
 
 def place_items(db: sqlite_utils.Database, placements: list[tuple[int, int]]) -> None:
     """Put each (item id, story id) in its story and mark it settled (`reprocess = 0`)."""
     with writing(db):
-        db.conn.executemany("UPDATE items SET story_id = ?, reprocess = 0 WHERE id = ?",
-                            [(story_id, item_id) for item_id, story_id in placements])
+        db.conn.executemany(
+            "UPDATE items SET story_id = ?, reprocess = 0 WHERE id = ?",
+            [(story_id, item_id) for item_id, story_id in placements],
+        )
 
 
 def detach_items(db: sqlite_utils.Database, item_ids: list[int]) -> None:
@@ -169,8 +222,10 @@ def mark_all_items_for_reprocess(db: sqlite_utils.Database, batch: int = 5_000) 
     top = db.execute("SELECT max(id) FROM items").fetchone()[0] or 0
     while start <= top:
         with writing(db):
-            marked += db.execute("UPDATE items SET reprocess = 1 WHERE id >= ? AND id < ? AND story_id IS NOT NULL "
-                                 "AND reprocess = 0", [start, start + batch]).rowcount
+            marked += db.execute(
+                "UPDATE items SET reprocess = 1 WHERE id >= ? AND id < ? AND story_id IS NOT NULL AND reprocess = 0",
+                [start, start + batch],
+            ).rowcount
         start += batch
     return marked
 
@@ -181,9 +236,9 @@ def list_items_for_indexing(db: sqlite_utils.Database, item_ids: list[int] | Non
         return list(db.query("SELECT id, title, text, language FROM items ORDER BY id"))
     found = {}
     for start in range(0, len(item_ids), 500):
-        part = item_ids[start:start + 500]
-        for row in db.query(f"SELECT id, title, text, language FROM items WHERE id IN ({','.join('?' * len(part))})",
-                            part):
+        part = item_ids[start : start + 500]
+        for row in db.query(
+            f"SELECT id, title, text, language FROM items WHERE id IN ({','.join('?' * len(part))})", part
+        ):
             found[row["id"]] = row
     return [found[i] for i in dict.fromkeys(item_ids) if i in found]
-

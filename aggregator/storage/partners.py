@@ -7,14 +7,24 @@ import sqlite_utils
 from aggregator.db import iso, utcnow, writing
 
 
-def ensure_partner(db: sqlite_utils.Database, name: str, website: str | None = None,
-                   language: str | None = None, priority: int = 0) -> int:
+def ensure_partner(
+    db: sqlite_utils.Database, name: str, website: str | None = None, language: str | None = None, priority: int = 0
+) -> int:
     """Return the id of the partner called `name`, creating it if needed."""
     row = next(db.query("SELECT id FROM partners WHERE name = ?", [name]), None)
     if row:
         return row["id"]
     with writing(db):
-        return db.table("partners").insert({
-            "name": name, "website": website, "language": language, "priority": priority,
-            "created_at": iso(utcnow()),
-        }).last_pk
+        return (
+            db.table("partners")
+            .insert(
+                {
+                    "name": name,
+                    "website": website,
+                    "language": language,
+                    "priority": priority,
+                    "created_at": iso(utcnow()),
+                }
+            )
+            .last_pk
+        )

@@ -21,15 +21,22 @@ def pins_by_item(db: sqlite_utils.Database) -> dict[int, str]:
 def pin_items(db: sqlite_utils.Database, item_ids: list[int], pin: str, editor: str) -> None:
     """Record that `item_ids` share the pin `pin` (one story, no other), decided by `editor`."""
     now = iso(utcnow())
-    db.table("story_pins").upsert_all([{"item_id": i, "pin": pin, "editor": editor, "decided_at": now}
-                                       for i in item_ids], pk="item_id")
+    db.table("story_pins").upsert_all(
+        [{"item_id": i, "pin": pin, "editor": editor, "decided_at": now} for i in item_ids], pk="item_id"
+    )
 
 
 def story_pin(db: sqlite_utils.Database, story_id: int, editor: str) -> str:
     """The pin of a story's items, pinning them all to a new one when they have none (or several)."""
     items = story_item_ids(db, story_id)
-    pins = {row["pin"] for row in db.query(
-        f"SELECT pin FROM story_pins WHERE item_id IN ({','.join('?' * len(items))})", items)} if items else set()
+    pins = (
+        {
+            row["pin"]
+            for row in db.query(f"SELECT pin FROM story_pins WHERE item_id IN ({','.join('?' * len(items))})", items)
+        }
+        if items
+        else set()
+    )
     pin = next(iter(pins)) if len(pins) == 1 else new_pin()
     pin_items(db, items, pin, editor)
     return pin
@@ -45,15 +52,17 @@ def story_item_ids(db: sqlite_utils.Database, story_id: int) -> list[int]:
 
 def story_of_pin(db: sqlite_utils.Database, pin: str) -> int:
     """The story that the items of `pin` are in now."""
-    return db.execute("SELECT story_id FROM items WHERE id = (SELECT min(item_id) FROM story_pins WHERE pin = ?)",
-                      [pin]).fetchone()[0]
+    return db.execute(
+        "SELECT story_id FROM items WHERE id = (SELECT min(item_id) FROM story_pins WHERE pin = ?)", [pin]
+    ).fetchone()[0]
 
 
 def list_pin_stories(db: sqlite_utils.Database) -> dict[str, int]:
     """pin -> the story its first placed (settled) item is in."""
     found: dict[str, int] = {}
     for pin, story_id in db.execute(
-            "SELECT p.pin, i.story_id FROM story_pins p JOIN items i ON i.id = p.item_id "
-            "WHERE i.story_id IS NOT NULL AND i.reprocess = 0 ORDER BY i.id"):
+        "SELECT p.pin, i.story_id FROM story_pins p JOIN items i ON i.id = p.item_id "
+        "WHERE i.story_id IS NOT NULL AND i.reprocess = 0 ORDER BY i.id"
+    ):
         found.setdefault(pin, story_id)
     return found

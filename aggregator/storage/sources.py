@@ -13,26 +13,51 @@ from aggregator.exceptions import ConflictError, NotFound
 SOURCE_KINDS = ("feed", "site")
 
 
-def add_source(db: sqlite_utils.Database, url: str, name: str, kind: str, partner_id: int | None = None,
-               language: str | None = None, recipe: dict | None = None, feed_format: str | None = None) -> int:
+def add_source(
+    db: sqlite_utils.Database,
+    url: str,
+    name: str,
+    kind: str,
+    partner_id: int | None = None,
+    language: str | None = None,
+    recipe: dict | None = None,
+    feed_format: str | None = None,
+) -> int:
     """Register a source; it is due at once. Refuses a URL that is already registered."""
     existing = next(db.query("SELECT id FROM sources WHERE url = ?", [url]), None)
     if existing:
         raise ConflictError(f"source {existing['id']} already has the URL {url}")
     now = iso(utcnow())
     with writing(db):
-        return row_id(db.table("sources").insert({
-            "partner_id": partner_id, "name": name, "url": url, "kind": kind, "language": language,
-            "feed_format": feed_format, "recipe": json.dumps(recipe) if recipe else None,
-            "status": "active", "next_fetch_at": now, "created_at": now,
-        }).last_pk)
+        return row_id(
+            db.table("sources")
+            .insert(
+                {
+                    "partner_id": partner_id,
+                    "name": name,
+                    "url": url,
+                    "kind": kind,
+                    "language": language,
+                    "feed_format": feed_format,
+                    "recipe": json.dumps(recipe) if recipe else None,
+                    "status": "active",
+                    "next_fetch_at": now,
+                    "created_at": now,
+                }
+            )
+            .last_pk
+        )
 
 
 def get_source(db: sqlite_utils.Database, source_id: int) -> dict:
-    row = next(db.query(
-        "SELECT sources.*, partners.name AS partner_name, partners.priority AS partner_priority "
-        "FROM sources LEFT JOIN partners ON partners.id = sources.partner_id WHERE sources.id = ?",
-        [source_id]), None)
+    row = next(
+        db.query(
+            "SELECT sources.*, partners.name AS partner_name, partners.priority AS partner_priority "
+            "FROM sources LEFT JOIN partners ON partners.id = sources.partner_id WHERE sources.id = ?",
+            [source_id],
+        ),
+        None,
+    )
     if row is None:
         raise NotFound(f"no source with id {source_id} (see `wire sources list`)")
     return row
@@ -42,19 +67,24 @@ def list_sources(db: sqlite_utils.Database, status: str | None = None) -> list[d
     """Every source with its health figures: items in the last 7 and 30 days."""
     now = utcnow()
     where, params = ("WHERE sources.status = ?", [status]) if status else ("", [])
-    return list(db.query(
-        f"""
+    return list(
+        db.query(
+            f"""
         SELECT sources.*, partners.name AS partner_name,
           (SELECT count(*) FROM items WHERE items.source_id = sources.id AND coalesce(items.published_at, items.fetched_at) >= ?) AS items_7d,
           (SELECT count(*) FROM items WHERE items.source_id = sources.id AND coalesce(items.published_at, items.fetched_at) >= ?) AS items_30d,
           (SELECT count(*) FROM items WHERE items.source_id = sources.id) AS items_total
         FROM sources LEFT JOIN partners ON partners.id = sources.partner_id
         {where} ORDER BY sources.id
-        """, [iso(now - timedelta(days=7)), iso(now - timedelta(days=30)), *params]))
+        """,
+            [iso(now - timedelta(days=7)), iso(now - timedelta(days=30)), *params],
+        )
+    )
 
 
-def list_due_sources(db: sqlite_utils.Database, now: datetime | None = None, kind: str | None = None,
-                     source_ids: list[int] | None = None) -> list[dict]:
+def list_due_sources(
+    db: sqlite_utils.Database, now: datetime | None = None, kind: str | None = None, source_ids: list[int] | None = None
+) -> list[dict]:
     """Sources to fetch now: active and due, or exactly those named by `source_ids` (due or not)."""
     if source_ids:
         rows = [get_source(db, source_id) for source_id in source_ids]

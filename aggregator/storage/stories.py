@@ -13,10 +13,19 @@ from aggregator.exceptions import NotFound
 def create_story(db: sqlite_utils.Database, item: dict) -> int:
     """Open a story whose first item is `item`."""
     with writing(db):
-        story_id = db.table("stories").insert({
-            "title": item["title"], "language": item.get("language"), "representative_item_id": item["id"],
-            "item_count": 0, "created_at": iso(utcnow()),
-        }).last_pk
+        story_id = (
+            db.table("stories")
+            .insert(
+                {
+                    "title": item["title"],
+                    "language": item.get("language"),
+                    "representative_item_id": item["id"],
+                    "item_count": 0,
+                    "created_at": iso(utcnow()),
+                }
+            )
+            .last_pk
+        )
         attach_item(db, item["id"], story_id)
     return story_id
 
@@ -41,10 +50,14 @@ def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | Non
     higher priority, then a language more subscribers read, then the fullest text.
     """
     with writing(db):
-        rows = list(db.query(
-            "SELECT items.id, items.title, items.language, items.published_at, length(coalesce(items.text, '')) AS size, "
-            "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
-            "LEFT JOIN partners ON partners.id = sources.partner_id WHERE items.story_id = ?", [story_id]))
+        rows = list(
+            db.query(
+                "SELECT items.id, items.title, items.language, items.published_at, length(coalesce(items.text, '')) AS size, "
+                "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
+                "LEFT JOIN partners ON partners.id = sources.partner_id WHERE items.story_id = ?",
+                [story_id],
+            )
+        )
         if not rows:
             if successor is not None:
                 move_story_references(db, story_id, successor)
@@ -54,15 +67,29 @@ def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | Non
             db.execute("DELETE FROM translations WHERE story_id = ?", [story_id])
             db.execute("DELETE FROM stories WHERE id = ?", [story_id])
             return
-        readers = dict(db.execute("SELECT language, count(*) FROM subscribers WHERE status = 'active' "
-                                  "GROUP BY language").fetchall())
-        face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"]))
+        readers = dict(
+            db.execute(
+                "SELECT language, count(*) FROM subscribers WHERE status = 'active' GROUP BY language"
+            ).fetchall()
+        )
+        face = max(
+            rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"])
+        )
         dates = sorted(r["published_at"] for r in rows if r["published_at"])
         # plain SQL: sqlite-utils' update reads the table's schema on every call (clustering calls this per story)
-        db.execute("UPDATE stories SET title = ?, language = ?, representative_item_id = ?, item_count = ?, "
-                   "first_published_at = ?, last_published_at = ? WHERE id = ?",
-                   [face["title"], face["language"], face["id"], len(rows), dates[0] if dates else None,
-                    dates[-1] if dates else None, story_id])
+        db.execute(
+            "UPDATE stories SET title = ?, language = ?, representative_item_id = ?, item_count = ?, "
+            "first_published_at = ?, last_published_at = ? WHERE id = ?",
+            [
+                face["title"],
+                face["language"],
+                face["id"],
+                len(rows),
+                dates[0] if dates else None,
+                dates[-1] if dates else None,
+                story_id,
+            ],
+        )
 
 
 def move_story_references(db: sqlite_utils.Database, story_id: int, successor: int) -> None:
@@ -73,13 +100,22 @@ def move_story_references(db: sqlite_utils.Database, story_id: int, successor: i
     kept for them), and goes from drafts. A translation the successor lacks moves over.
     """
     with writing(db):
-        db.execute("UPDATE edition_entries SET story_id = ? WHERE story_id = ? AND edition_id NOT IN "
-                   "(SELECT edition_id FROM edition_entries WHERE story_id = ?)", [successor, story_id, successor])
-        db.execute("DELETE FROM edition_entries WHERE story_id = ? AND edition_id IN "
-                   "(SELECT id FROM editions WHERE status NOT IN ('sending', 'sent') AND id NOT IN "
-                   "(SELECT edition_id FROM edition_copies))", [story_id])
-        db.execute("UPDATE translations SET story_id = ? WHERE story_id = ? AND language NOT IN "
-                   "(SELECT language FROM translations WHERE story_id = ?)", [successor, story_id, successor])
+        db.execute(
+            "UPDATE edition_entries SET story_id = ? WHERE story_id = ? AND edition_id NOT IN "
+            "(SELECT edition_id FROM edition_entries WHERE story_id = ?)",
+            [successor, story_id, successor],
+        )
+        db.execute(
+            "DELETE FROM edition_entries WHERE story_id = ? AND edition_id IN "
+            "(SELECT id FROM editions WHERE status NOT IN ('sending', 'sent') AND id NOT IN "
+            "(SELECT edition_id FROM edition_copies))",
+            [story_id],
+        )
+        db.execute(
+            "UPDATE translations SET story_id = ? WHERE story_id = ? AND language NOT IN "
+            "(SELECT language FROM translations WHERE story_id = ?)",
+            [successor, story_id, successor],
+        )
 
 
 def get_story(db: sqlite_utils.Database, story_id: int) -> dict:
@@ -87,17 +123,22 @@ def get_story(db: sqlite_utils.Database, story_id: int) -> dict:
     if row is None:
         raise NotFound(f"no story with id {story_id}")
     row["items"] = list_story_items(db, story_id)
-    row["translations"] = {t["language"]: t for t in db.query(
-        "SELECT * FROM translations WHERE story_id = ?", [story_id])}
+    row["translations"] = {
+        t["language"]: t for t in db.query("SELECT * FROM translations WHERE story_id = ?", [story_id])
+    }
     return row
 
 
 def list_story_items(db: sqlite_utils.Database, story_id: int) -> list[dict]:
-    return list(db.query(
-        "SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
-        "FROM items JOIN sources ON sources.id = items.source_id "
-        "LEFT JOIN partners ON partners.id = sources.partner_id "
-        "WHERE items.story_id = ? ORDER BY items.published_at, items.id", [story_id]))
+    return list(
+        db.query(
+            "SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
+            "FROM items JOIN sources ON sources.id = items.source_id "
+            "LEFT JOIN partners ON partners.id = sources.partner_id "
+            "WHERE items.story_id = ? ORDER BY items.published_at, items.id",
+            [story_id],
+        )
+    )
 
 
 def list_stories(db: sqlite_utils.Database, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
@@ -113,15 +154,27 @@ def list_stories(db: sqlite_utils.Database, since: datetime | None = None, until
     return list(db.query(f"SELECT * FROM stories {where} ORDER BY last_published_at DESC, id DESC", params))
 
 
-
-def save_translation(db: sqlite_utils.Database, story_id: int, language: str, headline: str,
-                     summary: str | None = None, editor_id: int | None = None) -> None:
+def save_translation(
+    db: sqlite_utils.Database,
+    story_id: int,
+    language: str,
+    headline: str,
+    summary: str | None = None,
+    editor_id: int | None = None,
+) -> None:
     get_story(db, story_id)
     with writing(db):
-        db.table("translations").upsert({
-            "story_id": story_id, "language": language, "headline": headline, "summary": summary,
-            "editor_id": editor_id, "updated_at": iso(utcnow()),
-        }, pk=("story_id", "language"))
+        db.table("translations").upsert(
+            {
+                "story_id": story_id,
+                "language": language,
+                "headline": headline,
+                "summary": summary,
+                "editor_id": editor_id,
+                "updated_at": iso(utcnow()),
+            },
+            pk=("story_id", "language"),
+        )
 
 
 def count_stories(db: sqlite_utils.Database) -> int:
@@ -131,9 +184,11 @@ def count_stories(db: sqlite_utils.Database) -> int:
 def insert_story(db: sqlite_utils.Database, item: dict, created_at: str) -> int:
     """A new story row faced by `item` (its items are placed with `storage.items.place_items`)."""
     with writing(db):
-        return db.execute("INSERT INTO stories (title, language, representative_item_id, item_count, created_at) "
-                          "VALUES (?, ?, ?, 0, ?)",
-                          [item["title"], item.get("language"), item["id"], created_at]).lastrowid
+        return db.execute(
+            "INSERT INTO stories (title, language, representative_item_id, item_count, created_at) "
+            "VALUES (?, ?, ?, 0, ?)",
+            [item["title"], item.get("language"), item["id"], created_at],
+        ).lastrowid
 
 
 def story_exists(db: sqlite_utils.Database, story_id: int) -> bool:
@@ -142,10 +197,18 @@ def story_exists(db: sqlite_utils.Database, story_id: int) -> bool:
 
 def has_other_settled_items(db: sqlite_utils.Database, story_id: int, item_id: int) -> bool:
     """Whether the story holds a placed item (not waiting to be placed again) other than `item_id`."""
-    return db.execute("SELECT 1 FROM items WHERE story_id = ? AND id != ? AND reprocess = 0 LIMIT 1",
-                      [story_id, item_id]).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM items WHERE story_id = ? AND id != ? AND reprocess = 0 LIMIT 1", [story_id, item_id]
+        ).fetchone()
+        is not None
+    )
 
 
 def list_empty_story_ids(db: sqlite_utils.Database) -> list[int]:
-    return [row[0] for row in db.execute(
-        "SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM items WHERE story_id IS NOT NULL)")]
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM stories WHERE id NOT IN (SELECT story_id FROM items WHERE story_id IS NOT NULL)"
+        )
+    ]

@@ -25,8 +25,15 @@ def normalise_email(email: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def add_subscriber(db: sqlite_utils.Database, email: str, language: str, status: str = "active",
-                   source: str = "cli", consent_at: datetime | None = None, now: datetime | None = None) -> int:
+def add_subscriber(
+    db: sqlite_utils.Database,
+    email: str,
+    language: str,
+    status: str = "active",
+    source: str = "cli",
+    consent_at: datetime | None = None,
+    now: datetime | None = None,
+) -> int:
     """Add an address; `status` 'active' means the reader has opted in (at `consent_at`, through `source`)."""
     email = normalise_email(email)
     if next(db.query("SELECT id FROM subscribers WHERE email = ?", [email]), None):
@@ -34,12 +41,24 @@ def add_subscriber(db: sqlite_utils.Database, email: str, language: str, status:
     now_text = iso(now or utcnow())
     consent = iso(consent_at) if consent_at else (now_text if status == "active" else None)
     with writing(db):
-        return db.table("subscribers").insert({
-            "email": email, "language": language, "status": status, "token": secrets.token_urlsafe(24),
-            "created_at": now_text, "confirmed_at": consent if status == "active" else None,
-            "unsubscribed_at": now_text if status == "unsubscribed" else None,
-            "consent_at": consent, "consent_source": source, "token_issued_at": now_text,
-        }).last_pk
+        return (
+            db.table("subscribers")
+            .insert(
+                {
+                    "email": email,
+                    "language": language,
+                    "status": status,
+                    "token": secrets.token_urlsafe(24),
+                    "created_at": now_text,
+                    "confirmed_at": consent if status == "active" else None,
+                    "unsubscribed_at": now_text if status == "unsubscribed" else None,
+                    "consent_at": consent,
+                    "consent_source": source,
+                    "token_issued_at": now_text,
+                }
+            )
+            .last_pk
+        )
 
 
 def find_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
@@ -53,8 +72,9 @@ def find_by_token(db: sqlite_utils.Database, token: str) -> dict | None:
     return row if row is not None and hmac.compare_digest(row["token"], token) else None
 
 
-def request_subscription(db: sqlite_utils.Database, email: str, language: str, source: str,
-                         now: datetime) -> dict | None:
+def request_subscription(
+    db: sqlite_utils.Database, email: str, language: str, source: str, now: datetime
+) -> dict | None:
     """Record a sign-up from the form: a pending row for a new or unsubscribed address; None when already active.
 
     A pending or unsubscribed row takes the language and source of the new request, so the
@@ -68,9 +88,16 @@ def request_subscription(db: sqlite_utils.Database, email: str, language: str, s
         elif row["status"] == "active":
             return None
         else:
-            db.table("subscribers").update(row["id"], {
-                "status": "pending", "language": language, "consent_source": source, "created_at": iso(now),
-                "unsubscribed_at": None})
+            db.table("subscribers").update(
+                row["id"],
+                {
+                    "status": "pending",
+                    "language": language,
+                    "consent_source": source,
+                    "created_at": iso(now),
+                    "unsubscribed_at": None,
+                },
+            )
         return next(db.query("SELECT * FROM subscribers WHERE email = ?", [email]))
 
 
@@ -81,17 +108,26 @@ def confirm_subscriber(db: sqlite_utils.Database, subscriber_id: int, now: datet
         if row is None:
             return None
         if row["status"] != "active":
-            db.table("subscribers").update(subscriber_id, {
-                "status": "active", "confirmed_at": iso(now), "consent_at": iso(now), "paused_at": None})
+            db.table("subscribers").update(
+                subscriber_id, {"status": "active", "confirmed_at": iso(now), "consent_at": iso(now), "paused_at": None}
+            )
         return next(db.query("SELECT * FROM subscribers WHERE id = ?", [subscriber_id]))
 
 
 def resubscribe(db: sqlite_utils.Database, subscriber_id: int, now: datetime) -> None:
     """Take back an unsubscription from the personal link (the link proves the address): consent is renewed."""
     with writing(db):
-        db.table("subscribers").update(subscriber_id, {
-            "status": "active", "unsubscribed_at": None, "paused_at": None, "confirmed_at": iso(now),
-            "consent_at": iso(now), "consent_source": "preferences"})
+        db.table("subscribers").update(
+            subscriber_id,
+            {
+                "status": "active",
+                "unsubscribed_at": None,
+                "paused_at": None,
+                "confirmed_at": iso(now),
+                "consent_at": iso(now),
+                "consent_source": "preferences",
+            },
+        )
 
 
 def set_paused(db: sqlite_utils.Database, subscriber_id: int, paused: bool, now: datetime) -> None:
@@ -117,25 +153,31 @@ def erase_subscriber(db: sqlite_utils.Database, subscriber_id: int, reason: str)
 
 def _count_erasures(db: sqlite_utils.Database, reason: str, count: int) -> None:
     if count:
-        db.execute("INSERT INTO erasures (reason, count) VALUES (?, ?) "
-                   "ON CONFLICT(reason) DO UPDATE SET count = count + excluded.count", [reason, count])
+        db.execute(
+            "INSERT INTO erasures (reason, count) VALUES (?, ?) "
+            "ON CONFLICT(reason) DO UPDATE SET count = count + excluded.count",
+            [reason, count],
+        )
 
 
 def count_erasures(db: sqlite_utils.Database) -> dict[str, int]:
     return {row["reason"]: row["count"] for row in db.query("SELECT reason, count FROM erasures ORDER BY reason")}
 
 
-def purge_subscribers(db: sqlite_utils.Database, now: datetime, pending_expiry: int,
-                      erase_unsubscribed_after: int) -> dict[str, int]:
+def purge_subscribers(
+    db: sqlite_utils.Database, now: datetime, pending_expiry: int, erase_unsubscribed_after: int
+) -> dict[str, int]:
     """Delete sign-ups never confirmed within `pending_expiry` seconds and addresses unsubscribed for longer
     than `erase_unsubscribed_after`; return how many of each (the counts are all that remains)."""
     pending_cutoff = iso(now - timedelta(seconds=pending_expiry))
     unsubscribed_cutoff = iso(now - timedelta(seconds=erase_unsubscribed_after))
     with writing(db):
-        expired = db.execute("DELETE FROM subscribers WHERE status = 'pending' AND created_at < ?",
-                             [pending_cutoff]).rowcount
-        erased = db.execute("DELETE FROM subscribers WHERE status = 'unsubscribed' AND unsubscribed_at < ?",
-                            [unsubscribed_cutoff]).rowcount
+        expired = db.execute(
+            "DELETE FROM subscribers WHERE status = 'pending' AND created_at < ?", [pending_cutoff]
+        ).rowcount
+        erased = db.execute(
+            "DELETE FROM subscribers WHERE status = 'unsubscribed' AND unsubscribed_at < ?", [unsubscribed_cutoff]
+        ).rowcount
         _count_erasures(db, "sign-up not confirmed", expired)
         _count_erasures(db, "unsubscribed", erased)
     return {"expired": expired, "erased": erased}
@@ -143,8 +185,18 @@ def purge_subscribers(db: sqlite_utils.Database, now: datetime, pending_expiry: 
 
 def subscriber_data(row: dict) -> dict:
     """Everything kept about one reader, as they may download it (no internal id)."""
-    keys = ("email", "language", "status", "created_at", "confirmed_at", "consent_at", "consent_source",
-            "paused_at", "unsubscribed_at", "token_issued_at")
+    keys = (
+        "email",
+        "language",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "consent_at",
+        "consent_source",
+        "paused_at",
+        "unsubscribed_at",
+        "token_issued_at",
+    )
     return {key: row.get(key) for key in keys}
 
 
@@ -152,9 +204,11 @@ def known_emails(db: sqlite_utils.Database, emails: list[str]) -> set[str]:
     """Which of `emails` are on the list already (lower-cased)."""
     found: set[str] = set()
     for start in range(0, len(emails), 500):
-        chunk = emails[start:start + 500]
-        found |= {row["email"].lower() for row in db.query(
-            f"SELECT email FROM subscribers WHERE email IN ({', '.join('?' * len(chunk))})", chunk)}
+        chunk = emails[start : start + 500]
+        found |= {
+            row["email"].lower()
+            for row in db.query(f"SELECT email FROM subscribers WHERE email IN ({', '.join('?' * len(chunk))})", chunk)
+        }
     return found
 
 
@@ -162,8 +216,15 @@ def import_subscribers(db: sqlite_utils.Database, rows: list[dict], now: datetim
     """Add checked rows (email, language, status, consent_at) in one transaction; all or none."""
     with writing(db):
         for row in rows:
-            add_subscriber(db, row["email"], row["language"], status=row["status"], source="import",
-                           consent_at=row["consent_at"], now=now)
+            add_subscriber(
+                db,
+                row["email"],
+                row["language"],
+                status=row["status"],
+                source="import",
+                consent_at=row["consent_at"],
+                now=now,
+            )
     return len(rows)
 
 
@@ -175,8 +236,12 @@ def get_subscriber(db: sqlite_utils.Database, subscriber_id: int) -> dict:
 
 
 def find_subscriber(db: sqlite_utils.Database, email_or_token: str) -> dict | None:
-    return next(db.query("SELECT * FROM subscribers WHERE email = ? OR token = ?",
-                         [email_or_token.strip(), email_or_token.strip()]), None)
+    return next(
+        db.query(
+            "SELECT * FROM subscribers WHERE email = ? OR token = ?", [email_or_token.strip(), email_or_token.strip()]
+        ),
+        None,
+    )
 
 
 def list_subscribers(db: sqlite_utils.Database, status: str | None = None) -> list[dict]:
@@ -209,16 +274,35 @@ def unsubscribe(db: sqlite_utils.Database, token: str) -> dict | None:
 
 def list_recipients(db: sqlite_utils.Database, edition_id: int) -> list[dict]:
     """Active subscribers, not paused, who have not yet received this edition."""
-    return list(db.query(
-        "SELECT * FROM subscribers WHERE status = 'active' AND paused_at IS NULL AND id NOT IN "
-        "(SELECT subscriber_id FROM deliveries WHERE edition_id = ? AND status = 'sent' AND subscriber_id IS NOT NULL) "
-        "ORDER BY id", [edition_id]))
+    return list(
+        db.query(
+            "SELECT * FROM subscribers WHERE status = 'active' AND paused_at IS NULL AND id NOT IN "
+            "(SELECT subscriber_id FROM deliveries WHERE edition_id = ? AND status = 'sent' AND subscriber_id IS NOT NULL) "
+            "ORDER BY id",
+            [edition_id],
+        )
+    )
 
 
-def record_delivery(db: sqlite_utils.Database, edition_id: int, subscriber_id: int, language: str,
-                    message_id: str, status: str, error: str | None = None) -> None:
+def record_delivery(
+    db: sqlite_utils.Database,
+    edition_id: int,
+    subscriber_id: int,
+    language: str,
+    message_id: str,
+    status: str,
+    error: str | None = None,
+) -> None:
     with writing(db):
-        db.table("deliveries").upsert({
-            "edition_id": edition_id, "subscriber_id": subscriber_id, "language": language,
-            "message_id": message_id, "status": status, "error": error, "attempted_at": iso(utcnow()),
-        }, pk=("edition_id", "subscriber_id"))
+        db.table("deliveries").upsert(
+            {
+                "edition_id": edition_id,
+                "subscriber_id": subscriber_id,
+                "language": language,
+                "message_id": message_id,
+                "status": status,
+                "error": error,
+                "attempted_at": iso(utcnow()),
+            },
+            pk=("edition_id", "subscriber_id"),
+        )

@@ -32,10 +32,19 @@ def _load(db, groups: int = 12, copies: int = 3) -> dict[int, int]:
             words = list(words)
             words[rng.randrange(len(words))] = "changed"
             text, title = " ".join(words), f"Story {group} copy {copy}"
-            _, item_id = save_item(db, {"source_id": source, "guid": f"{group}-{copy}",
-                                        "url": f"http://127.0.0.1/{group}/{copy}", "title": title, "text": text,
-                                        "language": "en", "content_hash": content_hash(title, text),
-                                        "published_at": (start + timedelta(hours=copy, minutes=group)).isoformat()})
+            _, item_id = save_item(
+                db,
+                {
+                    "source_id": source,
+                    "guid": f"{group}-{copy}",
+                    "url": f"http://127.0.0.1/{group}/{copy}",
+                    "title": title,
+                    "text": text,
+                    "language": "en",
+                    "content_hash": content_hash(title, text),
+                    "published_at": (start + timedelta(hours=copy, minutes=group)).isoformat(),
+                },
+            )
             truth[item_id] = group
     return truth
 
@@ -49,8 +58,12 @@ def _partition(db) -> set[frozenset[int]]:
 
 def _consistent(db) -> None:
     """Every story's count is its items' count, and no story is empty unless an edition keeps it."""
-    assert db.execute("SELECT count(*) FROM stories s WHERE item_count != "
-                      "(SELECT count(*) FROM items WHERE story_id = s.id)").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "SELECT count(*) FROM stories s WHERE item_count != (SELECT count(*) FROM items WHERE story_id = s.id)"
+        ).fetchone()[0]
+        == 0
+    )
     assert db.execute("SELECT count(*) FROM stories WHERE item_count = 0").fetchone()[0] == 0
 
 
@@ -63,6 +76,7 @@ def _crash_on_chunk(monkeypatch, number: int) -> None:
         real(*args, **kwargs)
         if len(calls) == number:
             raise Crash
+
     monkeypatch.setattr(clustering, "_place_chunk", failing)
 
 
@@ -89,8 +103,10 @@ def test_a_rebuild_interrupted_between_chunks_is_finished_by_the_next_run(db, mo
     truth = _load(db)
     cluster_new_items(db)
     before = _partition(db)
-    ids = {frozenset(items): db.execute("SELECT story_id FROM items WHERE id = ?", [min(items)]).fetchone()[0]
-           for items in before}
+    ids = {
+        frozenset(items): db.execute("SELECT story_id FROM items WHERE id = ?", [min(items)]).fetchone()[0]
+        for items in before
+    }
     # an editor split one item out of its story: the pin must survive the crash and the next run
     lone = max(truth)
     pin_items(db, [lone], new_pin(), "editor")
@@ -100,8 +116,12 @@ def test_a_rebuild_interrupted_between_chunks_is_finished_by_the_next_run(db, mo
         rebuild_stories(db)
     waiting = db.execute("SELECT count(*) FROM items WHERE story_id IS NULL OR reprocess = 1").fetchone()[0]
     assert waiting == len(truth) - 12
-    assert db.execute("SELECT count(*) FROM stories s WHERE item_count != "
-                      "(SELECT count(*) FROM items WHERE story_id = s.id)").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "SELECT count(*) FROM stories s WHERE item_count != (SELECT count(*) FROM items WHERE story_id = s.id)"
+        ).fetchone()[0]
+        == 0
+    )
     monkeypatch.undo()
     cluster_new_items(db)
     assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL OR reprocess = 1").fetchone()[0] == 0
@@ -127,6 +147,7 @@ def test_indexing_commits_in_chunks(db, monkeypatch):
     def counting(database):
         begun.append(1)
         return real(database)
+
     monkeypatch.setattr(indexing, "writing", counting)
     report = index_items(db, sorted(truth))
     assert report.items == len(truth)

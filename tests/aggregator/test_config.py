@@ -18,8 +18,9 @@ def test_defaults_need_no_file(tmp_path, monkeypatch):
 def test_file_then_environment_override(tmp_path):
     path = tmp_path / "wire.toml"
     path.write_text('db = "x.db"\ncrawl_delay = 5\nlanguages = ["en", "fa"]\n')
-    config = load_config(path, environ={"WIRE_CRAWL_DELAY": "0.5", "WIRE_ALLOW_PRIVATE_NETWORKS": "1",
-                                        "WIRE_CRAWL_PER_HOST": "4"})
+    config = load_config(
+        path, environ={"WIRE_CRAWL_DELAY": "0.5", "WIRE_ALLOW_PRIVATE_NETWORKS": "1", "WIRE_CRAWL_PER_HOST": "4"}
+    )
     assert str(config.db) == "x.db"
     assert config.crawl_delay == 0.5
     assert config.crawl_per_host == 4
@@ -33,15 +34,18 @@ def test_config_from_WIRE_CONFIG(tmp_path):
     assert load_config(environ={"WIRE_CONFIG": str(path)}).site_name == "Test Wire"
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"WIRE_CRAWL_PER_HOST": "many"}, "WIRE_CRAWL_PER_HOST: expected int, got 'many'"),
-    ({"WIRE_ALLOW_PRIVATE_NETWORKS": "perhaps"}, "expected true or false, got 'perhaps'"),
-    ({"WIRE_SMTP_URL": "mail.example.org"}, "smtp_url: expected smtp://host:port"),
-    ({"WIRE_TIMEZONE": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
-    ({"WIRE_DRAFT_AT": "someday 25:00"}, "draft_at: expected a weekday and a time"),
-    ({"WIRE_LANGUAGES": "en,Farsi"}, "languages: expected ISO 639-1 codes such as 'en', got 'Farsi'"),
-    ({"WIRE_CRAWL_PER_HOST": "0"}, "crawl_per_host: must be greater than 0, got 0"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"WIRE_CRAWL_PER_HOST": "many"}, "WIRE_CRAWL_PER_HOST: expected int, got 'many'"),
+        ({"WIRE_ALLOW_PRIVATE_NETWORKS": "perhaps"}, "expected true or false, got 'perhaps'"),
+        ({"WIRE_SMTP_URL": "mail.example.org"}, "smtp_url: expected smtp://host:port"),
+        ({"WIRE_TIMEZONE": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
+        ({"WIRE_DRAFT_AT": "someday 25:00"}, "draft_at: expected a weekday and a time"),
+        ({"WIRE_LANGUAGES": "en,Farsi"}, "languages: expected ISO 639-1 codes such as 'en', got 'Farsi'"),
+        ({"WIRE_CRAWL_PER_HOST": "0"}, "crawl_per_host: must be greater than 0, got 0"),
+    ],
+)
 def test_bad_values_name_the_key_and_value(environ, message):
     with pytest.raises(ConfigError) as error:
         load_config(environ=environ)
@@ -50,7 +54,7 @@ def test_bad_values_name_the_key_and_value(environ, message):
 
 def test_unknown_key_in_file_is_refused(tmp_path):
     path = tmp_path / "wire.toml"
-    path.write_text('crawl_dealy = 3\n')
+    path.write_text("crawl_dealy = 3\n")
     with pytest.raises(ConfigError, match="crawl_dealy: unknown key"):
         load_config(path, environ={})
 
@@ -60,23 +64,28 @@ def test_missing_file_is_an_error(tmp_path):
         load_config(tmp_path / "nope.toml", environ={})
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"WIRE_LANGUAGES": "en,xx"}, "languages: unknown language code 'xx'"),
-    ({"WIRE_LANGUAGES": "en,zz,fa"}, "languages: unknown language code 'zz'"),
-    ({"WIRE_MAIL_FROM": "newsletter"}, "mail_from: not an e-mail address"),
-    ({"WIRE_MAIL_FROM": "Wire <newsletter>"}, "got 'Wire <newsletter>'"),
-    ({"WIRE_MAIL_FROM": "a@example.org, b@example.org"}, "mail_from: not an e-mail address"),
-    ({"WIRE_MAIL_FROM": "news letter@example.org"}, "mail_from: not an e-mail address"),
-    ({"WIRE_MAIL_FROM": ""}, "mail_from: not an e-mail address"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"WIRE_LANGUAGES": "en,xx"}, "languages: unknown language code 'xx'"),
+        ({"WIRE_LANGUAGES": "en,zz,fa"}, "languages: unknown language code 'zz'"),
+        ({"WIRE_MAIL_FROM": "newsletter"}, "mail_from: not an e-mail address"),
+        ({"WIRE_MAIL_FROM": "Wire <newsletter>"}, "got 'Wire <newsletter>'"),
+        ({"WIRE_MAIL_FROM": "a@example.org, b@example.org"}, "mail_from: not an e-mail address"),
+        ({"WIRE_MAIL_FROM": "news letter@example.org"}, "mail_from: not an e-mail address"),
+        ({"WIRE_MAIL_FROM": ""}, "mail_from: not an e-mail address"),
+    ],
+)
 def test_unknown_languages_and_bad_senders_are_refused(environ, message):
     with pytest.raises(ConfigError) as error:
         load_config(environ=environ)
     assert message in str(error.value)
 
 
-@pytest.mark.parametrize("mail_from", ["newsletter@example.org", "Solidarity Wire <newsletter@example.org>",
-                                       '"Wire, weekly" <n@mail.example.org>'])
+@pytest.mark.parametrize(
+    "mail_from",
+    ["newsletter@example.org", "Solidarity Wire <newsletter@example.org>", '"Wire, weekly" <n@mail.example.org>'],
+)
 def test_good_senders_are_accepted(mail_from):
     assert load_config(environ={"WIRE_MAIL_FROM": mail_from}).mail_from == mail_from
 
@@ -123,4 +132,6 @@ def test_the_readme_tabulates_every_key():
     configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in configuration.splitlines() if line.startswith("| `")]
     expected = [f"| `{s.name}` | `{s.default}` | {s.help} | `{s.env}` |" for s in describe_settings()]
-    assert rows == expected, "README's table differs from aggregator/config.py; the rows should be:\n" + "\n".join(expected)
+    assert rows == expected, "README's table differs from aggregator/config.py; the rows should be:\n" + "\n".join(
+        expected
+    )

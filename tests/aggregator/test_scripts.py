@@ -20,9 +20,23 @@ def test_the_list_agrees_with_cldr_for_every_bare_language():
     assert not disagree
 
 
-@pytest.mark.parametrize(("code", "direction"), [("fa", "rtl"), ("ar", "rtl"), ("fa-IR", "rtl"), ("ar_EG", "rtl"),
-                                                 ("he", "rtl"), ("ckb", "rtl"), ("ku", "ltr"), ("az", "ltr"),
-                                                 ("en", "ltr"), (None, "ltr"), ("", "ltr"), ("xx", "ltr")])
+@pytest.mark.parametrize(
+    ("code", "direction"),
+    [
+        ("fa", "rtl"),
+        ("ar", "rtl"),
+        ("fa-IR", "rtl"),
+        ("ar_EG", "rtl"),
+        ("he", "rtl"),
+        ("ckb", "rtl"),
+        ("ku", "ltr"),
+        ("az", "ltr"),
+        ("en", "ltr"),
+        (None, "ltr"),
+        ("", "ltr"),
+        ("xx", "ltr"),
+    ],
+)
 def test_language_direction(code, direction):
     assert language_direction(code) == direction
 

@@ -1,5 +1,7 @@
 """Storage: migrations, items seen again, revisions, full-text search, exact-duplicate folding."""
 
+from datetime import UTC
+
 from aggregator.clustering import cluster_new_items
 from aggregator.db import open_db
 from aggregator.migrations import migrate, schema_version
@@ -9,9 +11,18 @@ from aggregator.text import content_hash
 
 
 def _item(source_id, url, title, text, guid=None):
-    return {"source_id": source_id, "guid": guid, "url": url, "canonical_url": url, "title": title, "text": text,
-            "summary": text[:50], "language": "en", "published_at": "2026-11-20T10:00:00+00:00",
-            "content_hash": content_hash(title, text)}
+    return {
+        "source_id": source_id,
+        "guid": guid,
+        "url": url,
+        "canonical_url": url,
+        "title": title,
+        "text": text,
+        "summary": text[:50],
+        "language": "en",
+        "published_at": "2026-11-20T10:00:00+00:00",
+        "content_hash": content_hash(title, text),
+    }
 
 
 def test_migrations_are_recorded_and_idempotent(config):
@@ -28,9 +39,14 @@ def test_item_seen_again_is_updated_with_a_revision(db):
     source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
     status, first = save_item(db, _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1"))
     assert status == "new"
-    assert save_item(db, _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1")) == ("unchanged", first)
+    assert save_item(db, _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1")) == (
+        "unchanged",
+        first,
+    )
     # same GUID, new URL and text: the same item, updated, the old text kept as a revision
-    status, again = save_item(db, _item(source, "http://127.0.0.1:1/a-2", "Day 41", "Day 41 of the hunger strike.", "g1"))
+    status, again = save_item(
+        db, _item(source, "http://127.0.0.1:1/a-2", "Day 41", "Day 41 of the hunger strike.", "g1")
+    )
     assert (status, again) == ("updated", first)
     assert get_item(db, first)["title"] == "Day 41"
     assert [r["title"] for r in list_revisions(db, first)] == ["Day 40"]
@@ -66,12 +82,27 @@ def test_story_face_prefers_full_text_then_priority_then_readers_language(db):
     text = "The same statement, word for word, long enough to count as a full text. " * 8
     sources = {}
     for name, priority in (("German group", 0), ("Turkish group", 0), ("Excerpt site", 5)):
-        sources[name] = add_source(db, f"http://127.0.0.1/{len(sources)}/feed", name, "feed",
-                                   partner_id=ensure_partner(db, name, priority=priority))
-    de = save_item(db, {**_item(sources["German group"], "http://127.0.0.1/de", "Erklärung", text), "language": "de"})[1]
-    tr = save_item(db, {**_item(sources["Turkish group"], "http://127.0.0.1/tr", "Açıklama", text), "language": "tr"})[1]
-    save_item(db, {**_item(sources["Excerpt site"], "http://127.0.0.1/x", "Short", "Short […]"), "language": "en",
-                   "content_hash": content_hash("Erklärung", text)})
+        sources[name] = add_source(
+            db,
+            f"http://127.0.0.1/{len(sources)}/feed",
+            name,
+            "feed",
+            partner_id=ensure_partner(db, name, priority=priority),
+        )
+    de = save_item(db, {**_item(sources["German group"], "http://127.0.0.1/de", "Erklärung", text), "language": "de"})[
+        1
+    ]
+    tr = save_item(db, {**_item(sources["Turkish group"], "http://127.0.0.1/tr", "Açıklama", text), "language": "tr"})[
+        1
+    ]
+    save_item(
+        db,
+        {
+            **_item(sources["Excerpt site"], "http://127.0.0.1/x", "Short", "Short […]"),
+            "language": "en",
+            "content_hash": content_hash("Erklärung", text),
+        },
+    )
     for n in range(3):
         add_subscriber(db, f"okur{n}@example.org", "tr")
     add_subscriber(db, "leser@example.org", "de")
@@ -82,11 +113,11 @@ def test_story_face_prefers_full_text_then_priority_then_readers_language(db):
 
 
 def test_polling_adapts_backs_off_and_never_gives_up():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from aggregator.polling import FetchOutcome, health, next_state
 
-    now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     source = {"interval_seconds": 3600, "consecutive_failures": 0, "status": "active"}
     busy = next_state(source, FetchOutcome(200, True, new_items=4), now, min_interval=1800, max_backoff=86400)
     quiet = next_state(source, FetchOutcome(200, True, new_items=0), now, min_interval=1800, max_backoff=86400)
@@ -94,8 +125,7 @@ def test_polling_adapts_backs_off_and_never_gives_up():
     failing = dict(source)
     waits = []
     for day in range(40):  # a feed broken for weeks
-        changes = next_state(failing, FetchOutcome(500, False, error="down"), now, min_interval=1800,
-                             max_backoff=86400)
+        changes = next_state(failing, FetchOutcome(500, False, error="down"), now, min_interval=1800, max_backoff=86400)
         failing.update(changes)
         waits.append(changes["next_fetch_at"])
     assert failing["status"] == "active" and failing["consecutive_failures"] == 40

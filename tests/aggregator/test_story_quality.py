@@ -16,8 +16,16 @@ precision >= 0.95. Figures are recorded by benchmarks/story_quality.py in benchm
 
 import pytest
 
-from benchmarks.story_sets import (CORPUS, across_languages, alone, fold, labelled_set, real_article_set, score,
-                                   widest_story)
+from benchmarks.story_sets import (
+    CORPUS,
+    across_languages,
+    alone,
+    fold,
+    labelled_set,
+    real_article_set,
+    score,
+    widest_story,
+)
 
 EDITS = ("exact", "boilerplate", "shortened", "edited")
 
@@ -45,8 +53,10 @@ def test_real_articles_near_duplicates(real):
     result = score(items, story, not_translations)
     size, groups = widest_story(items, story)
     single, unrelated = alone(items, story)
-    print(f"real articles, near-duplicates over {len(items)} items: {result}; widest story {size} items "
-          f"from {groups} groups; unrelated articles alone {single} of {unrelated}")
+    print(
+        f"real articles, near-duplicates over {len(items)} items: {result}; widest story {size} items "
+        f"from {groups} groups; unrelated articles alone {single} of {unrelated}"
+    )
     assert groups == 1, "a story mixes unrelated articles (a chain)"
     assert result.precision >= 0.98
     assert result.recall >= 0.95
@@ -78,8 +88,9 @@ def test_written_set_near_duplicates(written):
     assert result.recall >= 0.95
 
 
-@pytest.mark.parametrize("edit", ["verbatim", "boilerplate", "paragraph-dropped", "paragraph-added", "reworded",
-                                  "shortened", "updated"])
+@pytest.mark.parametrize(
+    "edit", ["verbatim", "boilerplate", "paragraph-dropped", "paragraph-added", "reworded", "shortened", "updated"]
+)
 def test_written_set_each_kind_of_edit_is_folded(written, edit):
     items, story = written
     originals = {item.group: story[item.id] for item in items if item.kind == "original"}

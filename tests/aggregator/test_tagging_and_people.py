@@ -36,13 +36,21 @@ def taxonomy(tmp_path):
     return load_taxonomy(path)
 
 
-@pytest.mark.parametrize("text, tags", [
-    ("Der Hungerstreik der Gefangenen in der Türkei dauert an", {"hunger-strike": ["Hungerstreik"], "country-tr": ["Türkei"]}),
-    ("Tutsakların açlık grevi 40. gününde; Türkiye'de ölüm orucu", {"hunger-strike": ["açlık grevi", "ölüm orucu"],
-                                                                    "country-tr": ["Türkiye"]}),
-    ("اعتصاب غذای زندانیان ادامه دارد", {"hunger-strike": ["اعتصاب غذای"]}),
-    ("Dockworkers' strike in Turkish ports", {"country-tr": ["Turkish"]}),  # a labour strike is no hunger strike
-])
+@pytest.mark.parametrize(
+    "text, tags",
+    [
+        (
+            "Der Hungerstreik der Gefangenen in der Türkei dauert an",
+            {"hunger-strike": ["Hungerstreik"], "country-tr": ["Türkei"]},
+        ),
+        (
+            "Tutsakların açlık grevi 40. gününde; Türkiye'de ölüm orucu",
+            {"hunger-strike": ["açlık grevi", "ölüm orucu"], "country-tr": ["Türkiye"]},
+        ),
+        ("اعتصاب غذای زندانیان ادامه دارد", {"hunger-strike": ["اعتصاب غذای"]}),
+        ("Dockworkers' strike in Turkish ports", {"country-tr": ["Turkish"]}),  # a labour strike is no hunger strike
+    ],
+)
 def test_tags_keep_their_evidence(taxonomy, text, tags):
     assert tag_text("", text, taxonomy) == tags
 
@@ -57,13 +65,16 @@ def test_taxonomy_file_of_the_project_loads():
     assert tag_text("Day 87 of the hunger strike", "", tags).get("hunger-strike")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Political prisoner Deniz Aksoy reached day 40.", [("Deniz Aksoy", "political prisoner")]),
-    ("Tutsak Mahir Ekinci'nin açlık grevi sürüyor.", [("Mahir Ekinci", "tutsak")]),
-    ("Der Gefangene Ali Kaya wurde verlegt.", [("Ali Kaya", "gefangene")]),
-    ("La journaliste Nora Benali est toujours détenue.", [("Nora Benali", "journaliste")]),
-    ("The prisoners in Kuzeykent Prison wrote a letter.", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Political prisoner Deniz Aksoy reached day 40.", [("Deniz Aksoy", "political prisoner")]),
+        ("Tutsak Mahir Ekinci'nin açlık grevi sürüyor.", [("Mahir Ekinci", "tutsak")]),
+        ("Der Gefangene Ali Kaya wurde verlegt.", [("Ali Kaya", "gefangene")]),
+        ("La journaliste Nora Benali est toujours détenue.", [("Nora Benali", "journaliste")]),
+        ("The prisoners in Kuzeykent Prison wrote a letter.", []),
+    ],
+)
 def test_find_people(text, expected):
     assert [(name, role) for name, _, role in find_people(text)] == expected
 

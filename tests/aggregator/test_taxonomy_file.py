@@ -206,7 +206,11 @@ SHOULD_TAG = [
     ("eu", "Euskal Herrian elkarretaratzeak egin dira euskal presoen alde.", {"solidarity-action", "country-basque"}),
     ("ru", "Суд приговорил активиста к пяти годам колонии.", {"trial-sentence"}),
     ("ru", "Политзаключённый освобождён и вышел на свободу", {"release"}),
-    ("da", "Sultestrejken fortsætter foran ambassaden i København.", {"hunger-strike", "solidarity-action", "country-dk"}),
+    (
+        "da",
+        "Sultestrejken fortsætter foran ambassaden i København.",
+        {"hunger-strike", "solidarity-action", "country-dk"},
+    ),
     ("tl", "Pinalaya ang bilanggong pulitikal sa Pilipinas.", {"release", "country-ph"}),
     ("en", "Two peasant organisers released after four years in detention.", {"release"}),
     ("ku", "Ew sê sal in di hucreyeke yekkesî de tê girtin.", {"isolation"}),

@@ -19,11 +19,14 @@ def test_sanitiser_drops_scripts_handlers_and_javascript_urls():
     assert "Day 40" in clean
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Hunger strike &amp;amp; isolation", "Hunger strike & isolation"),
-    ("  Day\n 87 \t of the <b>strike</b> ", "Day 87 of the strike"),
-    ("&#304;stanbul&#39;da a&ccedil;l&#305;k grevi", "İstanbul'da açlık grevi"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Hunger strike &amp;amp; isolation", "Hunger strike & isolation"),
+        ("  Day\n 87 \t of the <b>strike</b> ", "Day 87 of the strike"),
+        ("&#304;stanbul&#39;da a&ccedil;l&#305;k grevi", "İstanbul'da açlık grevi"),
+    ],
+)
 def test_clean_title(raw, expected):
     assert clean_title(raw) == expected
 
@@ -33,13 +36,16 @@ def test_html_to_text_keeps_paragraphs():
     assert text.split("\n\n") == ["Call", "First paragraph.", "one", "two", "Last line"]
 
 
-@pytest.mark.parametrize("text, truncated", [
-    ("The hearing was postponed again [&hellip;]", True),
-    ("The hearing was postponed again […]", True),
-    ("The hearing was postponed again...", True),
-    ("Der Prozess wurde vertagt. Weiterlesen »", True),
-    ("The hearing was postponed again.", False),
-])
+@pytest.mark.parametrize(
+    "text, truncated",
+    [
+        ("The hearing was postponed again [&hellip;]", True),
+        ("The hearing was postponed again […]", True),
+        ("The hearing was postponed again...", True),
+        ("Der Prozess wurde vertagt. Weiterlesen »", True),
+        ("The hearing was postponed again.", False),
+    ],
+)
 def test_looks_truncated(text, truncated):
     assert looks_truncated(text) is truncated
 
@@ -49,13 +55,16 @@ def test_content_hash_ignores_spacing_and_case_but_not_words():
     assert content_hash("a", "Day 40 of the strike.") != content_hash("a", "Day 41 of the strike.")
 
 
-@pytest.mark.parametrize("declared, text, expected", [
-    ("ku", "Girtiyê siyasî Mahir Ekinci di roja 87an a greva birçîbûnê de ye û rewşa wî giran e.", "ku"),
-    ("ku", "Siyasi tutsak Mahir Ekinci'nin açlık grevi 87. gününde; ağırlığı kırk kiloya düştü.", "tr"),
-    ("en", "Der Gefangene befindet sich seit 87 Tagen im Hungerstreik und seine Familie ist besorgt.", "de"),
-    (None, "Le prisonnier est en grève de la faim depuis quatre-vingt-sept jours, sa famille s'inquiète.", "fr"),
-    ("fa", "زندانی سیاسی در روز هشتاد و هفتم اعتصاب غذا است و خانواده‌اش نگران است.", "fa"),
-])
+@pytest.mark.parametrize(
+    "declared, text, expected",
+    [
+        ("ku", "Girtiyê siyasî Mahir Ekinci di roja 87an a greva birçîbûnê de ye û rewşa wî giran e.", "ku"),
+        ("ku", "Siyasi tutsak Mahir Ekinci'nin açlık grevi 87. gününde; ağırlığı kırk kiloya düştü.", "tr"),
+        ("en", "Der Gefangene befindet sich seit 87 Tagen im Hungerstreik und seine Familie ist besorgt.", "de"),
+        (None, "Le prisonnier est en grève de la faim depuis quatre-vingt-sept jours, sa famille s'inquiète.", "fr"),
+        ("fa", "زندانی سیاسی در روز هشتاد و هفتم اعتصاب غذا است و خانواده‌اش نگران است.", "fa"),
+    ],
+)
 def test_language_is_declared_then_checked(declared, text, expected):
     from aggregator.language import resolve_language
 

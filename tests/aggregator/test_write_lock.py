@@ -46,10 +46,19 @@ def _fill(path: Path, total: int) -> None:
                 words = rng.choices(vocabulary, k=90) + [f"Name{rng.randrange(50_000)}"]
                 originals.append(words)
             text, title = " ".join(words), f"Item {n}"
-            save_item(db, {"source_id": source, "guid": f"g{n}", "url": f"http://127.0.0.1/{n}",
-                           "title": title, "text": text, "language": "en",
-                           "published_at": (start + timedelta(minutes=6 * n)).isoformat(),
-                           "content_hash": content_hash(title, text)})
+            save_item(
+                db,
+                {
+                    "source_id": source,
+                    "guid": f"g{n}",
+                    "url": f"http://127.0.0.1/{n}",
+                    "title": title,
+                    "text": text,
+                    "language": "en",
+                    "published_at": (start + timedelta(minutes=6 * n)).isoformat(),
+                    "content_hash": content_hash(title, text),
+                },
+            )
     cluster_new_items(db)
     for n in range(20):
         add_subscriber(db, f"reader{n}@example.org", "en")
@@ -64,10 +73,18 @@ def test_unsubscribe_succeeds_during_a_long_rebuild(tmp_path):
     tokens = [row["token"] for row in web.query("SELECT token FROM subscribers ORDER BY id")]
     stories_before = web.execute("SELECT count(*) FROM stories").fetchone()[0]
     rebuild = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from aggregator.db import open_db; "
-         "from aggregator.clustering import rebuild_stories; db = open_db(sys.argv[1]); "
-         "print('rebuilding', flush=True); rebuild_stories(db)", str(path)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from aggregator.db import open_db; "
+            "from aggregator.clustering import rebuild_stories; db = open_db(sys.argv[1]); "
+            "print('rebuilding', flush=True); rebuild_stories(db)",
+            str(path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert rebuild.stdout.readline().strip() == "rebuilding"  # imported (slow on a loaded machine) and started
         time.sleep(0.5)
@@ -91,5 +108,9 @@ def test_unsubscribe_succeeds_during_a_long_rebuild(tmp_path):
     # the rebuild itself came out whole: every item placed, nothing left waiting
     assert web.execute("SELECT count(*) FROM items WHERE story_id IS NULL OR reprocess = 1").fetchone()[0] == 0
     assert web.execute("SELECT count(*) FROM stories").fetchone()[0] == stories_before
-    assert web.execute("SELECT count(*) FROM stories s WHERE item_count != "
-                       "(SELECT count(*) FROM items WHERE story_id = s.id)").fetchone()[0] == 0
+    assert (
+        web.execute(
+            "SELECT count(*) FROM stories s WHERE item_count != (SELECT count(*) FROM items WHERE story_id = s.id)"
+        ).fetchone()[0]
+        == 0
+    )

@@ -30,8 +30,10 @@ def make_edition(db, week: str = "2026-W48") -> int:
 
 def add_readers(db, count: int, prefix: str = "reader") -> dict[str, int]:
     languages = ("en", "fa", "de")
-    return {f"{prefix}{n}@example.org": add_subscriber(db, f"{prefix}{n}@example.org", languages[n % 3])
-            for n in range(count)}
+    return {
+        f"{prefix}{n}@example.org": add_subscriber(db, f"{prefix}{n}@example.org", languages[n % 3])
+        for n in range(count)
+    }
 
 
 class PickyHandler(MaildirHandler):
@@ -84,21 +86,39 @@ def per_address(maildir: Path) -> Counter:
 
 
 def wire_env(config, **extra) -> dict[str, str]:
-    env = {"PATH": "/usr/bin:/bin", "WIRE_DB": str(config.db), "WIRE_SMTP_URL": config.smtp_url,
-           "WIRE_LANGUAGES": ",".join(config.languages), "WIRE_SEND_RATE": str(config.send_rate),
-           "WIRE_SEND_RETRY_BACKOFF": str(config.send_retry_backoff), "PYTHONPATH": str(ROOT)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "WIRE_DB": str(config.db),
+        "WIRE_SMTP_URL": config.smtp_url,
+        "WIRE_LANGUAGES": ",".join(config.languages),
+        "WIRE_SEND_RATE": str(config.send_rate),
+        "WIRE_SEND_RETRY_BACKOFF": str(config.send_retry_backoff),
+        "PYTHONPATH": str(ROOT),
+    }
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 def wire(config, *args, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wire", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env or wire_env(config), cwd=config.db.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "wire", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or wire_env(config),
+        cwd=config.db.parent,
+    )
 
 
 def wire_popen(config, *args, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "wire", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env or wire_env(config), cwd=config.db.parent)
+    return subprocess.Popen(
+        [sys.executable, "-m", "wire", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or wire_env(config),
+        cwd=config.db.parent,
+    )
 
 
 def alive(pid: int) -> bool:

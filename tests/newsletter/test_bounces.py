@@ -54,13 +54,21 @@ Content-Type: {original_type}
 
 
 def dsn(recipient, message_id=None, action="failed", status="5.1.1", as_rfc822=False) -> bytes:
-    headers = (f"From: Solidarity Wire <weekly@solidarity-wire.example>\nTo: {recipient}\n"
-               f"Subject: Solidarity Wire 2026-W48\n" + (f"Message-ID: {message_id}\n" if message_id else ""))
+    headers = (
+        f"From: Solidarity Wire <weekly@solidarity-wire.example>\nTo: {recipient}\n"
+        f"Subject: Solidarity Wire 2026-W48\n" + (f"Message-ID: {message_id}\n" if message_id else "")
+    )
     original = headers + ("\nThe body of the edition.\n" if as_rfc822 else "")
     code, text = ("550", "user unknown") if status.startswith("5") else ("451", "mailbox busy, will retry")
-    return DSN.format(recipient=recipient, action=action, status=status, code=code, text=text,
-                      original_type="message/rfc822" if as_rfc822 else "text/rfc822-headers",
-                      original=original).encode()
+    return DSN.format(
+        recipient=recipient,
+        action=action,
+        status=status,
+        code=code,
+        text=text,
+        original_type="message/rfc822" if as_rfc822 else "text/rfc822-headers",
+        original=original,
+    ).encode()
 
 
 AUTO_REPLY = b"""From: reader3@example.org
@@ -79,18 +87,29 @@ def _sent(tmp_path, sink_url, week="2026-W48", **overrides):
 
 
 def _message_ids(db, edition_id):
-    return {row["email"]: row["message_id"] for row in db.query(
-        "SELECT s.email, d.message_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
-        "WHERE d.edition_id = ?", [edition_id])}
+    return {
+        row["email"]: row["message_id"]
+        for row in db.query(
+            "SELECT s.email, d.message_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+            "WHERE d.edition_id = ?",
+            [edition_id],
+        )
+    }
 
 
 def test_parse_a_dsn_with_its_original_headers():
     message = mailbox.MaildirMessage(dsn("reader0@example.org", "<abc@wire>"))
     [bounce] = parse_dsn(message)
-    assert (bounce.recipient, bounce.action, bounce.status, bounce.message_id, bounce.hard) == \
-        ("reader0@example.org", "failed", "5.1.1", "<abc@wire>", True)
-    [delayed] = parse_dsn(mailbox.MaildirMessage(dsn("r@example.org", action="delayed", status="4.2.2",
-                                                     as_rfc822=True)))
+    assert (bounce.recipient, bounce.action, bounce.status, bounce.message_id, bounce.hard) == (
+        "reader0@example.org",
+        "failed",
+        "5.1.1",
+        "<abc@wire>",
+        True,
+    )
+    [delayed] = parse_dsn(
+        mailbox.MaildirMessage(dsn("r@example.org", action="delayed", status="4.2.2", as_rfc822=True))
+    )
     assert not delayed.hard and delayed.message_id is None
     assert parse_dsn(mailbox.MaildirMessage(AUTO_REPLY)) == []
 
@@ -116,8 +135,12 @@ def test_bounces_mark_deliveries_and_after_the_limit_the_address(tmp_path, caplo
         assert statuses[readers["reader1@example.org"]] == "sent"
         again = process_bounces(db, config, tmp_path / "bounces")  # read twice: counted once
         assert again.now_bouncing == 0
-        assert next(db.query("SELECT hard_bounces FROM subscribers WHERE id = ?",
-                             [readers["reader0@example.org"]]))["hard_bounces"] == 1
+        assert (
+            next(db.query("SELECT hard_bounces FROM subscribers WHERE id = ?", [readers["reader0@example.org"]]))[
+                "hard_bounces"
+            ]
+            == 1
+        )
 
         second = make_edition(db, "2026-W49")
         send_edition(db, config, second)
@@ -126,8 +149,9 @@ def test_bounces_mark_deliveries_and_after_the_limit_the_address(tmp_path, caplo
         mbox.add(mailbox.mboxMessage(dsn("reader0@example.org", ids["reader0@example.org"], as_rfc822=True)))
         mbox.flush()
         mbox.close()
-        result = wire(config, "bounces", "process", str(tmp_path / "bounces.mbox"),
-                      env=wire_env(config, WIRE_BOUNCE_LIMIT=2))
+        result = wire(
+            config, "bounces", "process", str(tmp_path / "bounces.mbox"), env=wire_env(config, WIRE_BOUNCE_LIMIT=2)
+        )
         assert result.returncode == 0, result.stderr
         assert "1 hard" in result.stdout and "1 addresses now bouncing" in result.stdout
         assert "@" not in result.stdout + result.stderr

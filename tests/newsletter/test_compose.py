@@ -1,33 +1,51 @@
 """Drafting: ranking, sections by theme or region, caps, pins. Pure functions on plain data."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsletter.compose import plan_edition, urgency
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def story(story_id, title, tags, sources=1, text=""):
-    items = [{"id": story_id * 10 + n, "source_id": n, "title": title, "text": text, "tags": json.dumps(tags)}
-             for n in range(sources)]
-    return {"id": story_id, "representative_item_id": items[0]["id"], "items": items,
-            "last_published_at": "2026-11-21T10:00:00+00:00"}
+    items = [
+        {"id": story_id * 10 + n, "source_id": n, "title": title, "text": text, "tags": json.dumps(tags)}
+        for n in range(sources)
+    ]
+    return {
+        "id": story_id,
+        "representative_item_id": items[0]["id"],
+        "items": items,
+        "last_published_at": "2026-11-21T10:00:00+00:00",
+    }
 
 
 def test_stories_reported_by_more_partners_and_urgent_ones_rank_first():
-    plan = plan_edition([story(1, "Concert for prisoners", ["solidarity-action"]),
-                         story(2, "Vigil at the consulate", ["solidarity-action"], sources=3),
-                         story(3, "Hunger strike on day 90", ["solidarity-action"])], NOW)
+    plan = plan_edition(
+        [
+            story(1, "Concert for prisoners", ["solidarity-action"]),
+            story(2, "Vigil at the consulate", ["solidarity-action"], sources=3),
+            story(3, "Hunger strike on day 90", ["solidarity-action"]),
+        ],
+        NOW,
+    )
     assert [entry["story_id"] for entry in plan] == [2, 3, 1]
 
 
 def test_sections_follow_the_theme_order_and_are_capped():
-    stories = [story(n, f"Trial {n}", ["trial-sentence"]) for n in range(1, 6)] + \
-              [story(9, "Hunger strike", ["hunger-strike"]), story(10, "Something else", [])]
+    stories = [story(n, f"Trial {n}", ["trial-sentence"]) for n in range(1, 6)] + [
+        story(9, "Hunger strike", ["hunger-strike"]),
+        story(10, "Something else", []),
+    ]
     plan = plan_edition(stories, NOW, cap=3)
-    assert [entry["section"] for entry in plan] == ["hunger-strike", "trial-sentence", "trial-sentence",
-                                                    "trial-sentence", "other"]
+    assert [entry["section"] for entry in plan] == [
+        "hunger-strike",
+        "trial-sentence",
+        "trial-sentence",
+        "trial-sentence",
+        "other",
+    ]
     assert [entry["position"] for entry in plan] == [1, 2, 3, 4, 5]
 
 

@@ -61,8 +61,7 @@ def _out_of_order(lines: list[list[dict]], direction: str) -> list[str]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["fa", "ar", "en"])
-def test_blocks_read_in_the_editions_direction_and_lines_in_reading_order(page, artifacts, tmp_path, edition,
-                                                                            language):
+def test_blocks_read_in_the_editions_direction_and_lines_in_reading_order(page, artifacts, tmp_path, edition, language):
     rendered = render_edition(edition, language, "Solidarity Wire", "https://wire.example", ZONE)
     path = tmp_path / f"{language}.html"
     path.write_text(rendered.html, encoding="utf-8")

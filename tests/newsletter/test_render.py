@@ -13,11 +13,18 @@ BASE = "https://wire.example"
 
 
 def _entry(n, language="en", headline=None, section="hunger-strike"):
-    return Entry(story_id=n, section=section, position=n, headline=headline or f"Hunger strike reaches day {n}",
-                 summary="The prisoner's family appealed for vitamin B1 and an independent doctor. " * 2,
-                 language=language, url=f"https://partner{n}.example/news/{n}", source=f"Partner {n}",
-                 published="2026-11-18T10:00:00+00:00",
-                 reports=[Report(100 + n, "Dayanışma Ağı", "tr", f"https://dayanisma.example/{n}", "Açlık grevi")])
+    return Entry(
+        story_id=n,
+        section=section,
+        position=n,
+        headline=headline or f"Hunger strike reaches day {n}",
+        summary="The prisoner's family appealed for vitamin B1 and an independent doctor. " * 2,
+        language=language,
+        url=f"https://partner{n}.example/news/{n}",
+        source=f"Partner {n}",
+        published="2026-11-18T10:00:00+00:00",
+        reports=[Report(100 + n, "Dayanışma Ağı", "tr", f"https://dayanisma.example/{n}", "Açlık grevi")],
+    )
 
 
 def _edition(entries):
@@ -25,7 +32,9 @@ def _edition(entries):
 
 
 def test_persian_edition_is_right_to_left_and_isolates_latin_headlines():
-    edition = _edition([_entry(1, "en", "Ahmet K. on day 87"), _entry(2, "fa", "اعتصاب غذای زندانیان", section="other")])
+    edition = _edition(
+        [_entry(1, "en", "Ahmet K. on day 87"), _entry(2, "fa", "اعتصاب غذای زندانیان", section="other")]
+    )
     rendered = render_edition(edition, "fa", "Solidarity Wire", BASE, ZONE)
     assert re.search(r'<html[^>]*lang="fa"[^>]*dir="rtl"', rendered.html)
     assert 'dir="ltr"' in rendered.html and 'lang="en"' in rendered.html  # the English headline keeps its direction
@@ -34,7 +43,7 @@ def test_persian_edition_is_right_to_left_and_isolates_latin_headlines():
 
 
 def test_partner_text_is_escaped_not_trusted_as_html():
-    edition = _edition([_entry(1, headline='<script>alert(1)</script><img src=x onerror=y>')])
+    edition = _edition([_entry(1, headline="<script>alert(1)</script><img src=x onerror=y>")])
     html = render_edition(edition, "en", "Solidarity Wire", BASE, ZONE).html
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
@@ -62,8 +71,12 @@ def test_no_remote_assets_no_tracking_and_absolute_links():
 def test_forty_items_stay_under_gmail_clipping_size():
     entries = []
     for n in range(1, 41):
-        entry = _entry(n, ["en", "de", "tr", "fa"][n % 4], section=["hunger-strike", "trial-sentence", "other"][n % 3],
-                       headline=f"Hunger strike in Kuzeykent High-Security Prison reaches day {n}: family asks for a doctor")
+        entry = _entry(
+            n,
+            ["en", "de", "tr", "fa"][n % 4],
+            section=["hunger-strike", "trial-sentence", "other"][n % 3],
+            headline=f"Hunger strike in Kuzeykent High-Security Prison reaches day {n}: family asks for a doctor",
+        )
         entry.summary = "The prisoner has lost 21 kilos; his lawyer was allowed a visit of twenty minutes only. " * 4
         entry.reports = entry.reports * 3
         entries.append(entry)
@@ -87,8 +100,12 @@ def test_frame_is_translated(language):
 
 
 def test_region_sections_are_named_in_the_readers_language():
-    edition = Edition(id=1, week="2026-W47", sections_by="region",
-                      entries=[_entry(1, section="country-kurdistan"), _entry(2, section="country-tr")])
+    edition = Edition(
+        id=1,
+        week="2026-W47",
+        sections_by="region",
+        entries=[_entry(1, section="country-kurdistan"), _entry(2, section="country-tr")],
+    )
     text = render_edition(edition, "de", "Solidarity Wire", BASE, ZONE).text
     assert "KURDISTAN" in text and "TÜRKEI" in text
 
@@ -101,17 +118,32 @@ def test_links_point_at_the_partners_page_without_tracking_parameters(edition):
         assert "https://free-mahir.example/news/day-87.html" in hrefs and "https://kanoon.example/fa/87" in hrefs
         for part in (rendered.html, rendered.text):
             assert "utm_" not in part and "fbclid" not in part
-        assert all(h.startswith(("https://open-cell", "https://free-mahir", "https://komele", "https://kanoon",
-                                 "https://saw", "https://tadamun", "https://dayanisma", "https://gefangenen",
-                                 f"{BASE}/")) for h in hrefs), hrefs  # nothing rewritten through us
+        assert all(
+            h.startswith(
+                (
+                    "https://open-cell",
+                    "https://free-mahir",
+                    "https://komele",
+                    "https://kanoon",
+                    "https://saw",
+                    "https://tadamun",
+                    "https://dayanisma",
+                    "https://gefangenen",
+                    f"{BASE}/",
+                )
+            )
+            for h in hrefs
+        ), hrefs  # nothing rewritten through us
 
 
 def test_clean_link_keeps_what_names_the_article():
     from newsletter.compose import clean_link
 
     assert clean_link("https://a.example/x/?utm_source=rss&utm_medium=feed") == "https://a.example/x/"
-    assert clean_link("https://a.example/modules.php?name=News&sid=12&utm_campaign=c") == \
-        "https://a.example/modules.php?name=News&sid=12"
+    assert (
+        clean_link("https://a.example/modules.php?name=News&sid=12&utm_campaign=c")
+        == "https://a.example/modules.php?name=News&sid=12"
+    )
     assert clean_link("https://a.example/p?id=7&fbclid=Ab#utm_source=tw") == "https://a.example/p?id=7"
     assert clean_link("https://a.example/p?id=7#comments") == "https://a.example/p?id=7#comments"
     assert clean_link("https://a.example/%D8%B1") == "https://a.example/%D8%B1"

@@ -3,7 +3,7 @@
 import mailbox
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,17 +13,26 @@ from newsletter.schedule import crawl_due, draft_due, last_draft_moment
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.mark.parametrize("now, expected", [
-    (datetime(2026, 11, 23, 4, 59, tzinfo=timezone.utc), datetime(2026, 11, 16, 6, 0, tzinfo=BERLIN)),  # Mon 05:59 Berlin
-    (datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc), datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN)),   # Mon 06:00 Berlin
-    (datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc), datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN)),
-])
+@pytest.mark.parametrize(
+    "now, expected",
+    [
+        (
+            datetime(2026, 11, 23, 4, 59, tzinfo=UTC),
+            datetime(2026, 11, 16, 6, 0, tzinfo=BERLIN),
+        ),  # Mon 05:59 Berlin
+        (
+            datetime(2026, 11, 23, 5, 0, tzinfo=UTC),
+            datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN),
+        ),  # Mon 06:00 Berlin
+        (datetime(2026, 11, 26, 12, 0, tzinfo=UTC), datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN)),
+    ],
+)
 def test_last_draft_moment(now, expected):
     assert last_draft_moment(now, "mon 06:00", BERLIN) == expected
 
 
 def test_draft_is_due_once_per_week():
-    monday = datetime(2026, 11, 23, 5, 30, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
     assert draft_due(monday, None, "mon 06:00", BERLIN)
     assert draft_due(monday, monday - timedelta(days=3), "mon 06:00", BERLIN)
     assert not draft_due(monday + timedelta(hours=1), monday, "mon 06:00", BERLIN)
@@ -31,19 +40,27 @@ def test_draft_is_due_once_per_week():
 
 
 def test_crawl_interval():
-    now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     assert crawl_due(now, None, 7200)
     assert not crawl_due(now, now - timedelta(minutes=119), 7200)
     assert crawl_due(now, now - timedelta(minutes=120), 7200)
 
 
 def test_run_once_crawls_drafts_then_sends_an_approved_edition(tmp_path, demo_network, mail_sink):
-    env = {"WIRE_DB": str(tmp_path / "wire.db"), "WIRE_ALLOW_PRIVATE_NETWORKS": "1", "WIRE_ALLOWED_HOSTS": "127.0.0.1",
-           "WIRE_CRAWL_DELAY": "0", "WIRE_SMTP_URL": mail_sink.url, "WIRE_SEND_RATE": "0", "PATH": "/usr/bin:/bin"}
+    env = {
+        "WIRE_DB": str(tmp_path / "wire.db"),
+        "WIRE_ALLOW_PRIVATE_NETWORKS": "1",
+        "WIRE_ALLOWED_HOSTS": "127.0.0.1",
+        "WIRE_CRAWL_DELAY": "0",
+        "WIRE_SMTP_URL": mail_sink.url,
+        "WIRE_SEND_RATE": "0",
+        "PATH": "/usr/bin:/bin",
+    }
 
     def wire(*args):
-        result = subprocess.run([sys.executable, "-m", "wire", *args], capture_output=True, text=True, timeout=300,
-                                env=env, cwd=tmp_path)
+        result = subprocess.run(
+            [sys.executable, "-m", "wire", *args], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -63,12 +80,12 @@ def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_si
     """The thread `wire serve` runs: an edition approved for a past time goes out at the next tick."""
     import time
 
+    from aggregator.clustering import cluster_new_items
     from aggregator.db import open_db
     from aggregator.storage.editions import save_draft, set_edition_status
     from aggregator.storage.items import save_item
     from aggregator.storage.sources import add_source
     from aggregator.storage.subscribers import add_subscriber
-    from aggregator.clustering import cluster_new_items
     from aggregator.text import content_hash
     from tests.conftest import make_config
     from wire.scheduler import Scheduler
@@ -76,9 +93,19 @@ def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_si
     config = make_config(tmp_path, smtp_url=mail_sink.url)
     db = open_db(config.db)
     source = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
-    save_item(db, {"source_id": source, "url": "http://127.0.0.1:9/a", "canonical_url": "http://127.0.0.1:9/a",
-                   "title": "Vigil on Saturday", "text": "A vigil.", "language": "en",
-                   "published_at": "2026-11-20T10:00:00+00:00", "content_hash": content_hash("Vigil", "A vigil.")})
+    save_item(
+        db,
+        {
+            "source_id": source,
+            "url": "http://127.0.0.1:9/a",
+            "canonical_url": "http://127.0.0.1:9/a",
+            "title": "Vigil on Saturday",
+            "text": "A vigil.",
+            "language": "en",
+            "published_at": "2026-11-20T10:00:00+00:00",
+            "content_hash": content_hash("Vigil", "A vigil."),
+        },
+    )
     cluster_new_items(db)
     story = db.execute("SELECT id FROM stories").fetchone()[0]
     edition = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
@@ -122,15 +149,24 @@ def test_a_crawl_past_its_deadline_never_keeps_an_edition_from_going_out(tmp_pat
     stuck = add_source(db, site.url + "/feed.xml", "Stuck", "feed")
     other = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
     db.execute("UPDATE sources SET next_fetch_at = '2999-01-01T00:00:00+00:00' WHERE id = ?", [other])
-    save_item(db, {"source_id": other, "url": "http://127.0.0.1:9/a", "title": "Vigil on Saturday",
-                   "text": "A vigil.", "language": "en", "published_at": "2026-11-20T10:00:00+00:00",
-                   "content_hash": content_hash("Vigil", "A vigil.")})
+    save_item(
+        db,
+        {
+            "source_id": other,
+            "url": "http://127.0.0.1:9/a",
+            "title": "Vigil on Saturday",
+            "text": "A vigil.",
+            "language": "en",
+            "published_at": "2026-11-20T10:00:00+00:00",
+            "content_hash": content_hash("Vigil", "A vigil."),
+        },
+    )
     cluster_new_items(db)
     story = db.execute("SELECT id FROM stories").fetchone()[0]
     edition = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
     set_edition_status(db, edition, "approved", scheduled_at="2026-11-21T07:00:00+00:00")
     add_subscriber(db, "reader@example.org", "en")
-    state = {"last_draft": datetime.now(timezone.utc)}
+    state = {"last_draft": datetime.now(UTC)}
     report = run_cycle(config, state)
     assert report.crawled and any("did not finish within 12 s" in note for note in report.notes), report.notes
     assert report.sent == {edition: 1}
@@ -154,9 +190,19 @@ def _week_with_a_story(tmp_path, published: str):
     db = open_db(config.db)
     source = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
     for n, when in enumerate([published, "2026-11-18T10:00:00+00:00"]):
-        save_item(db, {"source_id": source, "url": f"http://127.0.0.1:9/{n}", "canonical_url": f"http://127.0.0.1:9/{n}",
-                       "title": f"Vigil number {n} at the consulate", "text": f"Vigil {n}.", "language": "en",
-                       "published_at": when, "content_hash": content_hash(f"Vigil {n}", f"Vigil {n}.")})
+        save_item(
+            db,
+            {
+                "source_id": source,
+                "url": f"http://127.0.0.1:9/{n}",
+                "canonical_url": f"http://127.0.0.1:9/{n}",
+                "title": f"Vigil number {n} at the consulate",
+                "text": f"Vigil {n}.",
+                "language": "en",
+                "published_at": when,
+                "content_hash": content_hash(f"Vigil {n}", f"Vigil {n}."),
+            },
+        )
     cluster_new_items(db)
     return config, db
 
@@ -176,9 +222,10 @@ def test_a_serve_restarted_after_the_draft_time_still_drafts_the_week(tmp_path):
     later = run_cycle(config, state, now=monday + timedelta(hours=2))
     assert later.drafted is None  # the week has its edition: no second draft over the editors' work
     before = run_cycle(config, {"last_crawl": monday}, now=datetime(2026, 11, 23, 5, 0, tzinfo=BERLIN))
-    assert before.drafted is not None and db.execute(
-        "SELECT week FROM editions ORDER BY week").fetchall() == [("2026-W47",), ("2026-W48",)], \
-        "before Monday 06:00 the week due is the last one, drafted late rather than never"
+    assert before.drafted is not None and db.execute("SELECT week FROM editions ORDER BY week").fetchall() == [
+        ("2026-W47",),
+        ("2026-W48",),
+    ], "before Monday 06:00 the week due is the last one, drafted late rather than never"
 
 
 def test_run_once_drafts_although_last_weeks_edition_was_approved_on_monday_morning(tmp_path):
@@ -196,5 +243,7 @@ def test_run_once_drafts_although_last_weeks_edition_was_approved_on_monday_morn
     report = run_cycle(config, {"last_crawl": now}, now=now)  # what run-once passes, with the crawl left out
     assert report.drafted is not None and report.drafted != last_week, report.notes
     assert db.execute("SELECT week, status FROM editions ORDER BY week").fetchall() == [
-        ("2026-W47", "approved"), ("2026-W48", "draft")]
+        ("2026-W47", "approved"),
+        ("2026-W48", "draft"),
+    ]
     assert run_cycle(config, {"last_crawl": now}, now=now + timedelta(hours=1)).drafted is None

@@ -118,8 +118,9 @@ def test_a_subscriber_confirmed_after_the_audience_was_frozen_gets_the_next_edit
         late = add_subscriber(db, "late.reader@example.org", "fa")
         rest = send_edition(db, config, edition_id)
         assert rest.sent == 2 and rest.status == "sent"
-        assert not list(db.query("SELECT * FROM deliveries WHERE edition_id = ? AND subscriber_id = ?",
-                                 [edition_id, late]))
+        assert not list(
+            db.query("SELECT * FROM deliveries WHERE edition_id = ? AND subscriber_id = ?", [edition_id, late])
+        )
         next_week = make_edition(db, "2026-W49")
         assert send_edition(db, config, next_week).sent == 5
     assert per_address(maildir)["late.reader@example.org"] == 1
@@ -159,8 +160,10 @@ def test_two_senders_at_once_one_waits_the_other_sends_each_subscriber_once(tmp_
     assert len(lines) == 1 and f"edition {edition_id} is being sent by " in lines[0] and f"pid {first.pid}" in lines[0]
     assert per_address(maildir) == {address: 1 for address in readers}
     # and in-process: a live holder is named, never overridden
-    db.execute("UPDATE editions SET sender = 'elsewhere.example pid 1', sender_seen_at = ? WHERE id = ?",
-               [get_edition(db, edition_id)["updated_at"].replace("2026", "2999"), edition_id])
+    db.execute(
+        "UPDATE editions SET sender = 'elsewhere.example pid 1', sender_seen_at = ? WHERE id = ?",
+        [get_edition(db, edition_id)["updated_at"].replace("2026", "2999"), edition_id],
+    )
     with pytest.raises(SenderBusy, match="elsewhere.example pid 1"):
         send_edition(db, config, edition_id)
 
@@ -184,9 +187,13 @@ def test_killed_again_and_again_every_subscriber_gets_it_once_except_the_reporte
         assert kills == [-signal.SIGKILL] * 4
         final = wire(config, "edition", "send", str(edition_id), "--yes")
         assert final.returncode == 0, final.stderr
-        in_flight = {row["email"] for row in db.query(
-            "SELECT s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
-            "WHERE d.status = 'sending'")}
+        in_flight = {
+            row["email"]
+            for row in db.query(
+                "SELECT s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id "
+                "WHERE d.status = 'sending'"
+            )
+        }
         counts = per_address(maildir)
         for address in readers:
             if address in in_flight:

@@ -22,10 +22,33 @@ ALL_COMMANDS = sorted(_commands(cli))
 
 def test_the_promised_commands_exist():
     names = {" ".join(c) for c in ALL_COMMANDS}
-    for expected in ["init", "sources add", "sources list", "sources show", "sources pause", "sources resume",
-                     "sources remove", "crawl", "items list", "items export", "edition draft", "edition render",
-                     "edition send", "edition list", "subscribers add", "subscribers list", "subscribers import",
-                     "subscribers export", "subscribers remove", "subscribers purge", "serve", "demo", "mailsink", "db migrate", "db backup"]:
+    for expected in [
+        "init",
+        "sources add",
+        "sources list",
+        "sources show",
+        "sources pause",
+        "sources resume",
+        "sources remove",
+        "crawl",
+        "items list",
+        "items export",
+        "edition draft",
+        "edition render",
+        "edition send",
+        "edition list",
+        "subscribers add",
+        "subscribers list",
+        "subscribers import",
+        "subscribers export",
+        "subscribers remove",
+        "subscribers purge",
+        "serve",
+        "demo",
+        "mailsink",
+        "db migrate",
+        "db backup",
+    ]:
         assert expected in names
 
 
@@ -45,17 +68,27 @@ def run(tmp_path, monkeypatch):
 
     def invoke(*args, input=None):
         return CliRunner().invoke(cli, list(args), input=input)
+
     return invoke
 
 
-@pytest.mark.parametrize("args, message", [
-    (["sources", "show", "99"], "Error: no source with id 99 (see `wire sources list`)"),
-    (["sources", "add", "not a url", "--yes"], "Error: not an http(s) URL: 'not a url'"),
-    (["subscribers", "add", "nobody-at-example", "--lang", "en"], "Error: not an e-mail address: 'nobody-at-example'"),
-    (["subscribers", "add", "a@example.org", "--lang", "xx"], "Error: language 'xx' is not one of the edition languages"),
-    (["edition", "render", "7", "--out", "out"], "Error: no edition with id 7 (see `wire edition list`)"),
-    (["edition", "draft", "--week", "2026-W60"], "Error: week '2026-W60' does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sources", "show", "99"], "Error: no source with id 99 (see `wire sources list`)"),
+        (["sources", "add", "not a url", "--yes"], "Error: not an http(s) URL: 'not a url'"),
+        (
+            ["subscribers", "add", "nobody-at-example", "--lang", "en"],
+            "Error: not an e-mail address: 'nobody-at-example'",
+        ),
+        (
+            ["subscribers", "add", "a@example.org", "--lang", "xx"],
+            "Error: language 'xx' is not one of the edition languages",
+        ),
+        (["edition", "render", "7", "--out", "out"], "Error: no edition with id 7 (see `wire edition list`)"),
+        (["edition", "draft", "--week", "2026-W60"], "Error: week '2026-W60' does not exist"),
+    ],
+)
 def test_user_mistakes_are_one_line_and_status_2(run, args, message):
     result = run(*args)
     assert result.exit_code == 2
@@ -80,17 +113,22 @@ def test_private_addresses_are_refused_by_default(run, monkeypatch):
 
 def test_subscribers_import_reports_bad_rows_and_keeps_good_ones(run, tmp_path):
     csv_file = tmp_path / "readers.csv"
-    csv_file.write_text("email,language,status,consent_date\na@example.org,fa,confirmed,2025-01-02\n"
-                        "broken,en,confirmed,2025-01-02\nb@example.org,de,confirmed,2025-01-03\n"
-                        "a@example.org,en,confirmed,2025-01-04\n")
+    csv_file.write_text(
+        "email,language,status,consent_date\na@example.org,fa,confirmed,2025-01-02\n"
+        "broken,en,confirmed,2025-01-02\nb@example.org,de,confirmed,2025-01-03\n"
+        "a@example.org,en,confirmed,2025-01-04\n"
+    )
     result = run("subscribers", "import", str(csv_file))
     assert result.exit_code == 1
     assert "imported 2, skipped 2" in result.output
     assert "line 3: not an e-mail address: 'broken'" in result.output
     assert "line 5: a@example.org is already on line 2" in result.output
     exported = run("subscribers", "export").output.splitlines()
-    assert exported == ["email,language,status,consent_date", "a@example.org,fa,confirmed,2025-01-02T00:00:00+00:00",
-                        "b@example.org,de,confirmed,2025-01-03T00:00:00+00:00"]
+    assert exported == [
+        "email,language,status,consent_date",
+        "a@example.org,fa,confirmed,2025-01-02T00:00:00+00:00",
+        "b@example.org,de,confirmed,2025-01-03T00:00:00+00:00",
+    ]
 
 
 def test_edition_draft_with_nothing_new_says_so(run):
@@ -125,8 +163,19 @@ def test_crawl_export_and_sources_list_on_the_demo_network(run, demo_network, mo
     exported = [json.loads(line) for line in run("items", "export", "--format", "jsonl").output.splitlines()]
     assert exported
     for record in exported:
-        for field in ("id", "story_id", "source", "url", "canonical_url", "title", "published", "language",
-                      "summary", "text", "tags"):
+        for field in (
+            "id",
+            "story_id",
+            "source",
+            "url",
+            "canonical_url",
+            "title",
+            "published",
+            "language",
+            "summary",
+            "text",
+            "tags",
+        ):
             assert field in record
         assert record["published"] is None or record["published"].endswith("+00:00")
         assert len(record["language"]) == 2

@@ -29,8 +29,15 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture
 def env(tmp_path):
-    return {**os.environ, "PYTHONPATH": ROOT, "WIRE_DB": str(tmp_path / "wire.db"), "WIRE_CRAWL_DELAY": "0",
-            "WIRE_ALLOW_PRIVATE_NETWORKS": "1", "WIRE_ALLOWED_HOSTS": "127.0.0.1", "WIRE_CONFIG": ""}
+    return {
+        **os.environ,
+        "PYTHONPATH": ROOT,
+        "WIRE_DB": str(tmp_path / "wire.db"),
+        "WIRE_CRAWL_DELAY": "0",
+        "WIRE_ALLOW_PRIVATE_NETWORKS": "1",
+        "WIRE_ALLOWED_HOSTS": "127.0.0.1",
+        "WIRE_CONFIG": "",
+    }
 
 
 @pytest.fixture
@@ -45,21 +52,25 @@ def partners(static_site, env):
 
     slow = static_site({"/feed.xml": (200, {}, slowly)})
     db = open_db(env["WIRE_DB"])
-    ids = {"fast": add_source(db, f"{fast.url}/feed.xml", "Fast partner", "feed"),
-           "slow": add_source(db, f"{slow.url}/feed.xml", "Slow partner", "feed")}
+    ids = {
+        "fast": add_source(db, f"{fast.url}/feed.xml", "Fast partner", "feed"),
+        "slow": add_source(db, f"{slow.url}/feed.xml", "Slow partner", "feed"),
+    }
     db.conn.close()
     return {"fast": fast, "slow": slow, "ids": ids}
 
 
 def sources(env) -> dict[int, dict]:
-    listing = subprocess.run([sys.executable, "-m", "wire", "sources", "list", "--json"], env=env,
-                             capture_output=True, text=True, timeout=60)
+    listing = subprocess.run(
+        [sys.executable, "-m", "wire", "sources", "list", "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
     return {row["id"]: row for row in map(json.loads, listing.stdout.splitlines())}
 
 
 def test_ctrl_c_stops_the_crawl_with_the_summary_and_leaves_the_slow_source_due(env, partners):
-    crawl = subprocess.Popen([sys.executable, "-m", "wire", "crawl"], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "wire", "crawl"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while not any(path == "/feed.xml" for path, _ in partners["slow"].requests):
         assert time.monotonic() < deadline and crawl.poll() is None, "the slow feed was never requested"
@@ -83,8 +94,13 @@ def test_ctrl_c_stops_the_crawl_with_the_summary_and_leaves_the_slow_source_due(
     assert fast["health"] == "ok" and fast["items_total"] == 1
     db = open_db(env["WIRE_DB"])
     assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0] == 1
-    again = subprocess.run([sys.executable, "-m", "wire", "crawl", "--source", str(partners["ids"]["fast"])],
-                           env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "wire", "crawl", "--source", str(partners["ids"]["fast"])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr
     assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0] == 0, "placed next time"
 
@@ -97,16 +113,22 @@ def test_crawl_prints_progress_and_its_table_only(env, static_site):
     add_source(db, f"{site.url}/feed.xml", "Fast partner", "feed")
     failing = add_source(db, f"{site.url}/gone.xml", "Gone partner", "feed")
     db.conn.close()
-    quiet = subprocess.run([sys.executable, "-m", "wire", "crawl"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "wire", "crawl"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert quiet.returncode == 0, quiet.stderr
     assert "items new" in quiet.stdout
     # stderr: only our one-line summary of each source's error, no Scrapy log lines
     errors = [line for line in quiet.stderr.splitlines() if line.strip()]
     assert errors and all(line.startswith("  ! source ") for line in errors), quiet.stderr
     assert any(line.startswith(f"  ! source {failing} ") for line in errors)
-    loud = subprocess.run([sys.executable, "-m", "wire", "-v", "crawl", "--source", str(failing)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    loud = subprocess.run(
+        [sys.executable, "-m", "wire", "-v", "crawl", "--source", str(failing)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "INFO scrapy" in loud.stderr
 
 
@@ -114,8 +136,13 @@ def test_our_scrapy_settings_raise_no_deprecation_warning(env, config):
     """A real crawl with every warning shown (-W always, -v): none names one of our settings."""
     from crawlers.settings import settings_for
 
-    crawl = subprocess.run([sys.executable, "-W", "always", "-m", "wire", "-v", "crawl"], env=env,
-                           capture_output=True, text=True, timeout=120)
+    crawl = subprocess.run(
+        [sys.executable, "-W", "always", "-m", "wire", "-v", "crawl"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert crawl.returncode == 0, crawl.stderr
     warned = [line for line in crawl.stderr.splitlines() if "Warning:" in line]
     ours = [line for line in warned if any(key in line for key in settings_for(config))]

@@ -66,13 +66,27 @@ def seeded(env, tmp_path):
     config = make_config(tmp_path)
     db = open_db(config.db)
     source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
-    for n, (title, text) in enumerate([
+    for n, (title, text) in enumerate(
+        [
             ("Day 40 of the hunger-strike", "Mahir Ekinci is on day 40 of his hunger strike in prison."),
-            ("Trial of AND and NEAR", "The trial of the journalists was postponed again by the court.")]):
-        save_item(db, {"source_id": source, "guid": f"g{n}", "url": f"http://127.0.0.1:1/{n}",
-                       "canonical_url": f"http://127.0.0.1:1/{n}", "title": title, "text": text,
-                       "summary": text[:40], "language": "en", "published_at": iso(utcnow()),
-                       "content_hash": content_hash(title, text)})
+            ("Trial of AND and NEAR", "The trial of the journalists was postponed again by the court."),
+        ]
+    ):
+        save_item(
+            db,
+            {
+                "source_id": source,
+                "guid": f"g{n}",
+                "url": f"http://127.0.0.1:1/{n}",
+                "canonical_url": f"http://127.0.0.1:1/{n}",
+                "title": title,
+                "text": text,
+                "summary": text[:40],
+                "language": "en",
+                "published_at": iso(utcnow()),
+                "content_hash": content_hash(title, text),
+            },
+        )
     cluster_new_items(db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days)
     edition_id = draft_edition(db, config)
     db.conn.close()
@@ -80,18 +94,21 @@ def seeded(env, tmp_path):
 
 
 # ---------------------------------------------------------------- search
-@pytest.mark.parametrize("query, titles", [
-    ("hunger-strike", ["Day 40 of the hunger-strike"]),
-    ('"x', []),
-    ("AND", ["Trial of AND and NEAR"]),
-    ("NEAR(", ["Trial of AND and NEAR"]),
-    ("hunger strike", ["Day 40 of the hunger-strike"]),
-    ('"hunger strike"', ["Day 40 of the hunger-strike"]),
-    ("hung*", ["Day 40 of the hunger-strike"]),
-    ("*", []),
-    ("'", []),
-    ("title:day", []),
-])
+@pytest.mark.parametrize(
+    "query, titles",
+    [
+        ("hunger-strike", ["Day 40 of the hunger-strike"]),
+        ('"x', []),
+        ("AND", ["Trial of AND and NEAR"]),
+        ("NEAR(", ["Trial of AND and NEAR"]),
+        ("hunger strike", ["Day 40 of the hunger-strike"]),
+        ('"hunger strike"', ["Day 40 of the hunger-strike"]),
+        ("hung*", ["Day 40 of the hunger-strike"]),
+        ("*", []),
+        ("'", []),
+        ("title:day", []),
+    ],
+)
 def test_items_search_accepts_what_people_type(seeded, query, titles):
     result = run("items", "list", "--search", query)
     assert result.exit_code == 0, result.output
@@ -153,9 +170,24 @@ def test_export_to_a_full_disk_through_stdout(seeded, env):
 def test_export_still_writes_every_field(seeded):
     records = [json.loads(line) for line in run("items", "export").output.splitlines()]
     assert len(records) == 2
-    assert list(records[0]) == ["id", "story_id", "source", "source_id", "url", "canonical_url", "guid", "title",
-                                "author", "published", "fetched", "language", "summary", "text", "tags",
-                                "image_url"]
+    assert list(records[0]) == [
+        "id",
+        "story_id",
+        "source",
+        "source_id",
+        "url",
+        "canonical_url",
+        "guid",
+        "title",
+        "author",
+        "published",
+        "fetched",
+        "language",
+        "summary",
+        "text",
+        "tags",
+        "image_url",
+    ]
 
 
 # ---------------------------------------------------------------- configuration at start
@@ -179,10 +211,13 @@ def test_init_creates_the_database_directory(env, tmp_path, monkeypatch):
     assert (tmp_path / "data" / "wire.db").is_file()
 
 
-@pytest.mark.parametrize("variable, value, message", [
-    ("WIRE_LANGUAGES", "en,xx", "Error: languages: unknown language code 'xx'"),
-    ("WIRE_MAIL_FROM", "newsletter", "Error: mail_from: not an e-mail address"),
-])
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("WIRE_LANGUAGES", "en,xx", "Error: languages: unknown language code 'xx'"),
+        ("WIRE_MAIL_FROM", "newsletter", "Error: mail_from: not an e-mail address"),
+    ],
+)
 def test_bad_configuration_is_refused_at_start_with_the_key(env, monkeypatch, variable, value, message):
     monkeypatch.setenv(variable, value)
     assert_one_line_status_2(run("sources", "list"), message)

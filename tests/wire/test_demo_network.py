@@ -68,6 +68,7 @@ def articles_of(net, slug):
 
 # -- the partners ----------------------------------------------------------------------
 
+
 def test_partners_cover_the_required_languages_and_kinds(net):
     partners = net.partners
     assert len(partners) >= 9
@@ -121,6 +122,7 @@ def test_unknown_path_is_404_and_missing_slash_redirects(net):
 
 # -- feeds -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("slug", FEED_SLUGS)
 def test_feed_yields_one_entry_per_article(net, slug):
     feed = parse_feed(net.partner(slug).feed_url)
@@ -152,8 +154,7 @@ def test_wordpress_feed_has_excerpts_only_with_tracking_links(net):
         assert entry.summary.endswith("[…]")
         assert "utm_source=rss" in entry.link
     status, _, body = fetch(partner.home_url)
-    discovery = re.search(r'<link rel="alternate" type="application/rss\+xml"[^>]*href="([^"]+)"',
-                          body.decode())
+    discovery = re.search(r'<link rel="alternate" type="application/rss\+xml"[^>]*href="([^"]+)"', body.decode())
     assert discovery and discovery.group(1) == partner.feed_url
     # the full text lives on the article page only
     article = articles_of(net, "across-walls")[0]
@@ -280,6 +281,7 @@ def test_network_site_has_a_subscribe_to_be_informed_box(net):
 
 # -- HTTP behaviour --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("slug", FEED_SLUGS)
 def test_feeds_answer_conditional_get_with_304(net, slug):
     url = net.partner(slug).feed_url
@@ -289,7 +291,7 @@ def test_feeds_answer_conditional_get_with_304(net, slug):
     assert fetch(url, {"If-None-Match": etag})[0] == 304
     assert fetch(url, {"If-Modified-Since": last_modified})[0] == 304
     assert fetch(url, {"If-None-Match": '"stale"'})[0] == 200
-    older = (datetime.strptime(last_modified, "%a, %d %b %Y %H:%M:%S GMT") - timedelta(hours=1))
+    older = datetime.strptime(last_modified, "%a, %d %b %Y %H:%M:%S GMT") - timedelta(hours=1)
     assert fetch(url, {"If-Modified-Since": older.strftime("%a, %d %b %Y %H:%M:%S GMT")})[0] == 200
 
 
@@ -309,14 +311,14 @@ def test_requests_are_recorded(net):
     fetch(partner.feed_url, {"User-Agent": "SolidarityWireTest/1.0", "If-None-Match": '"x"'})
     fetch(partner.home_url + "missing", {"User-Agent": "SolidarityWireTest/1.0"})
     seen = net.requests.for_partner("murs-ouverts")
-    assert [(r.method, r.path, r.status) for r in seen] == [
-        ("GET", "/index.rdf", 200), ("GET", "/missing", 404)]
+    assert [(r.method, r.path, r.status) for r in seen] == [("GET", "/index.rdf", 200), ("GET", "/missing", 404)]
     assert seen[0].headers["User-Agent"] == "SolidarityWireTest/1.0"
     assert seen[0].headers["If-None-Match"] == '"x"'
     assert seen[0] == ("murs-ouverts", "GET", "/index.rdf", seen[0].headers, 200)
 
 
 # -- the ground truth ------------------------------------------------------------------
+
 
 def test_press_release_republished_by_three_partners(net):
     story = net.stories()["hs-ekinci-day-87"]

@@ -32,8 +32,10 @@ def test_rendered_files_in_every_language(result):
 
 
 def test_maildir_holds_multipart_messages_in_each_readers_language(result):
-    messages = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
-                for m in mailbox.Maildir(str(result.maildir), create=False)]
+    messages = [
+        email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+        for m in mailbox.Maildir(str(result.maildir), create=False)
+    ]
     assert len(messages) == len(DEMO_SUBSCRIBERS)
     languages = dict(DEMO_SUBSCRIBERS)
     for message in messages:

@@ -38,17 +38,29 @@ def world(tmp_path_factory, demo_network):
         crawl_in_subprocess(config)
         edition_id = draft_edition(db, config)
         files = render_to_files(db, config, edition_id, tmp / "out")
-        readers = {language: add_subscriber(db, f"reader.{language}@example.org", language)
-                   for language in ("en", "fa", "tr", "de", "ar", "es")}
+        readers = {
+            language: add_subscriber(db, f"reader.{language}@example.org", language)
+            for language in ("en", "fa", "tr", "de", "ar", "es")
+        }
         report = send_edition(db, config, edition_id)
         with LiveServer(create_app(config), port=port) as live:
-            yield {"config": config, "db": db, "edition": edition_id, "files": files, "readers": readers,
-                   "report": report, "sink": sink, "url": live.url}
+            yield {
+                "config": config,
+                "db": db,
+                "edition": edition_id,
+                "files": files,
+                "readers": readers,
+                "report": report,
+                "sink": sink,
+                "url": live.url,
+            }
 
 
 def test_sending_reaches_every_reader_once_in_their_language(world):
-    messages = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
-                for m in mailbox.Maildir(str(world["sink"].maildir), create=False)]
+    messages = [
+        email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+        for m in mailbox.Maildir(str(world["sink"].maildir), create=False)
+    ]
     assert world["report"].sent == len(messages) == 6
     assert sorted(m["Content-Language"] for m in messages) == sorted(world["readers"])
     assert all(m["To"] == f"reader.{m['Content-Language']}@example.org" for m in messages)
@@ -66,7 +78,9 @@ def test_edition_in_chromium(world, page, artifacts, language):
     for width in (375, 800):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(html.as_uri())
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{language} overflows at {width}"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+            f"{language} overflows at {width}"
+        )
         direction = page.evaluate("document.documentElement.dir")
         assert direction == ("rtl" if language in ("fa", "ar") else "ltr")
         align = page.locator("h2").first.evaluate("el => getComputedStyle(el.closest('div')).textAlign")
@@ -76,7 +90,9 @@ def test_edition_in_chromium(world, page, artifacts, language):
     assert links
     for link in links:
         # the rendered file is no reader's message: its token placeholder leads where the archive's links do
-        link = link.replace("/unsubscribe/SUBSCRIBER-TOKEN", "/unsubscribe/").replace("/subscription/SUBSCRIBER-TOKEN", "/subscription/")
+        link = link.replace("/unsubscribe/SUBSCRIBER-TOKEN", "/unsubscribe/").replace(
+            "/subscription/SUBSCRIBER-TOKEN", "/subscription/"
+        )
         assert urllib.parse.urlsplit(link).hostname == "127.0.0.1", link
         with urllib.request.urlopen(link, timeout=10) as response:
             assert response.status == 200, link
@@ -118,8 +134,9 @@ def test_unsubscribe_in_one_click_and_from_the_browser(world, page):
     db = world["db"]
     reader = get_subscriber(db, world["readers"]["tr"])
     # RFC 8058: the mail client POSTs List-Unsubscribe=One-Click to the link
-    request = urllib.request.Request(f"{world['url']}/unsubscribe/{reader['token']}", method="POST",
-                                     data=b"List-Unsubscribe=One-Click")
+    request = urllib.request.Request(
+        f"{world['url']}/unsubscribe/{reader['token']}", method="POST", data=b"List-Unsubscribe=One-Click"
+    )
     assert urllib.request.urlopen(request).status == 200
     assert get_subscriber(db, reader["id"])["status"] == "unsubscribed"
     other = get_subscriber(db, world["readers"]["es"])

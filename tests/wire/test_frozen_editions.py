@@ -33,17 +33,33 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 #: (partner, language, title, text): the first two are one press release reposted, the others stand alone.
 REPORTS = [
-    ("Kanun Hamrah", "en", "Day 60 of the hunger strike in Aldbridge prison",
-     "Prisoners in Aldbridge high-security prison entered the sixtieth day of their hunger strike against "
-     "isolation. Their lawyers asked the court for an urgent health check; a doctor said they need vitamin B1."),
-    ("Open Cell", "en", "Aldbridge hunger strikers reach day 60",
-     "Prisoners in Aldbridge high-security prison entered the sixtieth day of their hunger strike against "
-     "isolation. Their lawyers asked the court for an urgent health check; a doctor said they need vitamin B1."),
-    ("Hambastegi", "fa", "تجمع در برابر کنسولگری برای زندانیان سیاسی",
-     "روز شنبه خانواده‌ها و دوستان زندانیان سیاسی در برابر کنسولگری گرد آمدند و آزادی آنان را خواستند."),
-    ("Gefangeneninfo Altwerder", "de", "Prozessbeobachtung in Altwerder: Urteil vertagt",
-     "Das Gericht in Altwerder hat das Urteil gegen die drei Angeklagten auf Dezember vertagt. "
-     "Beobachterinnen aus vier Ländern verfolgten die Verhandlung."),
+    (
+        "Kanun Hamrah",
+        "en",
+        "Day 60 of the hunger strike in Aldbridge prison",
+        "Prisoners in Aldbridge high-security prison entered the sixtieth day of their hunger strike against "
+        "isolation. Their lawyers asked the court for an urgent health check; a doctor said they need vitamin B1.",
+    ),
+    (
+        "Open Cell",
+        "en",
+        "Aldbridge hunger strikers reach day 60",
+        "Prisoners in Aldbridge high-security prison entered the sixtieth day of their hunger strike against "
+        "isolation. Their lawyers asked the court for an urgent health check; a doctor said they need vitamin B1.",
+    ),
+    (
+        "Hambastegi",
+        "fa",
+        "تجمع در برابر کنسولگری برای زندانیان سیاسی",
+        "روز شنبه خانواده‌ها و دوستان زندانیان سیاسی در برابر کنسولگری گرد آمدند و آزادی آنان را خواستند.",
+    ),
+    (
+        "Gefangeneninfo Altwerder",
+        "de",
+        "Prozessbeobachtung in Altwerder: Urteil vertagt",
+        "Das Gericht in Altwerder hat das Urteil gegen die drei Angeklagten auf Dezember vertagt. "
+        "Beobachterinnen aus vier Ländern verfolgten die Verhandlung.",
+    ),
 ]
 
 
@@ -54,9 +70,20 @@ def seed_week(db, site_url: str) -> dict[str, int]:
     for n, (partner, language, title, text) in enumerate(REPORTS):
         source = add_source(db, f"{site_url}/feed{n}.xml", partner, "feed")
         url = f"{site_url}/article{n}.html"
-        save_item(db, {"source_id": source, "url": url, "canonical_url": url, "title": title, "text": text,
-                       "summary": text[:120], "language": language, "published_at": now,
-                       "content_hash": content_hash(title, text)})
+        save_item(
+            db,
+            {
+                "source_id": source,
+                "url": url,
+                "canonical_url": url,
+                "title": title,
+                "text": text,
+                "summary": text[:120],
+                "language": language,
+                "published_at": now,
+                "content_hash": content_hash(title, text),
+            },
+        )
     cluster_new_items(db)
     for row in db.query("SELECT id, story_id, title FROM items ORDER BY id"):
         stories[row["title"]] = row["story_id"]
@@ -69,13 +96,16 @@ def partner_site(static_site):
     for n, (partner, language, title, _text) in enumerate(REPORTS):
         (site.root / f"article{n}.html").write_text(
             f'<!doctype html><html lang="{language}"><title>{title}</title><h1>{title}</h1><p>{partner}</p></html>',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return site
 
 
 def _messages(maildir) -> list[email.message.EmailMessage]:
-    return [email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
-            for m in mailbox.Maildir(str(maildir), create=False)]
+    return [
+        email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+        for m in mailbox.Maildir(str(maildir), create=False)
+    ]
 
 
 def _parts(message) -> tuple[str, str]:
@@ -99,7 +129,9 @@ def test_a_sent_edition_stays_as_the_messages_held_it(tmp_path, mail_sink, partn
     stories = seed_week(db, partner_site.url)
     assert len(set(stories.values())) == 3
     edition_id = draft_edition(db, config)
-    readers = {language: add_subscriber(db, f"reader.{language}@example.org", language) for language in ("en", "fa", "de")}
+    readers = {
+        language: add_subscriber(db, f"reader.{language}@example.org", language) for language in ("en", "fa", "de")
+    }
     report = send_edition(db, config, edition_id)
     assert report.sent == 3
     week = get_edition(db, edition_id)["week"]
@@ -144,8 +176,9 @@ def test_a_sent_edition_stays_as_the_messages_held_it(tmp_path, mail_sink, partn
 
 def _wire(tmp_path, config, *args):
     env = {"WIRE_DB": str(config.db), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "wire", *args], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "wire", *args], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+    )
 
 
 def test_a_sent_edition_cannot_be_edited_from_the_cli(tmp_path, mail_sink, partner_site):
@@ -157,11 +190,15 @@ def test_a_sent_edition_cannot_be_edited_from_the_cli(tmp_path, mail_sink, partn
     edition_id = draft_edition(db, config)
     add_subscriber(db, "reader@example.org", "en")
     story = stories[REPORTS[0][2]]
-    assert _wire(tmp_path, config, "edition", "intro", str(edition_id), "--lang", "en", "Before sending").returncode == 0
+    assert (
+        _wire(tmp_path, config, "edition", "intro", str(edition_id), "--lang", "en", "Before sending").returncode == 0
+    )
     send_edition(db, config, edition_id)
-    for args in (("edition", "edit", str(edition_id), "--story", str(story), "--position", "2"),
-                 ("edition", "intro", str(edition_id), "--lang", "de", "Diese Woche"),
-                 ("edition", "headline", str(story), "--lang", "fa", "--headline", "روز ۶۰")):
+    for args in (
+        ("edition", "edit", str(edition_id), "--story", str(story), "--position", "2"),
+        ("edition", "intro", str(edition_id), "--lang", "de", "Diese Woche"),
+        ("edition", "headline", str(story), "--lang", "fa", "--headline", "روز ۶۰"),
+    ):
         result = _wire(tmp_path, config, *args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         lines = result.stderr.strip().splitlines()

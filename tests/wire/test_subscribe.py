@@ -45,8 +45,12 @@ def site(tmp_path, mail_sink, clock):
     from aggregator.db import open_db
     from wire.web import create_app
 
-    config = make_config(tmp_path, smtp_url=mail_sink.url, subscribe_limit_per_client="20 per hour",
-                         subscribe_limit_per_address="3 per day")
+    config = make_config(
+        tmp_path,
+        smtp_url=mail_sink.url,
+        subscribe_limit_per_client="20 per hour",
+        subscribe_limit_per_address="3 per day",
+    )
     app = create_app(config)
     app.config["WIRE_CLOCK"] = clock
     database = open_db(config.db)
@@ -186,8 +190,11 @@ def test_rate_limit_per_client(tmp_path, mail_sink):
     statuses = [post_subscribe(client, f"reader{n}@example.org").status_code for n in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     other = app.test_client()
-    response = other.post("/subscribe", data={"email": "x@example.org", "language": "en", "csrf_token": csrf(other)},
-                          environ_base={"REMOTE_ADDR": "127.0.0.9"})
+    response = other.post(
+        "/subscribe",
+        data={"email": "x@example.org", "language": "en", "csrf_token": csrf(other)},
+        environ_base={"REMOTE_ADDR": "127.0.0.9"},
+    )
     assert response.status_code == 200
     assert len(mail_sink.messages()) == 4
 

@@ -107,10 +107,12 @@ def test_subscriber_pages_layout(served, page, artifacts, language, width):
     config, db, server = served
     row = get_subscriber(db, add_subscriber(db, f"layout.{language}@example.org", language))
     page.set_viewport_size({"width": width, "height": 900})
-    pages = {"subscribe": f"/subscribe?lang={language}",
-             "preferences": f"/subscription/{row['token']}?lang={language}",
-             "delete": f"/subscription/{row['token']}/delete?lang={language}",
-             "help": f"/subscription/?lang={language}"}
+    pages = {
+        "subscribe": f"/subscribe?lang={language}",
+        "preferences": f"/subscription/{row['token']}?lang={language}",
+        "delete": f"/subscription/{row['token']}/delete?lang={language}",
+        "help": f"/subscription/?lang={language}",
+    }
     for name, path in pages.items():
         response = page.goto(server.url + path)
         assert response.status == 200, path

@@ -26,12 +26,27 @@ RTL = ("fa", "ar")
 def _seed(db):
     source = add_source(db, "http://127.0.0.1:1/feed/", "Kanun Hamrah", "feed")
     now = iso(utcnow())
-    for n, (title, language) in enumerate([("Day 60 of the hunger strike in Aldbridge", "en"),
-                                           ("<script>alert('x')</script> Vigil at the consulate", "en"),
-                                           ("اعتصاب غذای زندانیان سیاسی در روز شصتم", "fa")]):
-        save_item(db, {"source_id": source, "url": f"http://127.0.0.1:1/{n}", "canonical_url": f"http://127.0.0.1:1/{n}",
-                       "title": title, "text": title, "summary": f"Summary {n}", "language": language,
-                       "published_at": now, "content_hash": content_hash(title, str(n))})
+    for n, (title, language) in enumerate(
+        [
+            ("Day 60 of the hunger strike in Aldbridge", "en"),
+            ("<script>alert('x')</script> Vigil at the consulate", "en"),
+            ("اعتصاب غذای زندانیان سیاسی در روز شصتم", "fa"),
+        ]
+    ):
+        save_item(
+            db,
+            {
+                "source_id": source,
+                "url": f"http://127.0.0.1:1/{n}",
+                "canonical_url": f"http://127.0.0.1:1/{n}",
+                "title": title,
+                "text": title,
+                "summary": f"Summary {n}",
+                "language": language,
+                "published_at": now,
+                "content_hash": content_hash(title, str(n)),
+            },
+        )
     from aggregator.clustering import cluster_new_items
 
     cluster_new_items(db)
@@ -67,10 +82,11 @@ def test_home_page_language_from_the_query_then_accept_language(live_app, db, pa
     stories = seed_week(db, partner_site.url)
     save_translation(db, stories[REPORTS[0][2]], "tr", "Aldbridge'de açlık grevinin 60. günü")
     for query, header, lang, direction, title in [
-            ("", {}, "en", "ltr", "This week"),
-            ("", {"Accept-Language": "tr-TR,tr;q=0.9,en;q=0.5"}, "tr", "ltr", "Bu hafta"),
-            ("?lang=fa", {"Accept-Language": "de"}, "fa", "rtl", "این هفته"),
-            ("?lang=xx", {"Accept-Language": "ar"}, "ar", "rtl", "هذا الأسبوع")]:
+        ("", {}, "en", "ltr", "This week"),
+        ("", {"Accept-Language": "tr-TR,tr;q=0.9,en;q=0.5"}, "tr", "ltr", "Bu hafta"),
+        ("?lang=fa", {"Accept-Language": "de"}, "fa", "rtl", "این هفته"),
+        ("?lang=xx", {"Accept-Language": "ar"}, "ar", "rtl", "هذا الأسبوع"),
+    ]:
         status, page, headers = _get(live_app.url + "/" + query, header)
         assert status == 200
         assert f'<html lang="{lang}" dir="{direction}">' in page
@@ -103,8 +119,18 @@ def test_headers_of_every_page(live_app, config, db, partner_site, mail_sink):
     seed_week(db, partner_site.url)
     token = get_subscriber(db, add_subscriber(db, "reader@example.org", "de"))["token"]
     week = _sent_week(db, config, mail_sink)
-    pages = ["/", "/about", "/editions/", f"/editions/{week}/de", "/editions/de.atom", "/subscription/",
-             "/unsubscribe/", f"/subscription/{token}", f"/unsubscribe/{token}", "/health"]
+    pages = [
+        "/",
+        "/about",
+        "/editions/",
+        f"/editions/{week}/de",
+        "/editions/de.atom",
+        "/subscription/",
+        "/unsubscribe/",
+        f"/subscription/{token}",
+        f"/unsubscribe/{token}",
+        "/health",
+    ]
     for path in pages:
         status, _, headers = _get(live_app.url + path)
         assert status == 200, path
@@ -128,7 +154,8 @@ def partner_site(static_site):
     for n, (partner, language, title, _text) in enumerate(REPORTS):
         (site.root / f"article{n}.html").write_text(
             f'<!doctype html><html lang="{language}"><title>{title}</title><h1>{title}</h1><p>{partner}</p></html>',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return site
 
 
@@ -190,9 +217,16 @@ def test_every_page_in_chromium(served, page, artifacts, partner_site, mail_sink
     seed_week(db, partner_site.url)
     token = get_subscriber(db, add_subscriber(db, f"reader.{language}@example.org", language))["token"]
     week = _sent_week(db, config, mail_sink)
-    pages = {"home": "/", "about": "/about", "archive": "/editions/", "edition": f"/editions/{week}/{language}",
-             "preferences-help": "/subscription/", "unsubscribe-help": "/unsubscribe/",
-             "preferences": f"/subscription/{token}", "unsubscribe": f"/unsubscribe/{token}"}
+    pages = {
+        "home": "/",
+        "about": "/about",
+        "archive": "/editions/",
+        "edition": f"/editions/{week}/{language}",
+        "preferences-help": "/subscription/",
+        "unsubscribe-help": "/unsubscribe/",
+        "preferences": f"/subscription/{token}",
+        "unsubscribe": f"/unsubscribe/{token}",
+    }
     requested, links = [], set()
     page.on("request", lambda request: requested.append(request.url))
     english_titles = {}
@@ -204,7 +238,9 @@ def test_every_page_in_chromium(served, page, artifacts, partner_site, mail_sink
             assert page.evaluate("document.documentElement.lang") == language, (name, url)
             assert page.evaluate("document.documentElement.dir") == ("rtl" if language in RTL else "ltr"), name
             assert page.title().strip(), name
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name} overflows at {width}"
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                f"{name} overflows at {width}"
+            )
             if name != "edition" and language in RTL:
                 wrong = [e for e in page.evaluate(TEXT_DIRECTIONS) if e["dir"] != "rtl" and not e["foreign"]]
                 assert not wrong, (name, wrong)

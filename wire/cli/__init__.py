@@ -68,8 +68,13 @@ class WireGroup(click.Group):
 
 
 @click.group(cls=WireGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="WIRE_CONFIG",
-              help="TOML configuration file (default: ./wire.toml when present).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="WIRE_CONFIG",
+    help="TOML configuration file (default: ./wire.toml when present).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output, the crawler's included (-vv for debug).")
 @click.version_option(package_name="solidarity-wire")
 @click.pass_context
@@ -102,12 +107,38 @@ def configure_logging(verbose: int) -> None:
 
 
 def _register() -> None:
-    from wire.cli import (bounces, crawl, db, demo, edition, init, items, mailsink, people, serve, sources, stories,
-                          subscribers)
+    from wire.cli import (
+        bounces,
+        crawl,
+        db,
+        demo,
+        edition,
+        init,
+        items,
+        mailsink,
+        people,
+        serve,
+        sources,
+        stories,
+        subscribers,
+    )
 
-    for command in (init.init, db.db, sources.sources, crawl.crawl, items.items, stories.stories, people.people,
-                    edition.edition, subscribers.subscribers, bounces.bounces, serve.serve, serve.run_once,
-                    mailsink.mailsink, demo.demo):
+    for command in (
+        init.init,
+        db.db,
+        sources.sources,
+        crawl.crawl,
+        items.items,
+        stories.stories,
+        people.people,
+        edition.edition,
+        subscribers.subscribers,
+        bounces.bounces,
+        serve.serve,
+        serve.run_once,
+        mailsink.mailsink,
+        demo.demo,
+    ):
         cli.add_command(command)
 
 

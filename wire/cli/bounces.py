@@ -27,6 +27,8 @@ def bounces_process(state, path, remove):
     from newsletter.bounces import process_bounces
 
     report = process_bounces(state.db, state.config, path, remove=remove)
-    click.echo(f"{report.notifications} notifications in {report.read} messages: {report.hard} hard, "
-               f"{report.soft} delayed, {report.unmatched} unmatched; {report.now_bouncing} addresses now bouncing"
-               + (f"; {report.removed} removed" if remove else ""))
+    click.echo(
+        f"{report.notifications} notifications in {report.read} messages: {report.hard} hard, "
+        f"{report.soft} delayed, {report.unmatched} unmatched; {report.now_bouncing} addresses now bouncing"
+        + (f"; {report.removed} removed" if remove else "")
+    )

@@ -43,8 +43,11 @@ def crawl(state, source_ids):
         report = run_crawl(state.config, list(source_ids) or None, on_source_done=advance)
     interrupted = bool(getattr(report, "interrupted", False))
     counts = {key: value for key, value in vars(report).items() if key not in ("errors", "interrupted")}
-    table([{"what": key.replace("_", " "), "count": value} for key, value in counts.items()],
-          [("what", ""), ("count", "")], title="crawl interrupted" if interrupted else "crawl")
+    table(
+        [{"what": key.replace("_", " "), "count": value} for key, value in counts.items()],
+        [("what", ""), ("count", "")],
+        title="crawl interrupted" if interrupted else "crawl",
+    )
     for error in report.errors:
         click.echo(f"  ! {error}", err=True)
     if interrupted:

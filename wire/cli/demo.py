@@ -8,8 +8,13 @@ import click
 
 
 @click.command()
-@click.option("--workdir", type=click.Path(file_okay=False), default="data/demo", show_default=True,
-              help="Where the demo database, rendered files and Maildir go.")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    default="data/demo",
+    show_default=True,
+    help="Where the demo database, rendered files and Maildir go.",
+)
 def demo(workdir):
     """Run the whole pipeline offline on the bundled demo partner network.
 

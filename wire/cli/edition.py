@@ -40,7 +40,9 @@ def edition_draft(state, week, sections_by):
 
 @edition.command("render")
 @click.argument("edition_id", type=int)
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Directory for <lang>.html and <lang>.txt.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), required=True, help="Directory for <lang>.html and <lang>.txt."
+)
 @click.option("--lang", "languages", multiple=True, help="Only these languages (default: all configured).")
 @pass_state
 def edition_render(state, edition_id, out, languages):
@@ -68,13 +70,24 @@ def edition_render(state, edition_id, out, languages):
 @edition.command("send")
 @click.argument("edition_id", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--test", "test_address", metavar="ADDRESS",
-              help="Send the edition as it stands to this one address only (no delivery is recorded).")
+@click.option(
+    "--test",
+    "test_address",
+    metavar="ADDRESS",
+    help="Send the edition as it stands to this one address only (no delivery is recorded).",
+)
 @click.option("--lang", "language", default="en", show_default=True, help="Language of the --test message.")
-@click.option("--resend-in-flight", "resend", is_flag=True,
-              help="Send again to the deliveries an interrupted send left in flight (some may get it twice).")
-@click.option("--assume-sent", is_flag=True,
-              help="Count the deliveries an interrupted send left in flight as sent (some may have missed it).")
+@click.option(
+    "--resend-in-flight",
+    "resend",
+    is_flag=True,
+    help="Send again to the deliveries an interrupted send left in flight (some may get it twice).",
+)
+@click.option(
+    "--assume-sent",
+    is_flag=True,
+    help="Count the deliveries an interrupted send left in flight as sent (some may have missed it).",
+)
 @click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: when a terminal).")
 @pass_state
 def edition_send(state, edition_id, yes, test_address, language, resend, assume_sent, progress):
@@ -111,13 +124,19 @@ def edition_send(state, edition_id, yes, test_address, language, resend, assume_
     if row["audience_frozen_at"]:
         count = counts["queued"] + counts["deferred"]
     else:
-        count = next(state.db.query("SELECT count(*) AS n FROM subscribers WHERE status = 'active' "
-                                    "AND bouncing_since IS NULL"))["n"]
+        count = next(
+            state.db.query("SELECT count(*) AS n FROM subscribers WHERE status = 'active' AND bouncing_since IS NULL")
+        )["n"]
     if not yes and not click.confirm(f"send edition {edition_id} to {count} subscriber(s)?", err=True):
         raise click.exceptions.Exit(1)
     show = sys.stderr.isatty() if progress is None else progress
-    bar = click.progressbar(length=max(count, 1), label=f"edition {edition_id}", file=sys.stderr, show_pos=True,
-                            show_eta=True) if show else None
+    bar = (
+        click.progressbar(
+            length=max(count, 1), label=f"edition {edition_id}", file=sys.stderr, show_pos=True, show_eta=True
+        )
+        if show
+        else None
+    )
     started = [None]
 
     def advance(done, total):
@@ -134,22 +153,32 @@ def edition_send(state, edition_id, yes, test_address, language, resend, assume_
     try:
         if bar is not None:
             bar.__enter__()
-        report = send_edition(state.db, state.config, edition_id, progress=advance,
-                              in_flight="resend" if resend else "assume-sent" if assume_sent else None)
+        report = send_edition(
+            state.db,
+            state.config,
+            edition_id,
+            progress=advance,
+            in_flight="resend" if resend else "assume-sent" if assume_sent else None,
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
-               f"({', '.join(f'{k}: {v}' for k, v in sorted(report.languages.items()))}); "
-               f"edition {edition_id} is {report.status}")
+    click.echo(
+        f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(report.languages.items()))}); "
+        f"edition {edition_id} is {report.status}"
+    )
     for error in report.errors:
         click.echo(f"  ! {error}", err=True)
     if report.resolved:
         click.echo(f"{report.resolved} in-flight deliveries {'sent again' if resend else 'counted as sent'}")
     if report.in_flight:
-        click.echo(f"{report.in_flight} deliveries are in flight (a send stopped, or the connection was lost, before "
-                   f"the server answered): they may or may not have arrived; run `wire edition send {edition_id} "
-                   f"--assume-sent` or `--resend-in-flight`", err=True)
+        click.echo(
+            f"{report.in_flight} deliveries are in flight (a send stopped, or the connection was lost, before "
+            f"the server answered): they may or may not have arrived; run `wire edition send {edition_id} "
+            f"--assume-sent` or `--resend-in-flight`",
+            err=True,
+        )
     if report.deferred or report.next_retry_at:
         click.echo(f"deferred deliveries are tried again from {report.next_retry_at} (the scheduler, or send again)")
 
@@ -174,8 +203,10 @@ def edition_show(state, edition_id):
         click.echo(f"  == {section}")
         for entry in sorted(entries, key=lambda e: e.position):
             pin = "pinned " if entry.pinned else ""
-            click.echo(f"  {entry.position:>3}. story {entry.story_id} {pin}[{entry.language}] {entry.headline}"
-                       f" ({1 + len(entry.reports)} reports)")
+            click.echo(
+                f"  {entry.position:>3}. story {entry.story_id} {pin}[{entry.language}] {entry.headline}"
+                f" ({1 + len(entry.reports)} reports)"
+            )
             for language, text in sorted(entry.translations.items()):
                 click.echo(f"         [{language}] {text['headline']}")
 
@@ -198,8 +229,17 @@ def edition_edit(state, edition_id, story_id, position, section, pin):
     from aggregator.storage.editions import move_entry
 
     move_entry(state.db, edition_id, story_id, position=position, section=section, pinned=pin)
-    record_action(state.db, "cli", "edition entry changed", "edition", edition_id, story=story_id,
-                  position=position, section=section, pinned=pin)
+    record_action(
+        state.db,
+        "cli",
+        "edition entry changed",
+        "edition",
+        edition_id,
+        story=story_id,
+        position=position,
+        section=section,
+        pinned=pin,
+    )
     click.echo(f"edition {edition_id}: story {story_id} updated")
 
 
@@ -245,8 +285,10 @@ def edition_headline(state, story_id, language, headline, summary, editor):
     frozen = frozen_editions_of_story(state.db, story_id)
     if frozen and not open_editions_of_story(state.db, story_id):
         latest = frozen[-1]
-        raise ConflictError(f"story {story_id} is in edition {latest['id']} ({latest['week']}), which is "
-                            f"{latest['status']}: what readers received is kept as it was and cannot be changed")
+        raise ConflictError(
+            f"story {story_id} is in edition {latest['id']} ({latest['week']}), which is "
+            f"{latest['status']}: what readers received is kept as it was and cannot be changed"
+        )
     save_translation(state.db, story_id, language, headline.strip(), (summary or "").strip() or None)
     record_action(state.db, editor, "headline translated", "story", story_id, language=language)
     click.echo(f"story {story_id}: headline in {language} saved")
@@ -292,5 +334,14 @@ def edition_list(state):
     """
     from aggregator.storage.editions import list_editions
 
-    table(list_editions(state.db), [("id", "id"), ("week", "week"), ("status", "status"),
-                                    ("entry_count", "stories"), ("delivered", "delivered"), ("sent_at", "sent")])
+    table(
+        list_editions(state.db),
+        [
+            ("id", "id"),
+            ("week", "week"),
+            ("status", "status"),
+            ("entry_count", "stories"),
+            ("delivered", "delivered"),
+            ("sent_at", "sent"),
+        ],
+    )

@@ -26,15 +26,28 @@ def items_list(state, limit, search):
     """
     from aggregator.storage.items import list_items
 
-    table(list_items(state.db, search=search, limit=limit),
-          [("id", "id"), ("story_id", "story"), ("published_at", "published"), ("language", "lang"),
-           ("source_name", "source"), ("title", "title")])
+    table(
+        list_items(state.db, search=search, limit=limit),
+        [
+            ("id", "id"),
+            ("story_id", "story"),
+            ("published_at", "published"),
+            ("language", "lang"),
+            ("source_name", "source"),
+            ("title", "title"),
+        ],
+    )
 
 
 @items.command("export")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
-              help="File to write (default: stdout).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="File to write (default: stdout).",
+)
 @pass_state
 def items_export(state, fmt, output):
     """Write every item, one JSON object per line (or CSV).

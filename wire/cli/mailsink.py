@@ -9,8 +9,13 @@ from wire.cli.serve import listen_error
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True,
-              help="Port on 127.0.0.1 (0: any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8025,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
 @click.option("--maildir", type=click.Path(file_okay=False), default="data/maildir", show_default=True)
 def mailsink(port, maildir):
     """Run a local SMTP server (aiosmtpd) that stores every message in a Maildir.

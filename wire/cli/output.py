@@ -36,8 +36,15 @@ def relative(moment: str | None, now: datetime) -> str:
         return "never"
     seconds = (when - now).total_seconds()
     size = abs(seconds)
-    amount = (f"{size:.0f} s" if size < 90 else f"{size / 60:.0f} min" if size < 5400
-              else f"{size / 3600:.0f} h" if size < 129600 else f"{size / 86400:.0f} d")
+    amount = (
+        f"{size:.0f} s"
+        if size < 90
+        else f"{size / 60:.0f} min"
+        if size < 5400
+        else f"{size / 3600:.0f} h"
+        if size < 129600
+        else f"{size / 86400:.0f} d"
+    )
     return f"in {amount}" if seconds > 0 else f"{amount} ago"
 
 

@@ -24,8 +24,17 @@ def people_list(state):
     """
     from aggregator.storage.people import list_people
 
-    table(list_people(state.db), [("id", "id"), ("name", "name"), ("stories", "stories"),
-                                  ("mentions", "mentions"), ("languages", "languages"), ("last_seen", "last seen")])
+    table(
+        list_people(state.db),
+        [
+            ("id", "id"),
+            ("name", "name"),
+            ("stories", "stories"),
+            ("mentions", "mentions"),
+            ("languages", "languages"),
+            ("last_seen", "last seen"),
+        ],
+    )
 
 
 @people.command("show")

@@ -21,8 +21,12 @@ def listen_error(host: str, port: int, error: Exception) -> WireError:
 @click.command()
 @click.option("--host", help="Interface (default: config host, 127.0.0.1).")
 @click.option("--port", type=PORT, help="Port, 1-65535 (default: config port, 8000).")
-@click.option("--schedule/--no-schedule", default=True, show_default=True,
-              help="Crawl every crawl_interval, draft at draft_at, send approved editions on time.")
+@click.option(
+    "--schedule/--no-schedule",
+    default=True,
+    show_default=True,
+    help="Crawl every crawl_interval, draft at draft_at, send approved editions on time.",
+)
 @pass_state
 def serve(state, host, port, schedule):
     """Run the web app and the schedule until stopped.
@@ -62,7 +66,9 @@ def run_once(state):
 
     # cron keeps no state between runs: whether the week is drafted is read from the database
     report = run_cycle(state.config, {}, force_crawl=True)
-    click.echo(f"crawled: {report.new_items} new items; drafted: {report.drafted or '-'}; "
-               f"sent: {', '.join(f'edition {k}: {v}' for k, v in report.sent.items()) or '-'}")
+    click.echo(
+        f"crawled: {report.new_items} new items; drafted: {report.drafted or '-'}; "
+        f"sent: {', '.join(f'edition {k}: {v}' for k, v in report.sent.items()) or '-'}"
+    )
     for note in report.notes:
         click.echo(f"  {note}")

@@ -22,8 +22,11 @@ def sources():
 @click.option("--kind", type=click.Choice(["feed", "site"]), help="Skip discovery and register as this kind.")
 @click.option("--partner", help="Partner organisation (created if new; default: the name).")
 @click.option("--language", help="Language the partner writes in (ISO 639-1), when the feed does not say.")
-@click.option("--recipe", help='For a site without a feed, JSON: {"list_urls": [...], "link_selector": "h2 a", '
-                                '"title_selector", "date_selector", "body_selector", "next_selector", "max_pages"}.')
+@click.option(
+    "--recipe",
+    help='For a site without a feed, JSON: {"list_urls": [...], "link_selector": "h2 a", '
+    '"title_selector", "date_selector", "body_selector", "next_selector", "max_pages"}.',
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_state
 def sources_add(state, url, name, kind, partner, language, recipe, yes):
@@ -50,8 +53,12 @@ def sources_add(state, url, name, kind, partner, language, recipe, yes):
     title = ""
     if kind is None:
         try:
-            found = discover(url, user_agent=f"SolidarityWire/0.1 (+{config.contact_url})",
-                             allow_private=config.allow_private_networks, allowed_hosts=config.allowed_hosts)
+            found = discover(
+                url,
+                user_agent=f"SolidarityWire/0.1 (+{config.contact_url})",
+                allow_private=config.allow_private_networks,
+                allowed_hosts=config.allowed_hosts,
+            )
         except (BlockedAddress, OSError) as error:
             raise InvalidInput(f"cannot register {url}: {error}") from None
         url, kind, title = found.url, found.kind, found.title
@@ -91,9 +98,22 @@ def sources_list(state, as_json):
     for row in rows:
         row["fetched"] = relative(row["last_fetch_at"], now)
         row["next"] = relative(row["next_fetch_at"], now)
-    table(rows, [("id", "id"), ("name", "name"), ("kind", "kind"), ("health", "health"), ("fetched", "fetched"),
-                 ("last_status", "HTTP"), ("consecutive_failures", "fails"), ("items_7d", "7 d"),
-                 ("items_30d", "30 d"), ("next", "next"), ("error", "last error")])
+    table(
+        rows,
+        [
+            ("id", "id"),
+            ("name", "name"),
+            ("kind", "kind"),
+            ("health", "health"),
+            ("fetched", "fetched"),
+            ("last_status", "HTTP"),
+            ("consecutive_failures", "fails"),
+            ("items_7d", "7 d"),
+            ("items_30d", "30 d"),
+            ("next", "next"),
+            ("error", "last error"),
+        ],
+    )
 
 
 @sources.command("show")

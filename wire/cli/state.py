@@ -50,5 +50,6 @@ pass_state = click.make_pass_decorator(State)
 def check_language(state: State, language: str) -> None:
     """Refuse a reader language the editions are not rendered in."""
     if language not in state.config.languages:
-        raise InvalidInput(f"language {language!r} is not one of the edition languages "
-                           f"({', '.join(state.config.languages)})")
+        raise InvalidInput(
+            f"language {language!r} is not one of the edition languages ({', '.join(state.config.languages)})"
+        )

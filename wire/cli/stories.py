@@ -25,8 +25,16 @@ def stories_list(state, limit):
     """
     from aggregator.storage.stories import list_stories
 
-    table(list_stories(state.db)[:limit], [("id", "id"), ("item_count", "reports"), ("language", "lang"),
-                                           ("last_published_at", "last report"), ("title", "title")])
+    table(
+        list_stories(state.db)[:limit],
+        [
+            ("id", "id"),
+            ("item_count", "reports"),
+            ("language", "lang"),
+            ("last_published_at", "last report"),
+            ("title", "title"),
+        ],
+    )
 
 
 @stories.command("show")
@@ -46,8 +54,10 @@ def stories_show(state, story_id):
     click.echo(f"story {story['id']}: {story['title']}")
     for item in story["items"]:
         face = "*" if item["id"] == story["representative_item_id"] else " "
-        click.echo(f" {face} item {item['id']:>5}  {item['language'] or '??'}  "
-                   f"{item['partner_name'] or item['source_name']}  {item['published_at'] or 'no date'}  {item['title']}")
+        click.echo(
+            f" {face} item {item['id']:>5}  {item['language'] or '??'}  "
+            f"{item['partner_name'] or item['source_name']}  {item['published_at'] or 'no date'}  {item['title']}"
+        )
     for row in list_tag_evidence(state.db, story["representative_item_id"]):
         click.echo(f"   tag {row['tag']}: {', '.join(row['words'])}")
 
@@ -64,10 +74,13 @@ def stories_rebuild(state):
     from aggregator.clustering import rebuild_stories
 
     config = state.config
-    report = rebuild_stories(state.db, config.near_duplicate_threshold, config.containment_threshold,
-                             config.story_window_days)
-    click.echo(f"{report.items} items: {report.new_stories} stories; folded {report.exact} exact copies, "
-               f"{report.near_duplicates} reposts, {report.across_languages} in other languages")
+    report = rebuild_stories(
+        state.db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+    )
+    click.echo(
+        f"{report.items} items: {report.new_stories} stories; folded {report.exact} exact copies, "
+        f"{report.near_duplicates} reposts, {report.across_languages} in other languages"
+    )
 
 
 @stories.command("split")

@@ -42,8 +42,10 @@ def subscribers_list(state, status):
     """
     from aggregator.storage.subscribers import list_subscribers
 
-    table(list_subscribers(state.db, status), [("id", "id"), ("email", "email"), ("language", "lang"),
-                                               ("status", "status"), ("created_at", "since")])
+    table(
+        list_subscribers(state.db, status),
+        [("id", "id"), ("email", "email"), ("language", "lang"), ("status", "status"), ("created_at", "since")],
+    )
 
 
 @subscribers.command("import")
@@ -80,8 +82,14 @@ def subscribers_import(state, file, dry_run):
     if dry_run:
         click.echo(f"dry run: {len(good)} would be imported, {len(bad)} bad; nothing changed")
     else:
-        import_subscribers(state.db, [{"email": row.email, "language": row.language, "status": row.status,
-                                       "consent_at": row.consent_at} for row in good], utcnow())
+        import_subscribers(
+            state.db,
+            [
+                {"email": row.email, "language": row.language, "status": row.status, "consent_at": row.consent_at}
+                for row in good
+            ],
+            utcnow(),
+        )
         click.echo(f"imported {len(good)}, skipped {len(bad)}")
     for row in bad:
         click.echo(f"  ! {row}", err=True)

@@ -173,8 +173,7 @@ def _read_partner(path: Path) -> PartnerSpec:
     if kind == "site" and not news_path:
         raise DemoContentError(f"{path}: kind 'site' needs [site] news_path")
     articles = tuple(
-        _read_article(path, slug, languages[0], index, raw)
-        for index, raw in enumerate(get.items("articles"))
+        _read_article(path, slug, languages[0], index, raw) for index, raw in enumerate(get.items("articles"))
     )
     return PartnerSpec(
         slug=slug,
@@ -218,17 +217,13 @@ def _read_feed(path: Path, raw: dict[str, Any] | None) -> FeedSpec | None:
     )
 
 
-def _read_article(
-    path: Path, partner: str, language: str, index: int, raw: dict[str, Any]
-) -> ArticleSpec:
+def _read_article(path: Path, partner: str, language: str, index: int, raw: dict[str, Any]) -> ArticleSpec:
     get = _Getter(path, raw, prefix=f"articles[{index}].")
     story, relation = raw.get("story"), raw.get("relation")
     if (story is None) != (relation is None):
         raise DemoContentError(f"{path}: articles[{index}] needs both story and relation")
     if relation is not None and relation not in RELATIONS:
-        raise DemoContentError(
-            f"{path}: articles[{index}].relation is {relation!r}; choose from {RELATIONS}"
-        )
+        raise DemoContentError(f"{path}: articles[{index}].relation is {relation!r}; choose from {RELATIONS}")
     copy_of = raw.get("copy_of")
     body = raw.get("body", "")
     if not body and not copy_of:
@@ -262,9 +257,7 @@ def _resolve_copies(partners: list[PartnerSpec]) -> list[PartnerSpec]:
             if article.copy_of and not article.paragraphs:
                 source = by_key.get(article.copy_of)
                 if source is None or not source.paragraphs:
-                    raise DemoContentError(
-                        f"{article.key}: copy_of {article.copy_of!r} names no article with a body"
-                    )
+                    raise DemoContentError(f"{article.key}: copy_of {article.copy_of!r} names no article with a body")
                 article = replace(article, paragraphs=source.paragraphs)
             articles.append(article)
         resolved.append(replace(partner, articles=tuple(articles)))
@@ -312,7 +305,5 @@ class _Getter:
     def one_of(self, key: str, choices: tuple[str, ...]) -> str:
         value = self.value(key)
         if value not in choices:
-            raise DemoContentError(
-                f"{self.path}: {self.prefix}{key} is {value!r}; choose from {choices}"
-            )
+            raise DemoContentError(f"{self.path}: {self.prefix}{key} is {value!r}; choose from {choices}")
         return value

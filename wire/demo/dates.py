@@ -45,8 +45,7 @@ def http_date(moment: datetime) -> str:
 
 def spanish_broken(moment: datetime, utc_offset: timedelta) -> str:
     """Write a date no feed parser can read: a hand-made CMS's Spanish, with hour 25."""
-    months = ("enero febrero marzo abril mayo junio julio agosto septiembre octubre "
-              "noviembre diciembre").split()
+    months = ("enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre").split()
     day = local(moment, utc_offset)
     return f"{day.day} de {months[day.month - 1]} de {day.year}, 25:{day.minute:02d} h"
 
@@ -72,15 +71,7 @@ def to_jalali(year: int, month: int, day: int) -> tuple[int, int, int]:
     """
     days_before = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
     gy2 = year + 1 if month > 2 else year
-    days = (
-        355666
-        + 365 * year
-        + (gy2 + 3) // 4
-        - (gy2 + 99) // 100
-        + (gy2 + 399) // 400
-        + day
-        + days_before[month - 1]
-    )
+    days = 355666 + 365 * year + (gy2 + 3) // 4 - (gy2 + 99) // 100 + (gy2 + 399) // 400 + day + days_before[month - 1]
     jy = -1595 + 33 * (days // 12053)
     days %= 12053
     jy += 4 * (days // 1461)

@@ -139,27 +139,28 @@ def _atom(partner: PartnerSpec, posts: list[Post], origin: str, now: datetime) -
     lines = [
         _prolog(partner),
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{partner.language}">',
-        f"  <title type=\"text\">{escape(partner.name)}</title>",
-        f"  <subtitle type=\"text\">{escape(partner.tagline)}</subtitle>",
+        f'  <title type="text">{escape(partner.name)}</title>',
+        f'  <subtitle type="text">{escape(partner.tagline)}</subtitle>',
         f'  <link rel="alternate" type="text/html" href="{origin}/"/>',
         f'  <link rel="self" type="application/atom+xml" href="{origin}{feed.path}"/>',
         f"  <id>{origin}/</id>",
         f"  <updated>{dates.rfc3339(_newest(posts, now), offset)}</updated>",
-        "  <generator>Hugo</generator>" if partner.theme != "wordpress"
+        "  <generator>Hugo</generator>"
+        if partner.theme != "wordpress"
         else '  <generator uri="https://wordpress.org/" version="6.4.3">WordPress</generator>',
     ]
     for post in posts:
         spec = post.spec
         lines += [
             "  <entry>",
-            f"    <title type=\"text\">{escape(spec.title)}</title>",
+            f'    <title type="text">{escape(spec.title)}</title>',
             f'    <link rel="alternate" type="text/html" href={quoteattr(_link(partner, post))}/>',
             f"    <id>{_entry_id(partner, post)}</id>",
             f"    <published>{dates.rfc3339(post.published, offset)}</published>",
             f"    <updated>{dates.rfc3339(post.published, offset)}</updated>",
             f"    <author><name>{escape(spec.author)}</name></author>",
             *(f"    <category term={quoteattr(tag)}/>" for tag in spec.tags),
-            f"    <summary type=\"text\">{escape(_summary(partner, post))}</summary>",
+            f'    <summary type="text">{escape(_summary(partner, post))}</summary>',
         ]
         if feed.content == "full":
             content = escape(content_html(post))

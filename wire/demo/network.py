@@ -26,6 +26,8 @@ class _Server(ThreadingHTTPServer):
     would make the crawler treat the site as having none."""
 
     request_queue_size = 128
+
+
 from pathlib import Path
 from typing import NamedTuple
 
@@ -179,14 +181,11 @@ class _PartnerServer:
         self.handler = type(
             f"Handler_{spec.slug.replace('-', '_')}",
             (_Handler,),
-            {"slug": spec.slug, "request_log": request_log,
-             "software": SERVER_SOFTWARE[spec.theme]},
+            {"slug": spec.slug, "request_log": request_log, "software": SERVER_SOFTWARE[spec.theme]},
         )
         self.httpd = _Server((HOST, 0), self.handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, name=f"demo-{spec.slug}", daemon=True
-        )
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"demo-{spec.slug}", daemon=True)
 
     @property
     def origin(self) -> str:
@@ -214,9 +213,7 @@ class DemoNetwork:
 
     def __init__(self, now: datetime | None = None, content_dir: Path = CONTENT_DIR) -> None:
         if now is not None and now.tzinfo is None:
-            raise ValueError(
-                f"DemoNetwork(now={now!r}) needs an aware datetime, e.g. with tzinfo=UTC"
-            )
+            raise ValueError(f"DemoNetwork(now={now!r}) needs an aware datetime, e.g. with tzinfo=UTC")
         self._fixed_now = now.astimezone(UTC) if now is not None else None
         self._specs = load_partners(content_dir)
         self._labels = load_chrome(content_dir)
@@ -279,11 +276,21 @@ class DemoNetwork:
             origin = self._origin(spec.slug)
             for post in dated_posts(spec, now, origin):
                 a = post.spec
-                articles.append(DemoArticle(
-                    partner=spec.slug, slug=a.slug, url=post.url, title=a.title,
-                    language=a.language, published=post.published, story=a.story,
-                    relation=a.relation, body_text=a.body_text, author=a.author, tags=a.tags,
-                ))
+                articles.append(
+                    DemoArticle(
+                        partner=spec.slug,
+                        slug=a.slug,
+                        url=post.url,
+                        title=a.title,
+                        language=a.language,
+                        published=post.published,
+                        story=a.story,
+                        relation=a.relation,
+                        body_text=a.body_text,
+                        author=a.author,
+                        tags=a.tags,
+                    )
+                )
         return articles
 
     def stories(self) -> dict[str, list[DemoArticle]]:
@@ -297,9 +304,7 @@ class DemoNetwork:
     def _origin(self, slug: str) -> str:
         server = self._servers.get(slug)
         if server is None:
-            raise RuntimeError(
-                "the demo network is not running: call start() or use 'with DemoNetwork()'"
-            )
+            raise RuntimeError("the demo network is not running: call start() or use 'with DemoNetwork()'")
         return server.origin
 
     def _url_of(self, key: str) -> str | None:

@@ -52,8 +52,7 @@ class PageRenderer:
     def home(self, posts: list[Post]) -> str:
         """Render the front page: the group's intro and its latest posts."""
         shown = posts[: HOME_COUNT.get(self.partner.theme, 10)]
-        return self._render("home.html", posts=[self._teaser(p) for p in shown],
-                            canonical=self.origin + "/")
+        return self._render("home.html", posts=[self._teaser(p) for p in shown], canonical=self.origin + "/")
 
     def article(self, post: Post, posts: list[Post], source_url: str | None) -> str:
         """Render one article page with all the clutter around it."""
@@ -74,8 +73,9 @@ class PageRenderer:
         canonical = f"{self.origin}{self.partner.news_path}"
         if page > 1:
             canonical += f"?page={page}"
-        return self._render("news_list.html", posts=[self._teaser(p) for p in posts],
-                            page=page, pages=pages, canonical=canonical)
+        return self._render(
+            "news_list.html", posts=[self._teaser(p) for p in posts], page=page, pages=pages, canonical=canonical
+        )
 
     def about(self) -> str:
         """Render the about page: who the group is and how to reach it."""
@@ -99,8 +99,7 @@ class PageRenderer:
             "tags": post.spec.tags,
             "credit": post.spec.credit,
             "comments": post.spec.comments,
-            "date": dates.display(post.published, self.partner.utc_offset,
-                                  self.partner.language, self.t["months"]),
+            "date": dates.display(post.published, self.partner.utc_offset, self.partner.language, self.t["months"]),
             "iso": dates.rfc3339(post.published, self.partner.utc_offset),
             "excerpt": excerpt(post.paragraphs[0], "…", words=40),
         }
@@ -110,8 +109,11 @@ class PageRenderer:
         feed = partner.feed
         feed_link = None
         if feed is not None and feed.advertise != "none":
-            feed_link = {"href": self.origin + feed.path, "type": FEED_TYPES[feed.format],
-                         "in_head": feed.advertise == "link"}
+            feed_link = {
+                "href": self.origin + feed.path,
+                "type": FEED_TYPES[feed.format],
+                "in_head": feed.advertise == "link",
+            }
         return self.env.get_template(template).render(
             partner=partner,
             t=self.t,
@@ -140,8 +142,7 @@ def sitemap_xml(partner: PartnerSpec, posts: list[Post], origin: str, now: datet
         entries.append((origin + partner.news_path, newest))
     entries += [(post.url, post.published) for post in posts]
     urls = "".join(
-        f"  <url>\n    <loc>{escape(loc)}</loc>\n"
-        f"    <lastmod>{dates.rfc3339(moment, offset)}</lastmod>\n  </url>\n"
+        f"  <url>\n    <loc>{escape(loc)}</loc>\n    <lastmod>{dates.rfc3339(moment, offset)}</lastmod>\n  </url>\n"
         for loc, moment in entries
     )
     return (

@@ -17,22 +17,27 @@ from rich.table import Table
 
 from aggregator.config import load_config
 from aggregator.db import open_db
-from aggregator.storage.partners import ensure_partner
 from aggregator.storage.items import count_items
+from aggregator.storage.partners import ensure_partner
 from aggregator.storage.sources import add_source, count_sources
 from aggregator.storage.stories import count_stories
 from aggregator.storage.subscribers import add_subscriber
 from crawlers.run import crawl_in_subprocess
 from newsletter.editions import draft_edition, render_to_files
 from newsletter.sending import send_edition
-from wire.demo.network import DemoNetwork
 from wire.cli.output import command_name  # `.venv/bin/wire` when `wire` is not on the PATH
+from wire.demo.network import DemoNetwork
 from wire.mailsink import MailSink
 
 #: Demo readers: invented addresses on a reserved domain, one per language the demo shows.
-DEMO_SUBSCRIBERS = (("reader.en@demo.invalid", "en"), ("leserin.de@demo.invalid", "de"),
-                    ("okur.tr@demo.invalid", "tr"), ("khanande.fa@demo.invalid", "fa"),
-                    ("lectora.es@demo.invalid", "es"), ("lecteur.fr@demo.invalid", "fr"))
+DEMO_SUBSCRIBERS = (
+    ("reader.en@demo.invalid", "en"),
+    ("leserin.de@demo.invalid", "de"),
+    ("okur.tr@demo.invalid", "tr"),
+    ("khanande.fa@demo.invalid", "fa"),
+    ("lectora.es@demo.invalid", "es"),
+    ("lecteur.fr@demo.invalid", "fr"),
+)
 
 
 @dataclass
@@ -84,9 +89,19 @@ def run_pipeline(workdir: Path) -> DemoResult:
             add_subscriber(db, email, language)
         sent = send_edition(db, config, edition_id)
         stories, items, sources = count_stories(db), count_items(db), count_sources(db)
-    return DemoResult(sources=sources, items=items, duplicates_folded=report.duplicates_folded, stories=stories,
-                      edition_id=edition_id, languages=languages, delivered=sent.sent, rendered=rendered,
-                      maildir=maildir, config_path=config_path, seconds=time.monotonic() - started)
+    return DemoResult(
+        sources=sources,
+        items=items,
+        duplicates_folded=report.duplicates_folded,
+        stories=stories,
+        edition_id=edition_id,
+        languages=languages,
+        delivered=sent.sent,
+        rendered=rendered,
+        maildir=maildir,
+        config_path=config_path,
+        seconds=time.monotonic() - started,
+    )
 
 
 def run_demo(workdir: Path) -> DemoResult:
@@ -96,10 +111,16 @@ def run_demo(workdir: Path) -> DemoResult:
     table = Table(title="Solidarity Wire demo", show_header=False)
     table.add_column("what")
     table.add_column("value")
-    for what, value in (("sources", result.sources), ("items", result.items),
-                        ("duplicates folded", result.duplicates_folded), ("stories", result.stories),
-                        ("edition", result.edition_id), ("edition languages", " ".join(result.languages)),
-                        ("messages delivered", result.delivered), ("time", f"{result.seconds:.1f} s")):
+    for what, value in (
+        ("sources", result.sources),
+        ("items", result.items),
+        ("duplicates folded", result.duplicates_folded),
+        ("stories", result.stories),
+        ("edition", result.edition_id),
+        ("edition languages", " ".join(result.languages)),
+        ("messages delivered", result.delivered),
+        ("time", f"{result.seconds:.1f} s"),
+    ):
         table.add_row(what, str(value))
     console.print(table)
     console.print(f"rendered: {result.rendered[0].parent}/ ({len(result.rendered)} files: <lang>.html and <lang>.txt)")

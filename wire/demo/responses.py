@@ -14,8 +14,14 @@ from email.utils import parsedate_to_datetime
 
 from wire.demo import dates
 
-COMPRESSIBLE = ("text/", "application/rss+xml", "application/atom+xml",
-                "application/rdf+xml", "application/xml", "application/octet-stream")
+COMPRESSIBLE = (
+    "text/",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "application/octet-stream",
+)
 
 
 @dataclass
@@ -34,9 +40,7 @@ class Response:
         return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
 
 
-def finish(
-    response: Response, request_headers: dict[str, str], head: bool
-) -> tuple[int, dict[str, str], bytes]:
+def finish(response: Response, request_headers: dict[str, str], head: bool) -> tuple[int, dict[str, str], bytes]:
     """Turn a Response into status, headers and body bytes for this request.
 
     Validators are sent with every 200; a matching If-None-Match (or, without it, an
@@ -65,9 +69,7 @@ def finish(
     return 200, headers, b"" if head else body
 
 
-def not_modified(
-    request_headers: dict[str, str], etag: str, last_modified: datetime | None
-) -> bool:
+def not_modified(request_headers: dict[str, str], etag: str, last_modified: datetime | None) -> bool:
     """Decide whether the client's cached copy is current (RFC 9110, section 13.2.2)."""
     if_none_match = request_headers.get("If-None-Match")
     if if_none_match is not None:

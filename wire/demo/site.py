@@ -52,8 +52,7 @@ class PartnerSite:
         if path == "/":
             return _html(self.pages.home(posts), newest)
         if path == "/robots.txt":
-            return Response(200, "text/plain; charset=utf-8",
-                            robots_txt(partner, self.origin).encode(), newest)
+            return Response(200, "text/plain; charset=utf-8", robots_txt(partner, self.origin).encode(), newest)
         if path == "/sitemap.xml" and partner.sitemap:
             body = sitemap_xml(partner, posts, self.origin, now).encode()
             return Response(200, "application/xml; charset=UTF-8", body, newest)
@@ -79,7 +78,7 @@ class PartnerSite:
             page = 0
         if not 1 <= page <= pages:
             return self._not_found()
-        shown = posts[(page - 1) * per_page: page * per_page]
+        shown = posts[(page - 1) * per_page : page * per_page]
         return _html(self.pages.news_list(shown, page, pages), shown[0].published)
 
     def _source_url(self, article: ArticleSpec) -> str | None:

@@ -19,8 +19,10 @@ from aggregator.storage.app_secrets import get_or_create_secret
 from newsletter import i18n
 
 #: Every page: nothing from another host, never inside someone else's frame.
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 
 class CatalogDomain(Domain):
@@ -46,7 +48,8 @@ def page_language() -> str:
     if g.get("reader_language") in languages:  # a page behind a reader's link: the language they chose
         return g.reader_language
     return request.accept_languages.best_match(languages) or (
-        i18n.FALLBACK_LANGUAGE if i18n.FALLBACK_LANGUAGE in languages else languages[0])
+        i18n.FALLBACK_LANGUAGE if i18n.FALLBACK_LANGUAGE in languages else languages[0]
+    )
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -60,8 +63,11 @@ def create_app(config: Config | None = None) -> Flask:
     finally:
         database.conn.close()
     # the only cookie: the session that holds the CSRF token; never sent to another site
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=config.base_url.startswith("https:"))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.base_url.startswith("https:"),
+    )
     app.config["WIRE_CLOCK"] = utcnow  # tests set their own to move time
     babel = Babel(app, locale_selector=page_language, default_domain=i18n.DOMAIN)
     babel.domain_instance = CatalogDomain(domain=i18n.DOMAIN)
@@ -90,10 +96,16 @@ def create_app(config: Config | None = None) -> Flask:
             args = {key: value for key, value in request.args.items() if key != "lang"}
             return f"{request.path}?{urlencode({**args, 'lang': code})}"
 
-        return {"page_lang": language, "page_dir": i18n.direction(language), "site_name": config.site_name,
-                "languages": config.languages, "lang_url": lang_url, "switch_url": switch_url,
-                "language_name": lambda code, in_language=None: i18n.language_name(code, in_language or language),
-                "direction": i18n.direction}
+        return {
+            "page_lang": language,
+            "page_dir": i18n.direction(language),
+            "site_name": config.site_name,
+            "languages": config.languages,
+            "lang_url": lang_url,
+            "switch_url": switch_url,
+            "language_name": lambda code, in_language=None: i18n.language_name(code, in_language or language),
+            "direction": i18n.direction,
+        }
 
     @app.after_request
     def _headers(response):
@@ -107,7 +119,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     from wire.web.archive import blueprint as archive
     from wire.web.public import blueprint as public
-    from wire.web.subscribers import blueprint as subscribers, init_subscriber_forms
+    from wire.web.subscribers import blueprint as subscribers
+    from wire.web.subscribers import init_subscriber_forms
 
     app.register_blueprint(public)
     app.register_blueprint(archive)

@@ -25,8 +25,10 @@ from wire.web import get_db
 blueprint = Blueprint("archive", __name__, template_folder="templates")
 
 #: The MJML output styles itself inline; it runs no script and is never framed.
-ARCHIVE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
-               "form-action 'none'; frame-ancestors 'none'")
+ARCHIVE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 #: Feeds list this many editions, newest first: ten weeks, each carrying the whole edition.
 FEED_EDITIONS = 10
 #: Seconds a feed is served from memory before the database is asked whether an edition was sent since.
@@ -129,12 +131,18 @@ def atom(language):
     if cached is None or now - cached[2] > FEED_RECHECK:
         version = sent_copies_version(get_db(), language)
         if cached is None or cached[0] != version:
-            entries = [{"week": row["week"], "sent_at": row["sent_at"] or row["frozen_at"], "subject": row["subject"],
-                        "summary": row["preheader"], "content": public_copy(row["html"])}
-                       for row in list_sent_copies(get_db(), language, FEED_EDITIONS)]
+            entries = [
+                {
+                    "week": row["week"],
+                    "sent_at": row["sent_at"] or row["frozen_at"],
+                    "subject": row["subject"],
+                    "summary": row["preheader"],
+                    "content": public_copy(row["html"]),
+                }
+                for row in list_sent_copies(get_db(), language, FEED_EDITIONS)
+            ]
             title = translations(language).gettext("Past editions")
-            body = editions_feed(entries, language, config.base_url, config.site_name,
-                                 f"{config.site_name}: {title}")
+            body = editions_feed(entries, language, config.base_url, config.site_name, f"{config.site_name}: {title}")
             cached = (version, Body(body), now)
         else:
             cached = (version, cached[1], now)

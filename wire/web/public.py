@@ -48,11 +48,20 @@ def story_view(story: dict, language: str, zone) -> dict:
         if item["id"] != face["id"] and _partner(item) not in seen:
             seen.add(_partner(item))
             others.append({"name": _partner(item), "url": item["url"], "language": item.get("language")})
-    return {"headline": headline, "headline_lang": headline_lang, "summary": summary, "summary_lang": summary_lang,
-            "url": face["url"], "partner": _partner(face), "language": face.get("language"),
-            "day": format_date(datetime.fromisoformat(moment).astimezone(zone).date(), "d MMM",
-                               locale=i18n.locale(language)),
-            "others": others, "languages": {i.get("language") for i in items} | set(story["translations"])}
+    return {
+        "headline": headline,
+        "headline_lang": headline_lang,
+        "summary": summary,
+        "summary_lang": summary_lang,
+        "url": face["url"],
+        "partner": _partner(face),
+        "language": face.get("language"),
+        "day": format_date(
+            datetime.fromisoformat(moment).astimezone(zone).date(), "d MMM", locale=i18n.locale(language)
+        ),
+        "others": others,
+        "languages": {i.get("language") for i in items} | set(story["translations"]),
+    }
 
 
 @blueprint.get("/")
@@ -67,8 +76,11 @@ def this_week():
     rows = list_stories(db, since=start, until=end)
     if not rows:  # a quiet week: show the last seven days rather than nothing
         rows = list_stories(db, since=now - timedelta(days=7))
-    stories = [story_view(story, language, config.zone) for story in (get_story(db, row["id"]) for row in rows)
-               if story["items"]]
+    stories = [
+        story_view(story, language, config.zone)
+        for story in (get_story(db, row["id"]) for row in rows)
+        if story["items"]
+    ]
     only = request.args.get("only", "")
     if only in config.languages:
         stories = [story for story in stories if only in story["languages"]]

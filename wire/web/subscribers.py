@@ -64,12 +64,14 @@ def init_subscriber_forms(app, config) -> None:
     csrf = CSRFProtect(app)
     csrf.exempt("wire.web.subscribers.unsubscribe_page")
     csrf.exempt("wire.web.subscribers.partner_box")  # it only shows our form, filled in; nothing is stored
-    limiter = Limiter(get_remote_address, app=app, storage_uri=config.rate_limit_storage, default_limits=[],
-                      headers_enabled=False)
+    limiter = Limiter(
+        get_remote_address, app=app, storage_uri=config.rate_limit_storage, default_limits=[], headers_enabled=False
+    )
     app.extensions["wire_limiter"] = limiter
     for endpoint in LIMITED:
-        app.view_functions[endpoint] = limiter.limit(lambda: config.subscribe_limit_per_client,
-                                                     methods=["POST"])(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit(lambda: config.subscribe_limit_per_client, methods=["POST"])(
+            app.view_functions[endpoint]
+        )
 
 
 def _config():
@@ -130,22 +132,27 @@ def _source(value: str) -> str:
 
 # -- sign-up -----------------------------------------------------------------------------------------------------
 
+
 @blueprint.route("/subscribe", methods=["GET", "POST"])
 def subscribe():
     """GET: the form. POST: record a pending sign-up and send the confirmation, same answer for every address."""
     config = _config()
-    form = {"email": request.form.get("email", "").strip(),
-            "language": request.form.get("language") or str(get_locale()),
-            "source": request.form.get("source", "")}
+    form = {
+        "email": request.form.get("email", "").strip(),
+        "language": request.form.get("language") or str(get_locale()),
+        "source": request.form.get("source", ""),
+    }
     if request.method == "GET":
         return render_template("subscribers/subscribe.html", form=form, error=None)
     email = _check_address(form["email"])
     if email is None:
-        return render_template("subscribers/subscribe.html", form=form,
-                               error=gettext("This is not an e-mail address. Please check it.")), 400
+        return render_template(
+            "subscribers/subscribe.html", form=form, error=gettext("This is not an e-mail address. Please check it.")
+        ), 400
     if form["language"] not in config.languages:
-        return render_template("subscribers/subscribe.html", form=form,
-                               error=gettext("Please choose a language from the list.")), 400
+        return render_template(
+            "subscribers/subscribe.html", form=form, error=gettext("Please choose a language from the list.")
+        ), 400
     db, now = get_db(), _now()
     purge_subscribers(db, now, config.pending_expiry, config.erase_unsubscribed_after)
     try:
@@ -163,9 +170,11 @@ def subscribe():
 @blueprint.post("/subscribe/box")
 def partner_box():
     """What a partner's pasted form posts to: our own form, filled in, for the reader to send (CSRF-protected)."""
-    form = {"email": request.form.get("email", "").strip()[:320],
-            "language": request.form.get("language") or str(get_locale()),
-            "source": request.form.get("source", "")[:40]}
+    form = {
+        "email": request.form.get("email", "").strip()[:320],
+        "language": request.form.get("language") or str(get_locale()),
+        "source": request.form.get("source", "")[:40],
+    }
     return render_template("subscribers/subscribe.html", form=form, error=None)
 
 
@@ -198,6 +207,7 @@ def confirm(code):
 
 # -- unsubscribe (unchanged: GET confirms, POST acts) ------------------------------------------------------------
 
+
 @blueprint.route("/unsubscribe/", methods=["GET"])
 @blueprint.route("/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe_page(token=None):
@@ -216,6 +226,7 @@ def unsubscribe_page(token=None):
 
 
 # -- preferences -------------------------------------------------------------------------------------------------
+
 
 @blueprint.get("/subscription/")
 def preferences_help():
@@ -286,8 +297,11 @@ def download_data(token):
     if subscriber is None:
         abort(404)
     body = json.dumps(subscriber_data(subscriber), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="my-subscription.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-subscription.json"'},
+    )
 
 
 @blueprint.route("/subscription/<token>/delete", methods=["GET", "POST"])
@@ -307,6 +321,7 @@ def delete(token):
 
 
 # -- errors on these pages ---------------------------------------------------------------------------------------
+
 
 @blueprint.app_errorhandler(429)
 def too_many(_error):
