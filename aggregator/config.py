@@ -342,7 +342,7 @@ def _field_comments() -> dict[str, tuple[str, str]]:
             line_name = token.string
         elif token.type == tokenize.COMMENT and line_name:
             comments[line_name] = (token.string.lstrip("#").strip(), section)
-        if token.type in (tokenize.NEWLINE, tokenize.NL):
+        if token.type == tokenize.NEWLINE:  # the end of a field, which may span lines (its comment on any of them)
             line_name = None
     return comments
 

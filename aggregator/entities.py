@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
+
 _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(?:[’'][a-zçğıöşü]+)?)")
 _NUMBER = re.compile(r"(?<!\d)(\d{2,4})(?!\d)")
 _PERSIAN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -111,7 +113,6 @@ _LATIN_CLUSTERS = (
     ("c", "k"),
     ("y", ""),
 )
-from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
 
 
 def _squeeze(text: str) -> str:

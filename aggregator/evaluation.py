@@ -49,7 +49,7 @@ def score_people(cases: Iterable[dict], find: Callable[[str], list[tuple[str, st
             else:
                 hit[person] = True
                 score.tp += 1
-        for person, found in zip(case["people"], hit):
+        for person, found in zip(case["people"], hit, strict=True):
             if not found:
                 score.fn += 1
                 score.missed.append((text, person if isinstance(person, str) else " / ".join(person)))

@@ -318,7 +318,8 @@ def m008_frozen_editions(db: sqlite_utils.Database) -> None:
             updated_at TEXT NOT NULL,
             UNIQUE (story_id, language)
         );
-        INSERT INTO translations_new SELECT id, story_id, language, headline, summary, editor_id, updated_at FROM translations;
+        INSERT INTO translations_new
+          SELECT id, story_id, language, headline, summary, editor_id, updated_at FROM translations;
         DROP TABLE translations;
         ALTER TABLE translations_new RENAME TO translations;
         -- exactly what was sent, per language; personal parts (the token in links) as a placeholder

@@ -607,7 +607,7 @@ def _clean(words: list[str]) -> tuple[list[str], str] | None:
     """Trim function words, titles and role words off a run; None if it names no person."""
     keys = [word.lower() for word in words]
     role = ""
-    for key, word in zip(keys, words):
+    for word in words:
         folded = fold(word)
         if folded in _INSTITUTION_KEYS or folded.endswith(_INSTITUTION_ENDINGS):
             return None
@@ -637,7 +637,8 @@ def _clean(words: list[str]) -> tuple[list[str], str] | None:
 
 def _latin(text: str):
     """(name, role word or '') for each run of capitalised words that names a person."""
-    runs = []  # (start, end, words, role, evidence), or None for a run that names no person
+    # (start, end, words, role, evidence), or None for a run that names no person
+    runs: list[tuple[int, int, list[str], str, bool] | None] = []
     common = None  # words the text writes in lower case: "Though" and "Gets" are not names
     for match in _RUN.finditer(text):
         words = match.group().split()
@@ -673,13 +674,16 @@ def _latin(text: str):
             a, b = runs[i], runs[i + 1]
             if a and b and accepted[i] != accepted[i + 1] and _JOIN.match(text[a[1] : b[0]]) and b[0] - a[1] <= 6:
                 accepted[i] = accepted[i + 1] = True
-    for run, ok in zip(runs, accepted):
-        if ok:
+    for run, ok in zip(runs, accepted, strict=True):
+        if ok and run is not None:  # only a run that names a person is accepted
             yield " ".join(run[2]), run[3]
 
 
 def _script(text: str):
-    """(name, key, role word) for each name in Persian or Arabic script after a role word or before its Latin spelling."""
+    """(name, key, role word) for each name in Persian or Arabic script.
+
+    A name counts after a role word or before its Latin spelling.
+    """
     aliases = {}  # the key of a name in Persian or Arabic script -> the key of its Latin spelling
     for match in _GLOSS.finditer(text):
         latin = match.group(2).split()
@@ -692,7 +696,8 @@ def _script(text: str):
             aliases[person_key(" ".join(native))] = key
             yield " ".join(native), key, ""
     for match in _SCRIPT_ROLE.finditer(text):
-        pos, words = match.end(), []
+        pos = match.end()
+        words: list[str] = []
         while len(words) < 6:
             word = _SCRIPT_WORDS.match(text, pos)
             if not word or (word.group(1) and any(w not in _SCRIPT_MODIFIERS for w in words)):

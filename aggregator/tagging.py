@@ -246,7 +246,8 @@ def tag_text(title: str, text: str, taxonomy=None, language: str | None = None) 
     taxonomy = default_taxonomy() if taxonomy is None else taxonomy
     content = f"{title}\n{text}"
     candidates = _candidates(taxonomy, content)
-    index = _index_of(taxonomy) if candidates is not None else None
+    # every keyword's pattern by (tag position, language): looked up only when there are candidates
+    parts = _index_of(taxonomy).parts if candidates is not None else {}
     found: dict[str, list[str]] = {}
     for position, tag in enumerate(taxonomy):
         words: list[str] = []
@@ -258,7 +259,7 @@ def tag_text(title: str, text: str, taxonomy=None, language: str | None = None) 
             if candidates is None:
                 runs.append(tag.patterns[code].finditer(content))
             elif (position, code) in candidates:
-                runs.append(_matches(index.parts[(position, code)], candidates[(position, code)], content))
+                runs.append(_matches(parts[(position, code)], candidates[(position, code)], content))
         for run in runs:
             for match in run:
                 word = match.group(0)

@@ -174,7 +174,8 @@ def nesting_depth(markup: str) -> int:
 
 def _flatten(markup: str) -> str:
     """A document too deep to parse safely, as paragraphs of escaped text: blocks become breaks."""
-    text = re.sub(r"<(?:br|/?(?:%s))\b[^>]*>" % "|".join(_BLOCK_TAGS), "\n\n", markup, flags=re.IGNORECASE)
+    blocks = "|".join(_BLOCK_TAGS)
+    text = re.sub(rf"<(?:br|/?(?:{blocks}))\b[^>]*>", "\n\n", markup, flags=re.IGNORECASE)
     text = html.unescape(_TAG.sub("", text))
     return "".join(f"<p>{html.escape(part)}</p>" for part in fold_paragraphs(text).split("\n\n") if part)
 

@@ -59,14 +59,18 @@ def main() -> None:
     texts = articles()
     speed = microseconds_per_article(texts)
     record(
-        "People index quality on the labelled set (benchmarks/people_quality.py; tests/aggregator/test_people_quality.py)",
+        "People index quality on the labelled set "
+        "(benchmarks/people_quality.py; tests/aggregator/test_people_quality.py)",
         [
-            f"- {len(cases)} texts in {len(languages)} languages ({', '.join(sorted(languages))}), {people} people named",
+            f"- {len(cases)} texts in {len(languages)} languages ({', '.join(sorted(languages))}), "
+            f"{people} people named",
             (
-                f"- precision {score.precision:.3f}, recall {score.recall:.3f} (tp {score.tp}, fp {score.fp}, fn {score.fn}); "
+                f"- precision {score.precision:.3f}, recall {score.recall:.3f} "
+                f"(tp {score.tp}, fp {score.fp}, fn {score.fn}); "
                 "targets 0.95 / 0.85"
             ),
-            f"- speed: find_people {speed:.0f} µs per 2 kB article (best of 5 over {len(texts)} windows of the story sets)",
+            f"- speed: find_people {speed:.0f} µs per 2 kB article "
+            f"(best of 5 over {len(texts)} windows of the story sets)",
             "- command: `.venv/bin/python -m benchmarks.people_quality`",
         ],
     )

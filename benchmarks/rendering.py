@@ -62,7 +62,9 @@ def edition(items: int = 40) -> Edition:
                 section=SECTIONS[n % len(SECTIONS)],
                 position=n,
                 language=language,
-                headline=f"Hunger strike in Kuzeykent prison reaches day {40 + n}: the family asks for an independent doctor",
+                headline=(
+                    f"Hunger strike in Kuzeykent prison reaches day {40 + n}: the family asks for an independent doctor"
+                ),
                 summary=f"The prisoner (case {n}) has lost 21 kilos; his lawyer was allowed a visit of twenty minutes. "
                 * 2,
                 url=f"https://partner{n % 9}.example/2026/11/story-{n}",

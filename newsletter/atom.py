@@ -11,7 +11,10 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 def editions_feed(editions: list[dict], language: str, base_url: str, site_name: str, title: str) -> bytes:
-    """`editions`: dicts with week, sent_at, subject, summary and optionally content, the edition's HTML (newest first)."""
+    """`editions`: dicts with week, sent_at, subject, summary and optionally content, the edition's HTML.
+
+    Newest first.
+    """
     base = base_url.rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": language})

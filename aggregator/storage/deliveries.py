@@ -208,7 +208,8 @@ def record_bounce(db: sqlite_utils.Database, delivery_id: int, hard: bool, code:
         db.execute("UPDATE subscribers SET hard_bounces = hard_bounces + 1 WHERE id = ?", [row["subscriber_id"]])
         return bool(
             db.execute(
-                "UPDATE subscribers SET bouncing_since = ? WHERE id = ? AND bouncing_since IS NULL AND hard_bounces >= ?",
+                "UPDATE subscribers SET bouncing_since = ? "
+                "WHERE id = ? AND bouncing_since IS NULL AND hard_bounces >= ?",
                 [iso(utcnow()), row["subscriber_id"], bounce_limit],
             ).rowcount
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from aggregator.db import iso, utcnow, writing
+from aggregator.db import iso, row_id, utcnow, writing
 
 
 def ensure_partner(
@@ -15,7 +15,7 @@ def ensure_partner(
     if row:
         return row["id"]
     with writing(db):
-        return (
+        return row_id(
             db.table("partners")
             .insert(
                 {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlite_utils
 
 from aggregator.exceptions import NotFound
@@ -11,7 +13,8 @@ def list_people(db: sqlite_utils.Database) -> list[dict]:
     return list(
         db.query(
             "SELECT people.id, people.name, count(DISTINCT items.story_id) AS stories, count(*) AS mentions, "
-            "group_concat(DISTINCT items.language) AS languages, max(coalesce(items.published_at, items.fetched_at)) AS last_seen "
+            "group_concat(DISTINCT items.language) AS languages, "
+            "max(coalesce(items.published_at, items.fetched_at)) AS last_seen "
             "FROM people JOIN people_mentions m ON m.person_id = people.id JOIN items ON items.id = m.item_id "
             "GROUP BY people.id ORDER BY stories DESC, mentions DESC, people.name"
         )
@@ -45,12 +48,14 @@ def get_person(db: sqlite_utils.Database, key: str, name: str) -> dict:
     return row
 
 
-def replace_mentions(db: sqlite_utils.Database, mentions: list[tuple[int, list[tuple[str, str, str | None]]]]) -> int:
+def replace_mentions(
+    db: sqlite_utils.Database, mentions: Sequence[tuple[int, Sequence[tuple[str, str, str | None]]]]
+) -> int:
     """Store each (item id, [(name, key, role)]) in place of the item's old mentions; new people are added.
 
     Returns how many mentions were written. A person is found by `key`; the name first written stays.
     """
-    from aggregator.db import writing
+    from aggregator.db import row_id, writing
 
     keys = sorted({key for _, found in mentions for _, key, _ in found})
     with writing(db):
@@ -65,7 +70,7 @@ def replace_mentions(db: sqlite_utils.Database, mentions: list[tuple[int, list[t
         for item_id, found in mentions:
             for name, key, role in found:
                 if key not in ids:
-                    ids[key] = db.execute("INSERT INTO people (name, key) VALUES (?, ?)", [name, key]).lastrowid
+                    ids[key] = row_id(db.execute("INSERT INTO people (name, key) VALUES (?, ?)", [name, key]).lastrowid)
                 rows.append((ids[key], item_id, role))
         db.conn.executemany(
             "INSERT INTO people_mentions (person_id, item_id, role) VALUES (?, ?, ?) "

@@ -80,7 +80,8 @@ def list_settled_items(
         found += [
             row[0]
             for row in db.execute(
-                f"SELECT id FROM items WHERE id IN ({_marks(part)}) AND {_SETTLED} AND {_MOMENT} BETWEEN ? AND ?{other}",
+                f"SELECT id FROM items WHERE id IN ({_marks(part)}) "
+                f"AND {_SETTLED} AND {_MOMENT} BETWEEN ? AND ?{other}",
                 [*part, since, until, *([not_language] if other else [])],
             )
         ]

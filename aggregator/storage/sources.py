@@ -71,8 +71,10 @@ def list_sources(db: sqlite_utils.Database, status: str | None = None) -> list[d
         db.query(
             f"""
         SELECT sources.*, partners.name AS partner_name,
-          (SELECT count(*) FROM items WHERE items.source_id = sources.id AND coalesce(items.published_at, items.fetched_at) >= ?) AS items_7d,
-          (SELECT count(*) FROM items WHERE items.source_id = sources.id AND coalesce(items.published_at, items.fetched_at) >= ?) AS items_30d,
+          (SELECT count(*) FROM items WHERE items.source_id = sources.id
+             AND coalesce(items.published_at, items.fetched_at) >= ?) AS items_7d,
+          (SELECT count(*) FROM items WHERE items.source_id = sources.id
+             AND coalesce(items.published_at, items.fetched_at) >= ?) AS items_30d,
           (SELECT count(*) FROM items WHERE items.source_id = sources.id) AS items_total
         FROM sources LEFT JOIN partners ON partners.id = sources.partner_id
         {where} ORDER BY sources.id

@@ -6,14 +6,14 @@ from datetime import datetime
 
 import sqlite_utils
 
-from aggregator.db import iso, utcnow, writing
+from aggregator.db import iso, row_id, utcnow, writing
 from aggregator.exceptions import NotFound
 
 
 def create_story(db: sqlite_utils.Database, item: dict) -> int:
     """Open a story whose first item is `item`."""
     with writing(db):
-        story_id = (
+        story_id = row_id(
             db.table("stories")
             .insert(
                 {
@@ -52,7 +52,8 @@ def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | Non
     with writing(db):
         rows = list(
             db.query(
-                "SELECT items.id, items.title, items.language, items.published_at, length(coalesce(items.text, '')) AS size, "
+                "SELECT items.id, items.title, items.language, items.published_at, "
+                "length(coalesce(items.text, '')) AS size, "
                 "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
                 "LEFT JOIN partners ON partners.id = sources.partner_id WHERE items.story_id = ?",
                 [story_id],
@@ -184,11 +185,13 @@ def count_stories(db: sqlite_utils.Database) -> int:
 def insert_story(db: sqlite_utils.Database, item: dict, created_at: str) -> int:
     """A new story row faced by `item` (its items are placed with `storage.items.place_items`)."""
     with writing(db):
-        return db.execute(
-            "INSERT INTO stories (title, language, representative_item_id, item_count, created_at) "
-            "VALUES (?, ?, ?, 0, ?)",
-            [item["title"], item.get("language"), item["id"], created_at],
-        ).lastrowid
+        return row_id(
+            db.execute(
+                "INSERT INTO stories (title, language, representative_item_id, item_count, created_at) "
+                "VALUES (?, ?, ?, 0, ?)",
+                [item["title"], item.get("language"), item["id"], created_at],
+            ).lastrowid
+        )
 
 
 def story_exists(db: sqlite_utils.Database, story_id: int) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from aggregator.db import iso, utcnow, writing
+from aggregator.db import iso, row_id, utcnow, writing
 from aggregator.exceptions import ConflictError, InvalidInput, NotFound
 
 
@@ -41,7 +41,7 @@ def add_subscriber(
     now_text = iso(now or utcnow())
     consent = iso(consent_at) if consent_at else (now_text if status == "active" else None)
     with writing(db):
-        return (
+        return row_id(
             db.table("subscribers")
             .insert(
                 {
@@ -277,7 +277,8 @@ def list_recipients(db: sqlite_utils.Database, edition_id: int) -> list[dict]:
     return list(
         db.query(
             "SELECT * FROM subscribers WHERE status = 'active' AND paused_at IS NULL AND id NOT IN "
-            "(SELECT subscriber_id FROM deliveries WHERE edition_id = ? AND status = 'sent' AND subscriber_id IS NOT NULL) "
+            "(SELECT subscriber_id FROM deliveries "
+            "WHERE edition_id = ? AND status = 'sent' AND subscriber_id IS NOT NULL) "
             "ORDER BY id",
             [edition_id],
         )

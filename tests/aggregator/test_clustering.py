@@ -161,9 +161,10 @@ CHAIN = [  # (language, day, title, text): A and B share two people and a number
         "en",
         1,
         "Dock workers' strike at Varnholm enters day 43",
-        "The strike led by Mariana Kowalczyk and Tobias Ferreira at the Varnholm container terminal entered its 43rd day "
-        "on Monday. Kowalczyk told the assembly that the port authority has still refused to negotiate. Ferreira said "
-        "that the strike fund would last another month thanks to donations from other unions.",
+        "The strike led by Mariana Kowalczyk and Tobias Ferreira at the Varnholm container terminal "
+        "entered its 43rd day on Monday. Kowalczyk told the assembly that the port authority has still "
+        "refused to negotiate. Ferreira said that the strike fund would last another month thanks to "
+        "donations from other unions.",
     ),
     (
         "fr",

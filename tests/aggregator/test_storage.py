@@ -124,7 +124,7 @@ def test_polling_adapts_backs_off_and_never_gives_up():
     assert busy["interval_seconds"] == 1800 and quiet["interval_seconds"] == 5400
     failing = dict(source)
     waits = []
-    for day in range(40):  # a feed broken for weeks
+    for _ in range(40):  # a feed broken for weeks: one failure a day
         changes = next_state(failing, FetchOutcome(500, False, error="down"), now, min_interval=1800, max_backoff=86400)
         failing.update(changes)
         waits.append(changes["next_fetch_at"])

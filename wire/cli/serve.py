@@ -40,7 +40,7 @@ def serve(state, host, port, schedule):
     from wire.scheduler import Scheduler
     from wire.web import create_app
 
-    state.db  # the database checked and migrated before anything listens
+    _ = state.db  # opened on purpose: the database is checked and migrated before anything listens
     app = create_app(state.config)
     host, port = host or state.config.host, port or state.config.port
     try:  # bind first: a busy port is an error before the schedule starts crawling

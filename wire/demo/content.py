@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
+
 CONTENT_DIR = Path(__file__).parent / "content"
 
 KINDS = ("feed", "site")
@@ -26,7 +28,6 @@ RELATIONS = ("original", "verbatim", "edited", "translation")
 FEED_CONTENT = ("full", "excerpt")
 ADVERTISE = ("link", "anchor", "none")
 FEED_FAULTS = ("raw-ampersand", "bad-date", "unclosed-item")
-from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
 
 
 class DemoContentError(ValueError):

@@ -15,7 +15,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from wire.demo import dates
-from wire.demo.content import PartnerSpec
+from wire.demo.content import FeedSpec, PartnerSpec
 from wire.demo.posts import Post, excerpt
 
 WORDPRESS_NAMESPACES = (
@@ -30,13 +30,18 @@ WORDPRESS_NAMESPACES = (
 
 def render_feed(partner: PartnerSpec, posts: list[Post], origin: str, now: datetime) -> bytes:
     """Return the feed document as bytes in the partner's declared encoding."""
-    feed = partner.feed
-    if feed is None:
-        raise ValueError(f"partner {partner.slug!r} has no feed")
+    feed = _feed_of(partner)
     renderer = {"rss2": _rss2, "atom": _atom, "rdf": _rdf}[feed.format]
     text = renderer(partner, posts, origin, now)
     # Characters the legacy encoding lacks become character references, as PHP does.
     return text.encode(feed.encoding, errors="xmlcharrefreplace")
+
+
+def _feed_of(partner: PartnerSpec) -> FeedSpec:
+    """Return the partner's feed; only a partner with a feed has one rendered."""
+    if partner.feed is None:
+        raise ValueError(f"partner {partner.slug!r} has no feed")
+    return partner.feed
 
 
 def content_html(post: Post) -> str:
@@ -66,7 +71,7 @@ def _newest(posts: list[Post], now: datetime) -> datetime:
 
 def _rss2(partner: PartnerSpec, posts: list[Post], origin: str, now: datetime) -> str:
     wordpress = partner.theme == "wordpress"
-    feed, offset = partner.feed, partner.utc_offset
+    feed, offset = _feed_of(partner), partner.utc_offset
     if wordpress:
         opening = f'<rss version="2.0"\n\t{WORDPRESS_NAMESPACES}\n\t>'
     else:
@@ -92,7 +97,7 @@ def _rss2(partner: PartnerSpec, posts: list[Post], origin: str, now: datetime) -
 
 
 def _rss2_item(partner: PartnerSpec, post: Post, origin: str, wordpress: bool) -> str:
-    feed, spec = partner.feed, post.spec
+    feed, spec = _feed_of(partner), post.spec
     faults = set(feed.faults) & set(spec.feed_faults)
     title = spec.title if "raw-ampersand" in faults else escape(spec.title)
     if "bad-date" in faults:
@@ -135,7 +140,7 @@ def _rss2_item(partner: PartnerSpec, post: Post, origin: str, wordpress: bool) -
 
 
 def _atom(partner: PartnerSpec, posts: list[Post], origin: str, now: datetime) -> str:
-    feed, offset = partner.feed, partner.utc_offset
+    feed, offset = _feed_of(partner), partner.utc_offset
     lines = [
         _prolog(partner),
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{partner.language}">',
@@ -176,7 +181,7 @@ def _entry_id(partner: PartnerSpec, post: Post) -> str:
 
 
 def _rdf(partner: PartnerSpec, posts: list[Post], origin: str, now: datetime) -> str:
-    feed, offset = partner.feed, partner.utc_offset
+    feed, offset = _feed_of(partner), partner.utc_offset
     lines = [
         _prolog(partner),
         "<rdf:RDF",

@@ -18,6 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import NamedTuple
+
+from wire.demo.content import CONTENT_DIR, PartnerSpec, load_chrome, load_partners
+from wire.demo.dates import floor_to_hour
+from wire.demo.posts import dated_posts
+from wire.demo.responses import Response, finish
+from wire.demo.site import PartnerSite
 
 
 class _Server(ThreadingHTTPServer):
@@ -27,15 +35,6 @@ class _Server(ThreadingHTTPServer):
 
     request_queue_size = 128
 
-
-from pathlib import Path
-from typing import NamedTuple
-
-from wire.demo.content import CONTENT_DIR, PartnerSpec, load_chrome, load_partners
-from wire.demo.dates import floor_to_hour
-from wire.demo.posts import dated_posts
-from wire.demo.responses import Response, finish
-from wire.demo.site import PartnerSite
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +177,8 @@ class _PartnerServer:
 
     def __init__(self, spec: PartnerSpec, request_log: RequestLog) -> None:
         self.spec = spec
-        self.handler = type(
+        # a subclass of _Handler per partner, carrying the partner's slug, request log and server name
+        self.handler: type[_Handler] = type(
             f"Handler_{spec.slug.replace('-', '_')}",
             (_Handler,),
             {"slug": spec.slug, "request_log": request_log, "software": SERVER_SOFTWARE[spec.theme]},
@@ -189,8 +189,7 @@ class _PartnerServer:
 
     @property
     def origin(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self.httpd.server_port}"  # the server is bound to HOST
 
     def start(self, site: PartnerSite) -> None:
         self.handler.site = site

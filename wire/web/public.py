@@ -66,7 +66,10 @@ def story_view(story: dict, language: str, zone) -> dict:
 
 @blueprint.get("/")
 def this_week():
-    """This week's stories, one entry per story with "also reported by"; `?only=fa` keeps stories readable in Persian."""
+    """This week's stories, one entry per story with "also reported by".
+
+    `?only=fa` keeps stories readable in Persian.
+    """
     config = current_app.config["WIRE"]
     db = get_db()
     language = str(get_locale())
