@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench messages serve-demo clean
+.PHONY: demo test lint bench messages serve-demo clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,14 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/wire demo
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest
+
+# ruff (lint and format) and mypy, clean; part of `make test` and so of CI
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks

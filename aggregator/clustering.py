@@ -33,7 +33,7 @@ from datetime import timedelta
 
 import sqlite_utils
 
-from aggregator.db import iso, parse_iso, utcnow, writing
+from aggregator.db import iso, moment_of, utcnow, writing
 from aggregator.dedupe import band_keys, from_bytes, is_near_duplicate, shingles, signatures, to_bytes
 from aggregator.entities import COMMON_NAME_SHARE, Fingerprint, fingerprint, same_story_across_languages
 from aggregator.storage.items import (
@@ -165,8 +165,8 @@ class _Matcher:
             self.recent_bands[key].append(placed.id)
         for name in placed.print_.names:
             self.recent_names["name", name].append(placed.id)
-        for key in placed.print_.skeletons:
-            self.recent_names["rtl" if placed.print_.rtl else "latin", key].append(placed.id)
+        for skeleton in placed.print_.skeletons:
+            self.recent_names["rtl" if placed.print_.rtl else "latin", skeleton].append(placed.id)
         if placed.content_hash:
             self.recent_hashes[placed.content_hash].append(placed.id)
         self.recent_stories[placed.story_id].append(placed.id)
@@ -181,15 +181,31 @@ class _Matcher:
         missing = [i for i in ids if i not in self.cache]
         for row in list_match_data(self.db, missing) if missing else []:
             mine = row["names"]
-            print_ = Fingerprint(names=frozenset(n for k, n in mine if k == "name"),
-                                 numbers=frozenset(row["numbers"]), rtl=bool(row["rtl"]),
-                                 skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")))
-            self.cache[row["id"]] = _Placed(row["id"], row["story_id"], row["language"], row["content_hash"],
-                                            from_bytes(row["minhash"]), row["shingles"], print_)
+            print_ = Fingerprint(
+                names=frozenset(n for k, n in mine if k == "name"),
+                numbers=frozenset(row["numbers"]),
+                rtl=bool(row["rtl"]),
+                skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")),
+            )
+            self.cache[row["id"]] = _Placed(
+                row["id"],
+                row["story_id"],
+                row["language"],
+                row["content_hash"],
+                from_bytes(row["minhash"]),
+                row["shingles"],
+                print_,
+            )
 
     def _recent_in(self, ids, low: str, high: str, not_language: str | None = None) -> list[int]:
-        return [i for i in ids if (p := self.recent.get(i)) is not None and low <= p.moment <= high
-                and (not_language is None or (p.language or "") != not_language)]
+        return [
+            i
+            for i in ids
+            if (p := self.recent.get(i)) is not None
+            and p.moment is not None
+            and low <= p.moment <= high
+            and (not_language is None or (p.language or "") != not_language)
+        ]
 
     def _placed(self, ids: set[int], when, span: timedelta, not_language: str | None = None) -> list[_Placed]:
         """Candidates that already have a story and lie within `span` of `when` (in another language)."""
@@ -215,8 +231,11 @@ class _Matcher:
     def find(self, item: dict, when, minhash, size: int, bands: list[int], mine: Fingerprint) -> tuple[int | None, str]:
         low, high = iso(when - self.window), iso(when + self.window)
         exact = find_exact_story(self.db, item["content_hash"], item["id"], low, high)
-        twins = [(i, self.recent[i].story_id) for i in self._recent_in(self.recent_hashes.get(item["content_hash"], ()),
-                                                                      low, high) if i != item["id"]]
+        twins = [
+            (i, self.recent[i].story_id)
+            for i in self._recent_in(self.recent_hashes.get(item["content_hash"], ()), low, high)
+            if i != item["id"]
+        ]
         if exact or twins:  # the same text: whatever story it is in, this one is in it too
             return min([*([exact] if exact else []), *twins])[1], "exact"
         candidates: dict[int, tuple[str, float]] = {}  # story -> (how, best Jaccard with a member)
@@ -228,21 +247,28 @@ class _Matcher:
                 candidates[other.story_id] = ("near", jaccard)
         common = self.common()
         ids = set()
-        for kind, values in (("name", sorted(mine.names - common)),
-                             ("latin" if mine.rtl else "rtl", sorted(mine.skeletons))):
+        for kind, values in (
+            ("name", sorted(mine.names - common)),
+            ("latin" if mine.rtl else "rtl", sorted(mine.skeletons)),
+        ):
             if values:
                 ids |= list_items_by_names(self.db, kind, values)
                 ids |= {i for value in values for i in self.recent_names.get((kind, value), ())}
         ids.discard(item["id"])
         for other in self._placed(ids, when, self.language_window, not_language=item["language"] or ""):
-            if other.story_id not in candidates and other.language != item["language"] \
-                    and same_story_across_languages(mine, other.print_, common, self.rarity):
+            if (
+                other.story_id not in candidates
+                and other.language != item["language"]
+                and same_story_across_languages(mine, other.print_, common, self.rarity)
+            ):
                 candidates[other.story_id] = ("language", 0.0)
         best, best_key = None, None
         for story_id, (how, jaccard) in candidates.items():
             members = self._members(story_id, when)
-            agree = sum(self._near(minhash, size, m)[0] or same_story_across_languages(mine, m.print_, common, self.rarity)
-                        for m in members)
+            agree = sum(
+                self._near(minhash, size, m)[0] or same_story_across_languages(mine, m.print_, common, self.rarity)
+                for m in members
+            )
             if 2 * agree <= len(members):
                 continue  # it matches a member, not the story: joining would start a chain
             key = (agree / len(members), how == "near", jaccard, -story_id)
@@ -251,8 +277,13 @@ class _Matcher:
         return best if best else (None, "")
 
 
-def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
-                      window_days: int = 10, reuse: dict[int, int] | None = None) -> ClusterReport:
+def cluster_new_items(
+    db: sqlite_utils.Database,
+    threshold: float = 0.5,
+    containment: float = 0.7,
+    window_days: int = 10,
+    reuse: dict[int, int] | None = None,
+) -> ClusterReport:
     """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
 
     Items are placed in publication order, CHUNK_ITEMS per write transaction. A chunk's items
@@ -267,7 +298,7 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
         return report
     reuse = dict(reuse or {})
     window = timedelta(days=window_days)
-    moments = {item["id"]: parse_iso(item["published_at"] or item["fetched_at"]) for item in pending}
+    moments = {item["id"]: moment_of(item) for item in pending}
     pending.sort(key=lambda i: (moments[i["id"]], i["id"]))
     stored = list_signatures(db, [i["id"] for i in pending])
     pins = pins_by_item(db)
@@ -275,10 +306,13 @@ def cluster_new_items(db: sqlite_utils.Database, threshold: float = 0.5, contain
     used = set(pin_story.values())
     matcher = _Matcher(db, window, threshold, containment)
     prints = {item["id"]: fingerprint(_item_text(item), item["language"]) for item in pending}
-    matcher.count_names({n for p in prints.values() for n in p.names},
-                        iso(min(moments.values()) - window), iso(max(moments.values()) + window))
+    matcher.count_names(
+        {n for p in prints.values() for n in p.names},
+        iso(min(moments.values()) - window),
+        iso(max(moments.values()) + window),
+    )
     for start in range(0, len(pending), CHUNK_ITEMS):
-        chunk = pending[start:start + CHUNK_ITEMS]
+        chunk = pending[start : start + CHUNK_ITEMS]
         # the costly part, outside the transaction: signatures of new text
         fresh = [item for item in chunk if item["id"] not in stored]
         shingle_sets = {item["id"]: shingles(_item_text(item)) for item in fresh}
@@ -319,8 +353,12 @@ def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, re
         opened = story_id is None
         if opened:
             old = reuse.get(item["id"], leaving.get(item["id"]))
-            if old is not None and old not in used and story_exists(db, old) \
-                    and not has_other_settled_items(db, old, item["id"]):
+            if (
+                old is not None
+                and old not in used
+                and story_exists(db, old)
+                and not has_other_settled_items(db, old, item["id"])
+            ):
                 story_id = old
             else:
                 story_id = insert_story(db, item, now)
@@ -332,13 +370,32 @@ def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, re
             report.near_duplicates += how == "near"
             report.across_languages += how == "language"
         placements.append((item["id"], story_id))
-        match_rows.append({"item_id": item["id"], "minhash": blob, "shingles": size, "numbers": mine.numbers,
-                           "rtl": mine.rtl, "bands": bands,
-                           "names": [("name", n) for n in mine.names]
-                           + [("rtl" if mine.rtl else "latin", k) for k in mine.skeletons]})
+        match_rows.append(
+            {
+                "item_id": item["id"],
+                "minhash": blob,
+                "shingles": size,
+                "numbers": mine.numbers,
+                "rtl": mine.rtl,
+                "bands": bands,
+                "names": [("name", n) for n in mine.names]
+                + [("rtl" if mine.rtl else "latin", k) for k in mine.skeletons],
+            }
+        )
         touched.add(story_id)
-        matcher.add(_Placed(item["id"], story_id, item["language"], item["content_hash"], minhash, size, mine,
-                            item["published_at"] or item["fetched_at"]), bands)
+        matcher.add(
+            _Placed(
+                item["id"],
+                story_id,
+                item["language"],
+                item["content_hash"],
+                minhash,
+                size,
+                mine,
+                item["published_at"] or item["fetched_at"],
+            ),
+            bands,
+        )
         matcher.count_story(mine.names, new_story=opened)
         if pin is not None:
             pin_story.setdefault(pin, story_id)
@@ -348,8 +405,9 @@ def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, re
         refresh_story(db, story_id)
 
 
-def rebuild_stories(db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7,
-                    window_days: int = 10) -> ClusterReport:
+def rebuild_stories(
+    db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7, window_days: int = 10
+) -> ClusterReport:
     """Cluster every item again from scratch, obeying editors' pins; unchanged stories keep their ids.
 
     Every item is marked to be placed again (in short transactions), then placed by
@@ -362,7 +420,7 @@ def rebuild_stories(db: sqlite_utils.Database, threshold: float = 0.5, containme
     empty = list_empty_story_ids(db)
     for start in range(0, len(empty), CHUNK_ITEMS):
         with writing(db):
-            for story_id in empty[start:start + CHUNK_ITEMS]:
+            for story_id in empty[start : start + CHUNK_ITEMS]:
                 refresh_story(db, story_id)  # deletes the emptied ones
     return report
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 import sqlite_utils
 
@@ -71,6 +72,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+@overload
+def iso(moment: datetime) -> str: ...
+@overload
+def iso(moment: None) -> None: ...
 def iso(moment: datetime | None) -> str | None:
     """Store times as ISO 8601 UTC text ('2026-11-22T02:00:00+00:00'), which sorts correctly."""
     if moment is None:
@@ -78,6 +83,14 @@ def iso(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}: every stored time must be aware")
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def moment_of(item: dict) -> datetime:
+    """The time an item counts from: its publication, else when it was fetched (always stored)."""
+    moment = parse_iso(item.get("published_at") or item["fetched_at"])
+    if moment is None:
+        raise ValueError(f"item {item.get('id')} has no fetch time")
+    return moment
 
 
 def parse_iso(text: str | None) -> datetime | None:

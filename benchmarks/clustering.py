@@ -31,7 +31,7 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aggregator.clustering import cluster_new_items
@@ -45,7 +45,7 @@ from aggregator.text import content_hash
 from benchmarks.record import record
 
 TOTAL, BATCH, REFERENCE, REAL_TOTAL = 100_000, 1_000, 5_000, 10_000
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def generate(total: int, seed: int = 1):
@@ -69,13 +69,22 @@ def generate(total: int, seed: int = 1):
             edited = edited[cut:] if rng.random() < 0.5 else edited[: len(edited) - cut]
             for _ in range(rng.randint(0, 5)):
                 edited[rng.randrange(len(edited))] = rng.choice(vocabulary)
-            items.append((f"s{story}-{copy + 1}", story, "en", f"Repost {story}",
-                          "the following was sent to us " + " ".join(edited), when + timedelta(hours=copy + 1)))
+            items.append(
+                (
+                    f"s{story}-{copy + 1}",
+                    story,
+                    "en",
+                    f"Repost {story}",
+                    "the following was sent to us " + " ".join(edited),
+                    when + timedelta(hours=copy + 1),
+                )
+            )
         if rng.random() < 0.1:
             other = rng.choices(vocabulary, k=rng.randint(100, 200))
             other[10:10] = names[:2] + [number]
-            items.append((f"s{story}-de", story, "de", f"Bericht {story}", "der " + " ".join(other),
-                          when + timedelta(days=1)))
+            items.append(
+                (f"s{story}-de", story, "de", f"Bericht {story}", "der " + " ".join(other), when + timedelta(days=1))
+            )
         story += 1
     return sorted(items[:total], key=lambda item: item[5])
 
@@ -119,11 +128,22 @@ def run_path(items) -> dict:
     for offset in range(0, len(items), BATCH):
         batch_start = time.perf_counter()
         with writing(db):
-            for key, _, language, title, text, when in items[offset: offset + BATCH]:
-                save_item(db, {"source_id": source, "guid": key, "url": f"http://127.0.0.1/{key}",
-                               "canonical_url": f"http://127.0.0.1/{key}", "title": title, "text": text,
-                               "summary": text[:100], "language": language, "published_at": when.isoformat(),
-                               "content_hash": content_hash(title, text)})
+            for key, _, language, title, text, when in items[offset : offset + BATCH]:
+                save_item(
+                    db,
+                    {
+                        "source_id": source,
+                        "guid": key,
+                        "url": f"http://127.0.0.1/{key}",
+                        "canonical_url": f"http://127.0.0.1/{key}",
+                        "title": title,
+                        "text": text,
+                        "summary": text[:100],
+                        "language": language,
+                        "published_at": when.isoformat(),
+                        "content_hash": content_hash(title, text),
+                    },
+                )
         cluster_start = time.perf_counter()
         report = cluster_new_items(db)
         index_start = time.perf_counter()
@@ -143,8 +163,11 @@ def main() -> None:
     items = generate(total_items)
     run = run_path(items)
     db, total, batch_seconds = run["db"], run["total"], run["batch"]
-    print(f"generated: {total:.1f} s for {total_items:,} (store {run['store']:.1f}, cluster {run['cluster']:.1f}, "
-          f"index {run['index']:.1f})", flush=True)
+    print(
+        f"generated: {total:.1f} s for {total_items:,} (store {run['store']:.1f}, cluster {run['cluster']:.1f}, "
+        f"index {run['index']:.1f})",
+        flush=True,
+    )
     low, high = min(10_000, total_items), total_items
     at_10k = sum(batch_seconds[n] for n in range(low - 2_000, low + 1, 1_000) if n in batch_seconds) / 3
     at_100k = sum(batch_seconds[n] for n in range(high - 2_000, high + 1, 1_000) if n in batch_seconds) / 3
@@ -160,8 +183,11 @@ def main() -> None:
     sample = items[:REFERENCE]
     ref_start = time.perf_counter()
     sets = [shingles(text) for *_, text, _ in sample]
-    pairs = sum(1 for a, b in itertools.combinations(range(len(sets)), 2)
-                if (inter := len(sets[a] & sets[b])) and inter / len(sets[a] | sets[b]) >= 0.5)
+    pairs = sum(
+        1
+        for a, b in itertools.combinations(range(len(sets)), 2)
+        if (inter := len(sets[a] & sets[b])) and inter / len(sets[a] | sets[b]) >= 0.5
+    )
     reference = time.perf_counter() - ref_start
     first_5k = sum(batch_seconds[n] for n in range(1_000, min(REFERENCE, total_items) + 1, 1_000))
     real = real_items(int(sys.argv[2]) if len(sys.argv) > 2 else REAL_TOTAL)
@@ -187,14 +213,18 @@ def main() -> None:
             f"storing {real_run['store']:.1f} s, clustering {real_run['cluster']:.1f} s, "
             f"indexing {real_run['index']:.1f} s; CPU {real_run['cpu']:.1f} s "
             f"({len(real) / real_run['cpu']:,.0f} items per CPU second; generated: {total_items / run['cpu']:,.0f}); "
-            f"{count_stories(real_run['db']):,} stories")
+            f"{count_stories(real_run['db']):,} stories"
+        )
     else:
         lines.append("- real article text: ../shared/corpus not found, not measured")
     lines.append(f"- load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     lines.append("- command: `.venv/bin/python -m benchmarks.clustering`")
     if total_items == TOTAL:
-        record("Story clustering in SQLite, 100,000 generated items in batches of 1,000, stored, clustered and "
-               "indexed (benchmarks/clustering.py)", lines)
+        record(
+            "Story clustering in SQLite, 100,000 generated items in batches of 1,000, stored, clustered and "
+            "indexed (benchmarks/clustering.py)",
+            lines,
+        )
     else:
         print("\n".join(lines))
 
