@@ -29,7 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 from mjml import mjml2html
 
@@ -136,15 +137,38 @@ def shorten(text: str | None, limit: int) -> str:
     return cut.rstrip(" ,.;:–-…") + "…"
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory and shared by every language's environment.
+
+    The compiled code does not depend on the catalog (the i18n extension looks messages up
+    when the template runs), so a template is compiled once per process, not once per language.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
 @lru_cache(maxsize=64)
 def _environment(language: str) -> Environment:
-    """One Jinja environment per language, built once: templates are compiled once per process."""
+    """One Jinja environment per language, built once; all share the compiled templates."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=StrictUndefined,
         auto_reload=False,
+        bytecode_cache=_BYTECODE,
     )
     # added to the environment at run time by the i18n extension (Environment.extend), so unknown to its type
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
