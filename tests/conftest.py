@@ -61,8 +61,9 @@ def mail_sink(tmp_path):
         yield sink
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus():
+    """../shared/corpus, or a skip with the reason (a user's clone has no ../shared; CI always has it)."""
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside this clone (a user's clone); CI always has it")
     return CORPUS

@@ -52,11 +52,27 @@ class SourceSpider(scrapy.Spider):
         spider.article_failures, spider.source_notes = {}, {}
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(spider.item_settled, signal=signal)
-        crawler.signals.connect(spider.spider_idle_or_closed, signal=signals.spider_closed)
         return spider
 
     def due_sources(self) -> list[dict]:
         return list_due_sources(self.db, kind=self.source_kind, source_ids=self.source_ids or None)
+
+    def source_request(self, source: dict, url: str, callback, headers: dict | None = None, **meta) -> scrapy.Request:
+        """The request that fetches a source itself (its feed or list page): its failures are the source's."""
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=callback,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={
+                "source": source,
+                "source_id": source["id"],
+                "is_source_request": True,
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                **meta,
+            },
+        )
 
     def is_known(self, source_id: int, url: str, guid: str | None) -> bool:
         return find_item(self.db, source_id, guid, url) is not None
@@ -98,11 +114,6 @@ class SourceSpider(scrapy.Spider):
 
     def article_failed(self, source_id: int, what: str) -> None:
         self.article_failures.setdefault(source_id, []).append(what)
-
-    def spider_idle_or_closed(self, spider=None, reason=None, **_):
-        """At the end of the crawl, sources with items still open keep their old validators (nothing stored)."""
-        for source_id in list(self.open_items):
-            self.validators.pop(source_id, None)
 
     def record(self, source: dict, outcome: FetchOutcome) -> None:
         """Store the outcome on the source: health, validators, next fetch time."""

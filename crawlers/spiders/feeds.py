@@ -51,19 +51,7 @@ class FeedsSpider(SourceSpider):
                 headers["If-None-Match"] = source["etag"]
             if source.get("last_modified"):
                 headers["If-Modified-Since"] = source["last_modified"]
-            yield scrapy.Request(
-                source["url"],
-                headers=headers,
-                callback=self.parse_feed_response,
-                errback=self.on_error,
-                dont_filter=True,
-                meta={
-                    "source": source,
-                    "source_id": source["id"],
-                    "is_source_request": True,
-                    "handle_httpstatus_list": HANDLED_STATUSES,
-                },
-            )
+            yield self.source_request(source, source["url"], self.parse_feed_response, headers=headers)
 
     def parse_feed_response(self, response):
         """Record the fetch on the source and yield its items; a bug on one feed never stops the crawl."""

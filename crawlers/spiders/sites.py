@@ -96,20 +96,7 @@ class SitesSpider(SourceSpider):
         for source in self.due_sources():
             recipe = json.loads(source["recipe"]) if source.get("recipe") else {}
             for url in recipe.get("list_urls") or [source["url"]]:
-                yield scrapy.Request(
-                    url,
-                    callback=self.parse_list,
-                    errback=self.on_error,
-                    dont_filter=True,
-                    meta={
-                        "source": source,
-                        "source_id": source["id"],
-                        "recipe": recipe,
-                        "page": 1,
-                        "is_source_request": True,
-                        "handle_httpstatus_list": HANDLED_STATUSES,
-                    },
-                )
+                yield self.source_request(source, url, self.parse_list, recipe=recipe, page=1)
             if not recipe:
                 sitemap = urljoin(source["url"], "/sitemap.xml")
                 yield scrapy.Request(

@@ -17,7 +17,6 @@ precision >= 0.95. Figures are recorded by benchmarks/story_quality.py in benchm
 import pytest
 
 from benchmarks.story_sets import (
-    CORPUS,
     across_languages,
     alone,
     fold,
@@ -35,9 +34,7 @@ def not_translations(a, b):
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not beside this clone (a user's clone); CI always has it")
+def real(tmp_path_factory, corpus):
     items = real_article_set()
     return items, fold(items, tmp_path_factory.mktemp("real"))
 

@@ -76,29 +76,19 @@ def test_run_once_crawls_drafts_then_sends_an_approved_edition(tmp_path, demo_ne
     assert "sent" in wire("edition", "list")
 
 
-def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_sink):
-    """The thread `wire serve` runs: an edition approved for a past time goes out at the next tick."""
-    import time
-
+def _approved_edition(db, source: int) -> int:
+    """One story of `source` in an edition approved for a past time, and one reader: due to be sent."""
     from aggregator.clustering import cluster_new_items
-    from aggregator.db import open_db
     from aggregator.storage.editions import save_draft, set_edition_status
     from aggregator.storage.items import save_item
-    from aggregator.storage.sources import add_source
     from aggregator.storage.subscribers import add_subscriber
     from aggregator.text import content_hash
-    from tests.conftest import make_config
-    from wire.scheduler import Scheduler
 
-    config = make_config(tmp_path, smtp_url=mail_sink.url)
-    db = open_db(config.db)
-    source = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
     save_item(
         db,
         {
             "source_id": source,
             "url": "http://127.0.0.1:9/a",
-            "canonical_url": "http://127.0.0.1:9/a",
             "title": "Vigil on Saturday",
             "text": "A vigil.",
             "language": "en",
@@ -111,6 +101,21 @@ def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_si
     edition = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
     set_edition_status(db, edition, "approved", scheduled_at="2026-11-21T07:00:00+00:00")
     add_subscriber(db, "reader@example.org", "en")
+    return edition
+
+
+def test_the_serve_scheduler_sends_an_approved_edition_on_time(tmp_path, mail_sink):
+    """The thread `wire serve` runs: an edition approved for a past time goes out at the next tick."""
+    import time
+
+    from aggregator.db import open_db
+    from aggregator.storage.sources import add_source
+    from tests.conftest import make_config
+    from wire.scheduler import Scheduler
+
+    config = make_config(tmp_path, smtp_url=mail_sink.url)
+    db = open_db(config.db)
+    edition = _approved_edition(db, add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed"))
     scheduler = Scheduler(config, tick_seconds=0.5)
     scheduler.start()
     try:
@@ -128,13 +133,8 @@ def test_a_crawl_past_its_deadline_never_keeps_an_edition_from_going_out(tmp_pat
     on that source, sends the approved edition anyway, and does not crawl again at the next tick."""
     import time
 
-    from aggregator.clustering import cluster_new_items
     from aggregator.db import open_db
-    from aggregator.storage.editions import save_draft, set_edition_status
-    from aggregator.storage.items import save_item
     from aggregator.storage.sources import add_source, get_source
-    from aggregator.storage.subscribers import add_subscriber
-    from aggregator.text import content_hash
     from tests.conftest import StaticSite, make_config
     from wire.scheduler import run_cycle
 
@@ -149,23 +149,7 @@ def test_a_crawl_past_its_deadline_never_keeps_an_edition_from_going_out(tmp_pat
     stuck = add_source(db, site.url + "/feed.xml", "Stuck", "feed")
     other = add_source(db, "http://127.0.0.1:9/feed", "Partner", "feed")
     db.execute("UPDATE sources SET next_fetch_at = '2999-01-01T00:00:00+00:00' WHERE id = ?", [other])
-    save_item(
-        db,
-        {
-            "source_id": other,
-            "url": "http://127.0.0.1:9/a",
-            "title": "Vigil on Saturday",
-            "text": "A vigil.",
-            "language": "en",
-            "published_at": "2026-11-20T10:00:00+00:00",
-            "content_hash": content_hash("Vigil", "A vigil."),
-        },
-    )
-    cluster_new_items(db)
-    story = db.execute("SELECT id FROM stories").fetchone()[0]
-    edition = save_draft(db, "2026-W47", [{"story_id": story, "section": "other", "position": 1, "pinned": 0}])
-    set_edition_status(db, edition, "approved", scheduled_at="2026-11-21T07:00:00+00:00")
-    add_subscriber(db, "reader@example.org", "en")
+    edition = _approved_edition(db, other)
     state = {"last_draft": datetime.now(UTC)}
     report = run_cycle(config, state)
     assert report.crawled and any("did not finish within 12 s" in note for note in report.notes), report.notes
