@@ -443,3 +443,34 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 def schema_version(db: sqlite_utils.Database) -> int:
     return len(migrations.applied(db))
+
+
+@migrations()
+def m012_editor_accounts(db: sqlite_utils.Database) -> None:
+    """Editors log in: a password hash, a role, a page language, lockout counters, and revocable sessions.
+
+    A removed editor is disabled rather than deleted, so that the translations and editions
+    that name them keep their author. A session's random id lives in the editor's signed
+    cookie; only its SHA-256 is stored, so a copy of the database opens no session.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE editors ADD COLUMN password_hash TEXT;
+        ALTER TABLE editors ADD COLUMN role TEXT NOT NULL DEFAULT 'editor' CHECK (role IN ('editor', 'admin'));
+        ALTER TABLE editors ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+        ALTER TABLE editors ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE editors ADD COLUMN locked_until TEXT;
+        ALTER TABLE editors ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE editors ADD COLUMN last_login_at TEXT;
+        CREATE TABLE editor_sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,           -- SHA-256 of the random id in the cookie
+            editor_id INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX editor_sessions_editor ON editor_sessions(editor_id)
+        """,
+    )
