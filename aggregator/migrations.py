@@ -474,3 +474,32 @@ def m012_editor_accounts(db: sqlite_utils.Database) -> None:
         CREATE INDEX editor_sessions_editor ON editor_sessions(editor_id)
         """,
     )
+
+
+@migrations()
+def m013_story_desk(db: sqlite_utils.Database) -> None:
+    """The desk's story work: an editor's headline and summary, rejection, undoable audit entries, inbox indexes.
+
+    Selected and pinned are not stored on the story: a story is selected when it is in the week's
+    draft (`edition_entries`), pinned when that entry is, so the desk, the composer and the CLI
+    read one truth. A rejected story leaves the draft and is hidden from the inbox.
+    """
+    _run(
+        db,
+        """
+        -- the editor's headline and one-line summary in the story's language; NULL: the face item's own
+        ALTER TABLE stories ADD COLUMN headline TEXT;
+        ALTER TABLE stories ADD COLUMN summary TEXT;
+        -- set when an editor rejected the story: out of the draft, hidden from the inbox, never redrafted
+        ALTER TABLE stories ADD COLUMN rejected_at TEXT;
+        -- the story a change concerns, what reverts it (JSON), and the undo entry that reverted it
+        ALTER TABLE audit_log ADD COLUMN story_id INTEGER;
+        ALTER TABLE audit_log ADD COLUMN undo TEXT;
+        ALTER TABLE audit_log ADD COLUMN undone_by INTEGER;
+        CREATE INDEX audit_log_story ON audit_log(story_id, id);
+        CREATE INDEX audit_log_actor ON audit_log(actor, id);
+        -- the inbox: a week's stories newest first, and stories by tag (country and theme filters)
+        CREATE INDEX stories_moment ON stories(coalesce(last_published_at, created_at));
+        CREATE INDEX tag_evidence_tag ON tag_evidence(tag, item_id)
+        """,
+    )
