@@ -113,6 +113,21 @@ def move_entry(
                 db.table("edition_entries").update(row["id"], {"position": index})
 
 
+def reorder_entries(db: sqlite_utils.Database, edition_id: int, story_ids: list[int]) -> None:
+    """Give the edition's entries the positions 1..n in the order of `story_ids`, which names each entry once.
+
+    One transaction: a reader of the edition never sees two entries at one place. The order is
+    decided by `newsletter.ordering` (sections kept whole); this only stores it.
+    """
+    edition = check_editable(db, edition_id)
+    ids = {entry["story_id"]: entry["id"] for entry in edition["entries"]}
+    if sorted(story_ids) != sorted(ids):
+        raise ConflictError(f"edition {edition_id} changed meanwhile: reload it and order it again")
+    with writing(db):
+        for position, story_id in enumerate(story_ids, start=1):
+            db.execute("UPDATE edition_entries SET position = ? WHERE id = ?", [position, ids[story_id]])
+
+
 #: An edition in these states went out (or is going out): its stored copy is the record.
 FROZEN_STATES = ("sending", "sent")
 

@@ -305,22 +305,15 @@ def edition_approve(state, edition_id, send_at):
     Example:
         wire edition approve 1 --at 2026-11-23T07:00:00+01:00
     """
-    from datetime import datetime
-
-    from aggregator.db import iso, utcnow
     from aggregator.exceptions import InvalidInput
-    from aggregator.storage.editions import get_edition, set_edition_status
+    from newsletter.approval import approve_edition, send_time
 
-    if get_edition(state.db, edition_id)["status"] in ("sending", "sent"):
-        raise InvalidInput(f"edition {edition_id} is already being sent or sent")
     try:
-        moment = datetime.fromisoformat(send_at) if send_at else utcnow()
-    except ValueError:
-        raise InvalidInput(f"--at: not an ISO 8601 time: {send_at!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=state.config.zone)
-    set_edition_status(state.db, edition_id, "approved", scheduled_at=iso(moment))
-    click.echo(f"edition {edition_id} approved, to be sent at {iso(moment)}")
+        moment = send_time(send_at, state.config.zone)
+    except InvalidInput as error:
+        raise InvalidInput(f"--at: {error}") from None
+    at = approve_edition(state.db, edition_id, moment)
+    click.echo(f"edition {edition_id} approved, to be sent at {at}")
 
 
 @edition.command("list")
