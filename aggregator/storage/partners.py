@@ -28,3 +28,8 @@ def ensure_partner(
             )
             .last_pk
         )
+
+
+def partner_websites(db: sqlite_utils.Database) -> dict[int, str]:
+    """Each partner's website by partner id (partners without one are left out): what an OPML export calls htmlUrl."""
+    return {row["id"]: row["website"] for row in db.query("SELECT id, website FROM partners WHERE website IS NOT NULL")}

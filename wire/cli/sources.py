@@ -6,7 +6,7 @@ import json
 
 import click
 
-from aggregator.exceptions import InvalidInput
+from aggregator.exceptions import ConflictError, InvalidInput
 from wire.cli.output import relative, table
 from wire.cli.state import pass_state
 
@@ -187,3 +187,92 @@ def sources_remove(state, source_id, yes):
     count = remove_source(state.db, source_id)
     record_action(state.db, "cli", "source removed", "source", source_id, url=source["url"], items=count)
     click.echo(f"removed source {source_id} and {count} item(s)")
+
+
+@sources.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Read the file and report; change nothing.")
+@pass_state
+def sources_import(state, file, dry_run):
+    """Register every feed of an OPML file (the list another reader exports), without fetching them.
+
+    Like Miniflux and FreshRSS, the import does not fetch: a list of two hundred feeds would
+    wait on every slow or dead site, and a feed's problems show in `wire sources list` after
+    its first crawl. Each outline with an xmlUrl (in folders too) becomes a feed source, as
+    `wire sources add URL --kind feed` would make it; htmlUrl becomes the partner's website.
+    Feeds already registered or listed twice (same canonical URL) are skipped. Every problem
+    is reported by line number, and everything readable is imported (exit status 1 when
+    anything was skipped; 2 when nothing in the file is readable).
+
+    \b
+    Example:
+        wire sources import feeds.opml --dry-run
+        wire sources import feeds.opml
+    """
+    from aggregator.opml import BadOpml, Problem, plan_import, read_opml
+    from aggregator.storage.audit import record_action
+    from aggregator.storage.partners import ensure_partner
+    from aggregator.storage.sources import add_source, list_sources
+
+    try:
+        data = click.get_binary_stream("stdin").read() if file == "-" else open(file, "rb").read()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {file}: {error.strerror or error}") from None
+    try:
+        opml = read_opml(data)
+    except BadOpml as error:
+        raise InvalidInput(f"{file}: {error}") from None
+    new, skipped = plan_import(opml.feeds, [row["url"] for row in list_sources(state.db)])
+    problems = opml.problems + skipped
+    imported = 0
+    if not dry_run:
+        for feed in new:
+            partner_id = ensure_partner(
+                state.db, feed.partner or feed.name, website=feed.website, language=feed.language
+            )
+            try:
+                add_source(state.db, feed.url, feed.name, "feed", partner_id=partner_id, language=feed.language)
+            except ConflictError as error:  # registered by someone else since the plan was made
+                problems.append(Problem(feed.line, f"{error}: skipped"))
+                continue
+            imported += 1
+        record_action(state.db, "cli", "sources imported", "source", None, file=file, imported=imported)
+    problems.sort(key=lambda problem: problem.line)
+    if dry_run:
+        click.echo(f"dry run: {len(new)} would be imported, {len(skipped)} skipped; nothing changed")
+    else:
+        click.echo(f"imported {imported}, skipped {len(opml.feeds) - imported}")
+    for problem in problems:
+        click.echo(f"  ! {problem}", err=True)
+    return 1 if problems else 0
+
+
+@sources.command("export")
+@click.option(
+    "--out", "out", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File (default: stdout)."
+)
+@pass_state
+def sources_export(state, out):
+    """Write every feed source as OPML 2.0, for another reader or for `wire sources import`.
+
+    Sites without a feed (scraped by a recipe) have no place in OPML and are left out, with
+    their count on stderr. Names, languages and partners come back with an import.
+
+    \b
+    Example:
+        wire sources export --out feeds.opml
+        wire sources export > feeds.opml
+    """
+    from aggregator.db import utcnow
+    from aggregator.opml import write_opml
+    from aggregator.storage.partners import partner_websites
+    from aggregator.storage.sources import list_sources
+    from wire.cli.output import write_lines
+
+    rows = list_sources(state.db)
+    websites = partner_websites(state.db)
+    feeds = [{**row, "partner_website": websites.get(row["partner_id"])} for row in rows if row["kind"] == "feed"]
+    data = write_opml(feeds, f"{state.config.site_name}: sources", utcnow())
+    write_lines([data.decode("utf-8")], out)
+    if len(feeds) < len(rows):
+        click.echo(f"{len(rows) - len(feeds)} site source(s) not exported (OPML lists feeds only)", err=True)
