@@ -50,6 +50,7 @@ __all__ = [
     "render_html",
     "render_mjml",
     "render_text",
+    "section_title",
     "shorten",
 ]
 
@@ -216,6 +217,12 @@ def _region_name(key: str, language: str) -> str | None:
     if label:
         return label
     return loc.territories.get(key[-2:].upper()) if len(key) == 10 else None
+
+
+def section_title(key: str, language: str) -> str:
+    """A section's heading in `language`, as the e-mail shows it (the desk's composer shows the same)."""
+    words = _words(language)
+    return words["section_titles"].get(key) or _region_name(key, language) or words["section_titles"]["other"]
 
 
 def _direction_of(text: str, language: str | None, default: str) -> str:
