@@ -503,3 +503,53 @@ def m013_story_desk(db: sqlite_utils.Database) -> None:
         CREATE INDEX tag_evidence_tag ON tag_evidence(tag, item_id)
         """,
     )
+
+
+@migrations()
+def m014_partner_registrations(db: sqlite_utils.Database) -> None:
+    """Partners who register themselves: the registration, its check, its decision; the partner's own link.
+
+    A registration moves `previewed` (the site was checked, the partner has not confirmed the
+    preview) -> `unconfirmed` (the mail with the confirmation link is out) -> `pending` (the
+    address is confirmed; an editor decides) -> `approved` or `rejected`. The partner's page
+    link is signed over `partners.link_version`: raising it revokes every older link.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE partner_registrations (
+            id INTEGER PRIMARY KEY,
+            organisation TEXT NOT NULL,
+            website TEXT NOT NULL,
+            contact_email TEXT NOT NULL,
+            feed_url TEXT NOT NULL,                    -- what the partner typed: a feed or just the website
+            found_url TEXT,                            -- what the site check found to register
+            found_kind TEXT CHECK (found_kind IN ('feed', 'site')),
+            canonical_url TEXT NOT NULL,               -- aggregator.urls.canonical_url of found_url (or feed_url)
+            languages TEXT NOT NULL,                   -- comma-separated ISO 639-1 codes
+            countries TEXT NOT NULL DEFAULT '',        -- comma-separated, as the partner wrote them
+            description TEXT NOT NULL DEFAULT '',
+            ui_language TEXT NOT NULL,                 -- the language of the form: mails are sent in it
+            report TEXT,                               -- the site check (JSON)
+            status TEXT NOT NULL DEFAULT 'previewed'
+                CHECK (status IN ('previewed', 'unconfirmed', 'pending', 'approved', 'rejected')),
+            nonce TEXT NOT NULL,                       -- ties the confirmation link to this row
+            reason TEXT,                               -- the editor's reason, sent to the partner
+            decided_by TEXT,
+            partner_id INTEGER REFERENCES partners(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            decided_at TEXT
+        );
+        CREATE INDEX partner_registrations_canonical ON partner_registrations(canonical_url);
+        CREATE INDEX partner_registrations_status ON partner_registrations(status, id);
+        -- the partner's page link is signed over this number; raising it revokes older links
+        ALTER TABLE partners ADD COLUMN link_version INTEGER NOT NULL DEFAULT 0;
+        -- the language the partner reads our mails and pages in
+        ALTER TABLE partners ADD COLUMN ui_language TEXT;
+        -- comma-separated languages the partner writes in
+        ALTER TABLE partners ADD COLUMN languages TEXT;
+        -- set when the partner withdrew the source from their page (it is paused; nothing is deleted)
+        ALTER TABLE sources ADD COLUMN withdrawn_at TEXT
+        """,
+    )
