@@ -39,6 +39,14 @@ def freeze_audience(db: sqlite_utils.Database, edition_id: int) -> int:
         ).rowcount
 
 
+def count_audience(db: sqlite_utils.Database) -> int:
+    """How many readers `freeze_audience` would queue now (active, not bouncing, not paused): for "send to N"."""
+    paused = " AND paused_at IS NULL" if "paused_at" in db["subscribers"].columns_dict else ""
+    return db.execute(
+        f"SELECT count(*) FROM subscribers WHERE status = 'active' AND bouncing_since IS NULL{paused}"
+    ).fetchone()[0]
+
+
 def count_deliveries(db: sqlite_utils.Database, edition_id: int) -> dict[str, int]:
     """Rows of the edition per state, every state present (0 when none)."""
     counts = dict.fromkeys(STATES, 0)
