@@ -1,0 +1,57 @@
+"""Logging in and out of the desk through the real app: form, session, redirects, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.wire.desk.conftest import PASSWORD, csrf_from
+
+
+def test_log_in_reach_the_desk_log_out_and_be_kept_out(desk_app, db, editor_account):
+    account = editor_account(db, email="Ayse@Example.org")
+    client = desk_app.test_client()
+    assert client.get("/desk/").status_code == 302
+    response = client.log_in("ayse@example.org", PASSWORD)
+    assert response.status_code == 303 and response.location.endswith("/desk/")
+    page = client.get("/desk/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert account.email in html and "Log out" in html
+    assert page.headers["Cache-Control"] == "no-store"
+
+    assert client.post("/logout").status_code == 303
+    response = client.get("/desk/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(desk_app, db, editor_account):
+    editor_account(db, email="ayse@example.org")
+    client = desk_app.test_client()
+    wrong = client.log_in("ayse@example.org", "not the password at all")
+    unknown = client.log_in("nobody@example.org", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "Wrong address or password, or too many tries"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert client.get("/desk/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target, lands_on",
+    [("/desk/sources", "/desk/sources"), ("https://elsewhere.example/", "/desk/"), ("//elsewhere.example/", "/desk/")],
+)
+def test_login_goes_back_to_the_desk_page_asked_for_and_never_elsewhere(desk_app, db, editor_account, target, lands_on):
+    account = editor_account(db)
+    client = desk_app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    form = {"email": account.email, "password": PASSWORD, "csrf_token": token, "next": target}
+    response = client.post("/login", data=form, csrf=False)
+    assert response.status_code == 303 and response.location == lands_on
+
+
+def test_the_desk_speaks_the_editors_language_right_to_left_for_persian(desk_client_for):
+    client = desk_client_for(language="fa")
+    html = client.get("/desk/sources").get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in html
+    response = client.post("/desk/language", data={"language": "tr", "next": "/desk/sources"})
+    assert response.status_code == 303 and response.location == "/desk/sources"
+    assert '<html lang="tr" dir="ltr">' in client.get("/desk/sources").get_data(as_text=True)
