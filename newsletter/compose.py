@@ -203,8 +203,8 @@ def build_edition(edition: dict, stories: dict[int, dict]) -> Edition:
                 section=row["section"],
                 position=row["position"],
                 pinned=bool(row["pinned"]),
-                headline=face["title"],
-                summary=face.get("summary") or "",
+                headline=story.get("headline") or face["title"],  # the editor's headline, else the face's title
+                summary=story.get("summary") or face.get("summary") or "",
                 language=face.get("language"),
                 url=clean_link(face["url"]),
                 source=face.get("partner_name") or face.get("source_name") or "",

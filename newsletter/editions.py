@@ -33,7 +33,8 @@ def draft_edition(
     week = week or week_of(now, config.zone)
     start, end = week_bounds(week, config.zone)
     stories = [get_story(db, row["id"]) for row in list_stories(db, since=start, until=end)]
-    stories = [s for s in stories if any(_in_week(i, start, end) for i in s["items"])]
+    # a story an editor rejected never comes back on a redraft (newsletter.triage)
+    stories = [s for s in stories if not s.get("rejected_at") and any(_in_week(i, start, end) for i in s["items"])]
     existing = find_edition(db, week)
     pinned = {e["story_id"] for e in existing["entries"] if e["pinned"]} if existing else set()
     if not stories and not pinned:
