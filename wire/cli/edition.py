@@ -276,21 +276,10 @@ def edition_headline(state, story_id, language, headline, summary, editor):
     Example:
         wire edition headline 12 --lang fa --headline "روز ۸۷ اعتصاب غذا" --summary "..."
     """
-    from aggregator.exceptions import ConflictError
-    from aggregator.storage.audit import record_action
-    from aggregator.storage.editions import frozen_editions_of_story, open_editions_of_story
-    from aggregator.storage.stories import save_translation
+    from aggregator.curation import translate_story
 
     check_language(state, language)
-    frozen = frozen_editions_of_story(state.db, story_id)
-    if frozen and not open_editions_of_story(state.db, story_id):
-        latest = frozen[-1]
-        raise ConflictError(
-            f"story {story_id} is in edition {latest['id']} ({latest['week']}), which is "
-            f"{latest['status']}: what readers received is kept as it was and cannot be changed"
-        )
-    save_translation(state.db, story_id, language, headline.strip(), (summary or "").strip() or None)
-    record_action(state.db, editor, "headline translated", "story", story_id, language=language)
+    translate_story(state.db, story_id, language, headline, summary, editor)
     click.echo(f"story {story_id}: headline in {language} saved")
 
 
