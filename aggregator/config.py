@@ -92,6 +92,10 @@ class Config:
     subscribe_limit_per_client: str = "10 per hour"  # sign-up form posts per client address (Flask-Limiter syntax)
     subscribe_limit_per_address: str = "3 per day"  # e-mails the sign-up and link forms send to one address at most
     rate_limit_storage: str = "memory://"  # where rate limits are counted: memory:// per process, or redis://...
+    # -- translation help
+    translate_url: str = ""  # a LibreTranslate-compatible service for the desk's "suggest"; empty: no such button
+    translate_api_key: str = field(default="", repr=False)  # the service's API key, if it needs one
+    translate_timeout: float = 10.0  # seconds to wait for a suggested translation
 
     @property
     def zone(self) -> ZoneInfo:
@@ -190,6 +194,12 @@ def _validate(config: Config) -> None:
     for key in ("subscribe_limit_per_client", "subscribe_limit_per_address"):
         if not RATE.fullmatch(getattr(config, key)):
             raise ConfigError(f"{key}: expected a rate such as '10 per hour', got {getattr(config, key)!r}")
+    if config.translate_url:
+        parts = urlsplit(config.translate_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"translate_url: expected an http(s) URL or nothing, got {config.translate_url!r}")
+    if config.translate_timeout <= 0:
+        raise ConfigError(f"translate_timeout: must be greater than 0, got {config.translate_timeout!r}")
     if not 0 < config.port < 65536:
         raise ConfigError(f"port: expected 1-65535, got {config.port!r}")
 
