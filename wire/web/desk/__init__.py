@@ -128,4 +128,7 @@ def local_desk_path(path: str) -> bool:
 
 
 # view modules register their routes on `blueprint`: one import line each, appended below
-from wire.web.desk import sources  # noqa: E402, F401
+from wire.web.desk import (  # noqa: E402
+    composer,  # noqa: F401
+    sources,  # noqa: F401
+)
