@@ -33,6 +33,7 @@ from aggregator.language import CORE_LANGUAGES
 from aggregator.storage import registrations as store
 from aggregator.storage.partners import ensure_partner
 from aggregator.storage.sources import add_source, get_source
+from aggregator.text import clean_at_door
 from aggregator.urls import canonical_url, is_http_url
 
 #: Longest value accepted in each field (characters); the form, the API and the CLI share them.
@@ -83,7 +84,8 @@ def check_registration(data: dict) -> tuple[dict, list[FieldError]]:
     email-validator's syntax check (no DNS).
     """
     errors: list[FieldError] = []
-    text = {key: str(data.get(key) or "").strip() for key in LIMITS if key != "languages"}
+    # control, bidi-override and zero-width characters go at the door, as for every text we keep
+    text = {key: clean_at_door(str(data.get(key) or "")).strip() for key in LIMITS if key != "languages"}
     languages = _languages(data.get("languages"))
     for key, value in text.items():
         if len(value) > LIMITS[key]:
