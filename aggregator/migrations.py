@@ -553,3 +553,27 @@ def m014_partner_registrations(db: sqlite_utils.Database) -> None:
         ALTER TABLE sources ADD COLUMN withdrawn_at TEXT
         """,
     )
+
+
+@migrations()
+def m015_api_tokens(db: sqlite_utils.Database) -> None:
+    """Partners' API tokens: one live token per registration, shown once, only its SHA-256 stored.
+
+    A token is 32 random bytes, so a plain SHA-256 is enough to make a copy of the database
+    useless for calling the API (no password stretching needed). Issuing a new token revokes
+    the old one; a revoked token stays as a row so that its last use can still be read.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            registration_id INTEGER NOT NULL REFERENCES partner_registrations(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,           -- SHA-256 (hex) of the token the partner holds
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE INDEX api_tokens_registration ON api_tokens(registration_id)
+        """,
+    )
