@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.wire.desk.conftest import PASSWORD, csrf_from
@@ -55,3 +57,38 @@ def test_the_desk_speaks_the_editors_language_right_to_left_for_persian(desk_cli
     response = client.post("/desk/language", data={"language": "tr", "next": "/desk/sources"})
     assert response.status_code == 303 and response.location == "/desk/sources"
     assert '<html lang="tr" dir="ltr">' in client.get("/desk/sources").get_data(as_text=True)
+
+
+def test_an_admin_adds_resets_and_removes_editors_with_one_time_passwords(admin_client, desk_app, db):
+    response = admin_client.post("/desk/editors", data={"email": "New@Example.org", "role": "editor", "language": "fa"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    first = re.search(r'<code class="one-time-password" dir="ltr">([^<]+)</code>', html).group(1)
+    newcomer = desk_app.test_client()
+    assert newcomer.log_in("new@example.org", first).status_code == 303
+    assert '<html lang="fa" dir="rtl">' in newcomer.get("/desk/sources").get_data(as_text=True)
+    assert admin_client.get_cookie("session") is not None
+    assert "one-time-password" not in admin_client.get("/desk/editors").get_data(as_text=True)  # shown once
+
+    response = admin_client.post("/desk/editors", data={"email": "new@example.org", "role": "editor", "language": "en"})
+    assert response.status_code == 400 and "already an editor" in response.get_data(as_text=True)
+
+    html = admin_client.post("/desk/editors/reset", data={"email": "new@example.org"}).get_data(as_text=True)
+    second = re.search(r'<code class="one-time-password" dir="ltr">([^<]+)</code>', html).group(1)
+    assert second != first
+    assert newcomer.get("/desk/sources").status_code == 302  # the reset ended the session
+    assert newcomer.log_in("new@example.org", second).status_code == 303
+
+    assert admin_client.post("/desk/editors/remove", data={"email": "new@example.org"}).status_code == 303
+    assert newcomer.get("/desk/sources").status_code == 302
+    response = admin_client.post("/desk/editors/remove", data={"email": "admin@example.org"})
+    assert response.status_code == 400 and "the last admin" in response.get_data(as_text=True)
+    actions = [
+        (row["actor"], row["action"])
+        for row in db.query("SELECT actor, action FROM audit_log WHERE entity = 'editor' AND actor != 'test'")
+    ]
+    assert actions == [
+        ("admin@example.org", "editor added"),
+        ("admin@example.org", "editor password reset"),
+        ("admin@example.org", "editor removed"),
+    ]

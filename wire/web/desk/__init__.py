@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as NoRule
 
+from aggregator.exceptions import ConflictError, NotFound, WireError
 from wire.web.desk.auth import login_manager, login_required
 
 blueprint = Blueprint("desk", __name__, url_prefix="/desk")
@@ -36,7 +37,7 @@ def init_desk(app: Flask, config) -> None:
 
     Call after `init_subscriber_forms`: the login limit uses the app's one Limiter.
     """
-    from wire.web.desk.accounts import blueprint as editors
+    from wire.web.desk.accounts import blueprint as login_pages
 
     secure = config.base_url.startswith("https:")
     app.config.update(
@@ -48,7 +49,7 @@ def init_desk(app: Flask, config) -> None:
     app.config["WTF_CSRF_TIME_LIMIT"] = CSRF_TIME_LIMIT
     login_manager.init_app(app)
     app.register_blueprint(blueprint)
-    app.register_blueprint(editors)
+    app.register_blueprint(login_pages)
     if not any(rule.rule == "/desk/" for rule in app.url_map.iter_rules()):
         # the inbox owns /desk/; until it is there, a plain start page keeps the desk reachable
         app.add_url_rule("/desk/", endpoint="desk.home", view_func=login_required(_home))
@@ -93,6 +94,20 @@ def desk_url(path: str) -> str | None:
     return request.script_root + path
 
 
+@blueprint.errorhandler(403)
+def _forbidden(_error):
+    from flask_babel import gettext
+
+    return render_template("desk/base_problem.html", problem=gettext("This page is for admins.")), 403
+
+
+@blueprint.errorhandler(WireError)
+def _wire_error(error: WireError):
+    """A library error on a desk page: its one-line message, with 404, 409 or 400."""
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, ConflictError) else 400
+    return render_template("desk/base_problem.html", problem=str(error)), status
+
+
 def _home():
     return render_template("desk/base_home.html")
 
@@ -130,5 +145,7 @@ def local_desk_path(path: str) -> bool:
 # view modules register their routes on `blueprint`: one import line each, appended below
 from wire.web.desk import (  # noqa: E402
     composer,  # noqa: F401
+    editors,  # noqa: F401
     sources,  # noqa: F401
+    subscribers,  # noqa: F401
 )
