@@ -93,7 +93,8 @@ def edition():
     """This week's edition, or a button to draft it."""
     found = find_edition(get_db(), _this_week())
     if found is not None:
-        return redirect(url_for("desk.composer", edition_id=found["id"]))
+        preview = request.args.get("preview")
+        return redirect(url_for("desk.composer", edition_id=found["id"], **({"preview": preview} if preview else {})))
     return render_template("desk/edition_none.html", week=_this_week(), editions=list_editions(get_db())[:12])
 
 
