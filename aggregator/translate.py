@@ -63,13 +63,13 @@ def suggest_translation(
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - an http(s) URL from config
             raw = response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as error:
-        reason = _error_of(error.read(MAX_ANSWER_BYTES)) or error.reason
+        reason = _error_of(error.read(MAX_ANSWER_BYTES)) or str(error.reason)
         logger.warning("translation service %s answered %s: %s", host, error.code, reason)
         raise TranslationUnavailable(f"the translation service answered {error.code}: {reason}"[:300]) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", None) or error
-        logger.warning("translation service %s unreachable: %s", host, reason)
-        raise TranslationUnavailable(f"the translation service at {host} could not be reached ({reason})") from None
+        cause = getattr(error, "reason", None) or error
+        logger.warning("translation service %s unreachable: %s", host, cause)
+        raise TranslationUnavailable(f"the translation service at {host} could not be reached ({cause})") from None
     if len(raw) > MAX_ANSWER_BYTES:
         raise TranslationUnavailable("the translation service sent an answer far too long for a headline")
     try:

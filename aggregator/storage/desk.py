@@ -389,5 +389,19 @@ def list_audit(
     return rows
 
 
+def list_last_undoable(db: sqlite_utils.Database, story_ids: list[int]) -> dict[int, int]:
+    """story id -> the id of its latest change that can still be undone (what `undo_last_change` would revert)."""
+    if not story_ids:
+        return {}
+    return {
+        row[0]: row[1]
+        for row in db.execute(
+            f"SELECT story_id, max(id) FROM audit_log WHERE story_id IN ({_marks(story_ids)}) "
+            "AND undo IS NOT NULL AND undone_by IS NULL GROUP BY story_id",
+            story_ids,
+        )
+    }
+
+
 def list_actors(db: sqlite_utils.Database) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT actor FROM audit_log ORDER BY actor")]

@@ -16,11 +16,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from aggregator.storage.stories import get_story
 from aggregator.translate import TranslationUnavailable, suggest_translation
+from tests.conftest import make_config
+from tests.wire.desk.story_data import seed_inbox
 
 KEY = "test-api-key"
 #: What the stand-in knows: (source, target, text) -> translation.
-PHRASES = {("tr", "fa", "Açlık grevinde 120. gün"): "روز ۱۲۰ اعتصاب غذا"}
+PHRASES = {
+    ("tr", "fa", "Açlık grevinde 120. gün"): "روز ۱۲۰ اعتصاب غذا",
+    ("tr", "fa", "Gazeteciler davası ertelendi"): "دادگاه روزنامه‌نگاران <b>به تعویق</b> افتاد",
+    ("tr", "fa", "Kuzeykent'teki gazeteciler davasının duruşması Ocak ayına ertelendi."): "جلسه دادگاه به دی ماه رفت",
+}
 
 
 class FakeLibreTranslate:
@@ -119,3 +126,40 @@ def test_the_answer_is_cleaned_but_kept_as_text(libretranslate):
     libretranslate.mode = "html"
     text = suggest_translation("Açlık grevinde 120. gün", "tr", "fa", libretranslate.url, KEY, timeout=5)
     assert text == "<img src=x onerror=alert(1)>روز"
+
+
+# -- the story page's "suggest" button -------------------------------------------------------------
+
+
+@pytest.fixture
+def config(tmp_path, libretranslate):
+    """The app's configuration with the stand-in service as its translation service."""
+    return make_config(tmp_path, translate_url=libretranslate.url, translate_api_key=KEY, translate_timeout=1.0)
+
+
+def test_suggest_fills_the_form_and_saves_nothing(desk_client, db, config):
+    story = seed_inbox(db, config)["trial"]
+    assert 'class="suggest"' in desk_client.get(f"/desk/stories/{story}").get_data(as_text=True)
+    response = desk_client.post(
+        f"/desk/stories/{story}/suggest", data={"language": "fa", "headline": "", "summary": ""}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="دادگاه روزنامه‌نگاران &lt;b&gt;به تعویق&lt;/b&gt; افتاد"' in html  # filled in, as text
+    assert 'value="جلسه دادگاه به دی ماه رفت"' in html
+    assert "correct it, then save" in html
+    assert "fa" not in get_story(db, story)["translations"]  # never saved by itself
+
+
+def test_a_failing_service_says_so_and_keeps_what_the_editor_typed(desk_client, db, config, libretranslate):
+    story = seed_inbox(db, config)["trial"]
+    libretranslate.mode = "down"
+    response = desk_client.post(
+        f"/desk/stories/{story}/suggest", data={"language": "fa", "headline": "پیش‌نویس من", "summary": ""}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 502
+    assert "No suggestion: the translation service answered 500: Translation engine crashed" in html
+    assert 'value="پیش‌نویس من"' in html
+    assert KEY not in html
+    assert "fa" not in get_story(db, story)["translations"]

@@ -144,8 +144,11 @@ def local_desk_path(path: str) -> bool:
 
 # view modules register their routes on `blueprint`: one import line each, appended below
 from wire.web.desk import (  # noqa: E402
+    audit,  # noqa: F401
     composer,  # noqa: F401
     editors,  # noqa: F401
+    inbox,  # noqa: F401
     sources,  # noqa: F401
+    stories,  # noqa: F401
     subscribers,  # noqa: F401
 )

@@ -1,0 +1,104 @@
+"""The inbox through the Flask test client, logged in as an editor: filters as links, search that
+accepts what people type, triage by a story's own button and by checked boxes (no JavaScript)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from aggregator.db import utcnow
+from aggregator.storage.editions import find_edition
+from newsletter.weeks import week_of
+from tests.wire.desk.story_data import seed_inbox
+
+
+@pytest.fixture
+def stories(db, config):
+    return seed_inbox(db, config)
+
+
+def shown(response) -> set[int]:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return {int(n) for n in re.findall(r'id="story-(\d+)"', response.get_data(as_text=True))}
+
+
+def test_the_inbox_shows_the_weeks_stories_with_their_reports(desk_client, stories):
+    response = desk_client.get("/desk/")
+    html = response.get_data(as_text=True)
+    assert shown(response) == {stories["strike"], stories["trial"], stories["vigil"], stories["persian"]}
+    assert "Also reported by" in html and "Rote Hilfe Altwerder" in html and "Dayanışma Ağı Kuzeykent" in html
+    assert "açlık grevi" in html  # the evidence for the tag
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'src="/static/desk-inbox.js"' in html
+
+
+def test_filters_combine_and_are_links(desk_client, stories, db):
+    partner = db.execute("SELECT id FROM partners WHERE name = 'Hukuk Gözlem Ağı'").fetchone()[0]
+    assert shown(desk_client.get("/desk/?language=tr")) == {stories["strike"], stories["trial"]}
+    assert shown(desk_client.get("/desk/?language=tr&theme=hunger-strike")) == {stories["strike"]}
+    assert shown(desk_client.get(f"/desk/?language=tr&partner={partner}")) == {stories["trial"]}
+    assert shown(desk_client.get(f"/desk/?language=tr&partner={partner}&theme=hunger-strike")) == set()
+    assert shown(desk_client.get("/desk/?country=country-ir")) == {stories["persian"]}
+    assert shown(desk_client.get("/desk/?theme=hunger-strike&country=country-tr&language=de")) == {stories["strike"]}
+    html = desk_client.get("/desk/?language=tr&theme=hunger-strike").get_data(as_text=True)
+    assert re.search(r'<option value="tr"\s+selected', html)  # the form shows the view it is
+
+
+@pytest.mark.parametrize("typed", ["hunger-strike", '"x', "AND", "NEAR(", '"', "*", "a OR"])
+def test_search_accepts_what_people_type(desk_client, stories, typed):
+    response = desk_client.get("/desk/", query_string={"q": typed})
+    found = shown(response)
+    if typed == "hunger-strike":
+        assert found == {stories["old"]}  # across all weeks
+
+
+def test_a_bad_filter_is_a_clear_message_not_an_error_page(desk_client, stories):
+    response = desk_client.get("/desk/?status=maybe")
+    assert response.status_code == 400
+    assert "status: expected one of" in response.get_data(as_text=True)
+    assert desk_client.get("/desk/?partner=abc").status_code == 400
+
+
+def test_select_and_reject_by_a_storys_button_then_back_to_the_same_view(desk_client, stories, db, config):
+    view = "/desk/?language=tr"
+    response = desk_client.post("/desk/triage", data={"one": f"{stories['strike']}:select", "next": view, "week": ""})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{view}#story-{stories['strike']}")
+    edition = find_edition(db, week_of(utcnow(), config.zone))
+    assert [entry["story_id"] for entry in edition["entries"]] == [stories["strike"]]
+    desk_client.post("/desk/triage", data={"one": f"{stories['trial']}:reject", "next": view})
+    assert shown(desk_client.get(view)) == {stories["strike"]}  # rejected: hidden by default
+    assert shown(desk_client.get(view + "&status=rejected")) == {stories["trial"]}
+    assert shown(desk_client.get(view + "&status=selected")) == {stories["strike"]}
+    actors = {row[0] for row in db.execute("SELECT actor FROM audit_log WHERE story_id IS NOT NULL")}
+    assert actors == {desk_client.editor.email}
+
+
+def test_bulk_actions_on_checked_stories(desk_client, stories, db, config):
+    checked = [stories["vigil"], stories["persian"]]
+    response = desk_client.post(
+        "/desk/triage", data={"action": "pin", "story": [str(s) for s in checked], "next": "/desk/"}
+    )
+    assert response.status_code == 303
+    flash = desk_client.get("/desk/").get_data(as_text=True)
+    assert "2 stories pinned." in flash
+    assert shown(desk_client.get("/desk/?status=pinned")) == set(checked)
+    desk_client.post("/desk/triage", data={"action": "select", "next": "/desk/"})
+    assert "Check at least one story first." in desk_client.get("/desk/").get_data(as_text=True)
+
+
+def test_triage_without_a_csrf_token_is_refused(desk_client, stories, db):
+    response = desk_client.post("/desk/triage", data={"one": f"{stories['strike']}:select"}, csrf=False)
+    assert response.status_code == 400
+    assert db.execute("SELECT count(*) FROM edition_entries").fetchone()[0] == 0
+
+
+def test_the_keyboard_script_asks_for_json(desk_client, stories):
+    response = desk_client.post(
+        "/desk/triage", data={"one": f"{stories['persian']}:reject"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"stories": [stories["persian"]], "status": "rejected", "changed": 1}
+    refused = desk_client.post("/desk/triage", data={"one": "x:reject"}, headers={"Accept": "application/json"})
+    assert refused.status_code == 400 and "story" in refused.get_json()["error"]
