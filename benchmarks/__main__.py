@@ -7,6 +7,7 @@ from benchmarks import (
     people_quality,
     real_articles,
     rendering,
+    sending,
     story_quality,
     web_pages,
 )
@@ -15,6 +16,7 @@ story_quality.main()
 people_quality.main()
 extraction_quality.main()
 rendering.main()
+sending.main()
 clustering.main()
 crawl.main()
 real_articles.main()

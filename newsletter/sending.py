@@ -20,6 +20,7 @@ delivery and subscriber ids, and servers' answers are redacted.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import smtplib
@@ -27,10 +28,12 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
 from email.utils import parseaddr
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -45,7 +48,7 @@ from newsletter.deliveries import classify, redact
 from newsletter.editions import freeze_edition, load_edition
 from newsletter.exceptions import InsecureSmtp, SenderBusy, SmtpUnavailable
 from newsletter.i18n import FALLBACK_LANGUAGE
-from newsletter.messages import build_message
+from newsletter.messages import MessageTemplate, build_message
 from newsletter.render import Rendered, render_edition
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ logger = logging.getLogger(__name__)
 CLAIM_STALE_AFTER = timedelta(minutes=15)
 #: Rows read from the database at a time.
 BATCH = 200
+CANONICALIZE = (b"relaxed", b"simple")
 DKIM_HEADERS = (
     b"From",
     b"To",
@@ -152,28 +156,77 @@ def reader_language(language: str, config: Config) -> str:
 
 
 class Signer:
-    """DKIM-sign message bytes with dkimpy, relaxed/relaxed, when a key is configured."""
+    """DKIM-sign message bytes with dkimpy, relaxed/simple, when a key is configured.
+
+    Simple body canonicalisation (dkimpy's default): the body is quoted-printable or base64 in
+    lines of at most 76 characters with no trailing white space, so relaxed body rules would
+    forgive nothing a relay could change, and they cost 9 ms of regular expressions per 100 KB
+    message. Headers stay relaxed (relays refold them).
+
+    dkimpy does the canonicalisation, the hashes and the header; only the RSA step is done by
+    the key loaded once by `cryptography` (OpenSSL): dkimpy reads the PEM file again for every
+    message and signs with Python integers, 16 ms a message on the benchmark machine against 1 ms.
+    The signature is the same (RSASSA-PKCS1-v1_5 is deterministic; tested against dkimpy's own).
+    """
 
     def __init__(self, config: Config):
         self.key = Path(config.dkim_key_file).expanduser().read_bytes() if config.dkim_key_file else None
         self.selector = config.dkim_selector.encode()
         domain = config.dkim_domain or parseaddr(config.mail_from)[1].rpartition("@")[2]
         self.domain = domain.encode()
+        self.loaded = None
+        if self.key is not None:
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+            loaded = load_pem_private_key(self.key, password=None)
+            if not isinstance(loaded, rsa.RSAPrivateKey):
+                raise InvalidInput(f"dkim_key_file: {config.dkim_key_file} holds no RSA private key")
+            self.loaded = loaded
 
     def __call__(self, data: bytes) -> bytes:
         if self.key is None:
             return data
-        import dkim
-
-        signature = dkim.sign(
-            data,
+        signing = _dkim_with_key()(data)
+        signing.loaded_key = self.loaded
+        signature = signing.sign(
             self.selector,
             self.domain,
             self.key,
             include_headers=list(DKIM_HEADERS),
-            canonicalize=(b"relaxed", b"relaxed"),
+            canonicalize=CANONICALIZE,
         )
         return signature + data
+
+
+@lru_cache(maxsize=1)
+def _dkim_with_key() -> type:
+    """dkimpy's DKIM with the RSA step of `gen_header` done by a loaded key (the rest as dkimpy 1.1 does it)."""
+    import dkim
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    class KeyedDKIM(dkim.DKIM):
+        loaded_key = None
+
+        def gen_header(self, fields, include_headers, canon_policy, header_name, pk, standardize=False):
+            if self.loaded_key is None or self.signature_algorithm != b"rsa-sha256" or standardize:
+                return super().gen_header(fields, include_headers, canon_policy, header_name, pk, standardize)
+            value = dkim.fold(b"; ".join(b"=".join(x) for x in fields), namelen=len(header_name), linesep=b"\r\n")
+            value = dkim.RE_BTAG.sub(b"\\1", value)
+            hasher = self.hasher()
+            headers = canon_policy.canonicalize_headers(self.headers)
+            self.signed_headers = dkim.hash_headers(
+                hasher, canon_policy, headers, include_headers, (header_name, b" " + value), dict(fields)
+            )
+            signature = self.loaded_key.sign(hasher.digest(), padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+            index = next(i for i, field in enumerate(fields) if field[0] == b"b")
+            fields[index] = (b"b", base64.b64encode(signature))
+            value = b"; ".join(b"=".join(x) for x in fields) + self.linesep
+            return dkim.fold(value, namelen=len(header_name), linesep=self.linesep)
+
+    return KeyedDKIM
 
 
 class Transport:
@@ -354,7 +407,29 @@ def send_edition(
 
 
 def _send_due(db, config, edition_id, rendered, transport, report, limit, progress, me) -> None:
+    """Send every due row once, in id order.
+
+    Two costs are taken off the SMTP round trips. The next reader's message is made (and signed)
+    by a helper thread while this one waits for the server's answer (the wait releases the GIL).
+    And a row's outcome is written in the same transaction that marks the next row `sending`, so
+    one commit per message instead of two, with the same guarantee: when a row's SMTP transaction
+    starts, its `sending` mark is committed; a process killed at any moment leaves in flight only
+    the row it was talking about (or had just finished with), as before.
+    """
     sign = Signer(config)
+    # each language's message serialised once; a reader's message is that template with their parts put in
+    now = utcnow()
+    templates = {
+        language: MessageTemplate(copy, config.mail_from, config.base_url, now) for language, copy in rendered.items()
+    }
+
+    def prepare(row: dict) -> tuple[str, str, bytes]:
+        language = reader_language(row["language"], config)
+        if language not in templates:  # configured languages changed since the edition was frozen
+            language = FALLBACK_LANGUAGE if FALLBACK_LANGUAGE in templates else next(iter(templates))
+        message_id, data = templates[language].render(row["email"], row["token"], utcnow())
+        return language, message_id, sign(data)
+
     interval = 1.0 / config.send_rate if config.send_rate else 0.0
     next_slot = time.monotonic()
     started = iso(utcnow()) or ""
@@ -364,28 +439,37 @@ def _send_due(db, config, edition_id, rendered, transport, report, limit, progre
     done = 0
     last_touch = time.monotonic()
     last_id = 0
-    while not limit or done < limit:
-        batch = store.next_due_deliveries(
-            db, edition_id, started, min(BATCH, (limit - done) if limit else BATCH), after_id=last_id
-        )
-        if not batch:
-            break
-        for row in batch:
-            last_id = row["id"]
-            if interval:
-                delay = next_slot - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                next_slot = max(next_slot + interval, time.monotonic())
-            _deliver(db, config, edition_id, row, rendered, transport, sign, report)
-            done += 1
-            if progress:
-                progress(done, total)
-            if time.monotonic() - last_touch > 10:
-                store.touch_claim(db, edition_id, me)
-                last_touch = time.monotonic()
-            if limit and done >= limit:
-                break
+    pending = _Pending()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wire-prepare") as helper:
+        try:
+            while not limit or done < limit:
+                batch = store.next_due_deliveries(
+                    db, edition_id, started, min(BATCH, (limit - done) if limit else BATCH), after_id=last_id
+                )
+                if not batch:
+                    break
+                if limit:
+                    batch = batch[: limit - done]
+                following = helper.submit(prepare, batch[0])
+                for index, row in enumerate(batch):
+                    last_id = row["id"]
+                    prepared = following.result()
+                    if index + 1 < len(batch):
+                        following = helper.submit(prepare, batch[index + 1])
+                    if interval:
+                        delay = next_slot - time.monotonic()
+                        if delay > 0:
+                            time.sleep(delay)
+                        next_slot = max(next_slot + interval, time.monotonic())
+                    _deliver(db, config, edition_id, row, prepared, transport, report, pending)
+                    done += 1
+                    if progress:
+                        progress(done, total)
+                    if time.monotonic() - last_touch > 10:
+                        store.touch_claim(db, edition_id, me)
+                        last_touch = time.monotonic()
+        finally:
+            pending.flush(db)
 
 
 def _due_count(db, edition_id, now) -> int:
@@ -399,14 +483,27 @@ def _due_count(db, edition_id, now) -> int:
     return row["n"]
 
 
-def _deliver(db, config, edition_id, row, rendered, transport, sign, report) -> None:
-    language = reader_language(row["language"], config)
-    if language not in rendered:  # configured languages changed since the edition was frozen
-        language = FALLBACK_LANGUAGE if FALLBACK_LANGUAGE in rendered else next(iter(rendered))
-    message = build_message(rendered[language], config.mail_from, row["email"], row["token"], config.base_url, utcnow())
-    data = sign(message.as_bytes(policy=policy.SMTP))
-    transport.connect()  # before the row is marked: a server that is down leaves it queued
-    store.mark_sending(db, row["id"], message["Message-ID"])
+class _Pending:
+    """The outcome of the last SMTP transaction, until the next row's `sending` mark commits it (or a flush)."""
+
+    def __init__(self) -> None:
+        self.outcome: tuple | None = None
+
+    def flush(self, db) -> None:
+        outcome, self.outcome = self.outcome, None
+        if outcome is not None:
+            store.mark_delivery(db, *outcome)
+
+
+def _deliver(db, config, edition_id, row, prepared, transport, report, pending: _Pending) -> None:
+    language, message_id, data = prepared
+    try:
+        transport.connect()  # before the row is marked: a server that is down leaves it queued
+    except SmtpUnavailable:
+        pending.flush(db)
+        raise
+    previous, pending.outcome = pending.outcome, None
+    store.mark_sending(db, row["id"], message_id, previous=previous)
     for attempt in (1, 2):
         try:
             code, answer = transport.send(row["email"], data)
@@ -442,7 +539,7 @@ def _deliver(db, config, edition_id, row, rendered, transport, sign, report) -> 
         row["email"],
         row["token"],
     )
-    store.mark_delivery(db, row["id"], outcome.status, outcome.code, outcome.error, iso(outcome.next_attempt_at))
+    pending.outcome = (row["id"], outcome.status, outcome.code, outcome.error, iso(outcome.next_attempt_at))
     if outcome.status == "sent":
         report.sent += 1
         report.languages[language] = report.languages.get(language, 0) + 1

@@ -84,9 +84,15 @@ def drop_orphans(db: sqlite_utils.Database, edition_id: int) -> int:
         ).rowcount
 
 
-def mark_sending(db: sqlite_utils.Database, delivery_id: int, message_id: str) -> None:
-    """Record that the SMTP transaction is about to start; committed before it does."""
+def mark_sending(db: sqlite_utils.Database, delivery_id: int, message_id: str, previous: tuple | None = None) -> None:
+    """Record that the SMTP transaction is about to start; committed before it does.
+
+    `previous` is the outcome of the row sent just before, as `mark_delivery`'s arguments: written
+    in the same transaction, so that a message costs one commit, not two.
+    """
     with writing(db):
+        if previous is not None:
+            mark_delivery(db, *previous)
         db.execute(
             "UPDATE deliveries SET status = 'sending', message_id = ?, attempts = attempts + 1, "
             "attempted_at = ? WHERE id = ?",
