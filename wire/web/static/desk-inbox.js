@@ -34,7 +34,7 @@
     data.append("one", button.value);
     data.append("week", form.elements.week.value);
     data.append("csrf_token", form.elements.csrf_token.value);
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {  /* not form.action: the buttons named "action" shadow it */
       method: "POST",
       body: data,
       credentials: "same-origin",
