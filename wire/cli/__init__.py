@@ -7,7 +7,8 @@ full disk) is one line on stderr and exit status 2, never a traceback; Ctrl-C is
     wire/cli/state.py       configuration and database, opened lazily
     wire/cli/output.py      tables, safe writing, how to name `wire` in hints
     wire/cli/<noun>.py      the commands: init, db, sources, crawl, items, stories, people,
-                            edition, subscribers, bounces, serve (serve, run-once), mailsink, demo
+                            edition, editors, subscribers, bounces, serve (serve, run-once),
+                            mailsink, demo
 """
 
 from __future__ import annotations
