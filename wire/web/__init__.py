@@ -119,6 +119,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     from wire.web.archive import blueprint as archive
     from wire.web.desk import init_desk
+    from wire.web.partners import blueprint as partners
     from wire.web.public import blueprint as public
     from wire.web.subscribers import blueprint as subscribers
     from wire.web.subscribers import init_subscriber_forms
@@ -126,6 +127,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(public)
     app.register_blueprint(archive)
     app.register_blueprint(subscribers)
+    app.register_blueprint(partners)
     init_subscriber_forms(app, config)
     init_desk(app, config)  # after the subscribers' forms: the login limit shares their Limiter
     return app

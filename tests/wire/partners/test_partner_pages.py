@@ -1,0 +1,150 @@
+"""The partner pages over Flask's test client, with real HTTP sites on loopback and a real SMTP server (aiosmtpd):
+register -> preview -> send -> confirm by the e-mailed link -> approval -> the partner's page and its changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator import registrations as reg
+from aggregator.db import utcnow
+from aggregator.storage.registrations import get_partner, list_registrations, partner_sources
+from tests.wire.partners.partner_helpers import (
+    csrf,
+    feed_site,
+    fields,
+    link_path,
+    mail_body,
+    make_site,
+    register,
+    send,
+)
+
+
+@pytest.fixture
+def site(tmp_path, mail_sink):
+    app, config, db = make_site(tmp_path, mail_sink)
+    yield app, config, db
+    db.conn.close()
+
+
+def approved_partner(app, db, static_site):
+    """A partner registered and approved through the library, and its page path."""
+    feed = feed_site(static_site)
+    client = app.test_client()
+    send(client, register(client, fields(feed.url)))
+    row = list_registrations(db)[0]
+    reg.confirm_registration(db, row["id"], utcnow())
+    row = reg.approve_registration(db, row["id"], "editor", utcnow())
+    partner = get_partner(db, row["partner_id"])
+    return client, partner, f"/partners/page/{reg.page_code(app.config['SECRET_KEY'], partner)}", feed
+
+
+def test_register_preview_send_and_confirm(site, mail_sink, static_site):
+    app, _config, db = site
+    feed = feed_site(static_site)
+    client = app.test_client()
+    form = client.get("/partners/register?lang=es").get_data(as_text=True)
+    assert 'lang="es"' in form and 'name="company_fax"' in form
+    preview = register(client, fields(feed.url), lang="es")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    assert "Rassemblement devant le consulat samedi" in html and "RSS" in html
+    assert html.index("Rassemblement devant") < html.index("Grève de la faim, jour douze")  # newest first
+    assert "2026-11-20" in html
+    [row] = list_registrations(db)
+    assert (row["status"], row["found_url"], row["ui_language"]) == ("previewed", feed.url + "/feed/", "es")
+    assert mail_sink.messages() == []  # nothing is sent before the partner confirms the preview
+    assert send(client, preview, lang="es").status_code == 200
+    [message] = mail_sink.messages()
+    assert message["To"] == "contact@comite.example" and message["Content-Language"] == "es"
+    assert "Someone, hopefully you" not in mail_body(message)  # Spanish, not the English source
+    path = link_path(message, "confirm")
+    assert list_registrations(db)[0]["status"] == "unconfirmed"
+    assert client.get(path).status_code == 200 and list_registrations(db)[0]["status"] == "unconfirmed"  # a GET only
+    done = client.post(path, data={"csrf_token": csrf(client, path)})
+    assert done.status_code == 200 and list_registrations(db)[0]["status"] == "pending"
+
+
+def test_a_forged_or_expired_confirmation_link_is_refused(site, mail_sink, static_site):
+    app, config, db = site
+    feed = feed_site(static_site)
+    client = app.test_client()
+    send(client, register(client, fields(feed.url)))
+    path = link_path(mail_sink.messages()[0], "confirm")
+    assert client.get(path[:-3] + "abc").status_code == 404
+    from datetime import timedelta
+
+    app.config["WIRE_CLOCK"] = lambda: utcnow() + timedelta(seconds=config.confirm_link_max_age + 60)
+    assert client.get(path).status_code == 404
+    assert list_registrations(db)[0]["status"] == "unconfirmed"
+
+
+def test_the_partner_page_shows_sources_and_changes_them(site, mail_sink, static_site):
+    app, _config, db = site
+    client, partner, page, feed = approved_partner(app, db, static_site)
+    html = client.get(page).get_data(as_text=True)
+    assert "Comité de soutien" in html and feed.url + "/feed/" in html
+    assert client.get(page).headers["Cache-Control"] == "no-store"
+    [source] = partner_sources(db, partner["id"], utcnow())
+    other = feed_site(static_site, path="/actualites.xml")
+    changed = client.post(
+        page,
+        data={
+            "action": "change",
+            "source_id": source["id"],
+            "feed_url": other.url + "/actualites.xml",
+            "csrf_token": csrf(client, page),
+        },
+    )
+    assert changed.status_code == 200 and "Rassemblement devant le consulat" in changed.get_data(as_text=True)
+    assert partner_sources(db, partner["id"], utcnow())[0]["url"] == other.url + "/actualites.xml"
+    persian = feed_site(static_site, path="/fa.xml")
+    client.post(
+        page,
+        data={"action": "add", "feed_url": persian.url + "/fa.xml", "language": "fa", "csrf_token": csrf(client, page)},
+    )
+    assert [s["language"] for s in partner_sources(db, partner["id"], utcnow())] == ["fr", "fa"]
+    withdrawn = client.post(
+        page, data={"action": "withdraw", "source_id": source["id"], "csrf_token": csrf(client, page)}
+    )
+    assert "Nothing was deleted" in withdrawn.get_data(as_text=True)
+    rows = partner_sources(db, partner["id"], utcnow())
+    assert [(s["status"], bool(s["withdrawn_at"])) for s in rows] == [("paused", True), ("active", False)]
+
+
+def test_a_partner_cannot_touch_another_partners_source(site, mail_sink, static_site):
+    app, _config, db = site
+    client, partner, page, _feed = approved_partner(app, db, static_site)
+    from aggregator.storage.sources import add_source, get_source
+
+    stranger = add_source(db, "http://127.0.0.1:9/stranger.xml", "Stranger", "feed")
+    answer = client.post(page, data={"action": "withdraw", "source_id": stranger, "csrf_token": csrf(client, page)})
+    assert answer.status_code == 200 and get_source(db, stranger)["status"] == "active"
+
+
+def test_a_new_link_by_email_revokes_the_old_one(site, mail_sink, static_site):
+    app, _config, db = site
+    client, partner, page, _feed = approved_partner(app, db, static_site)
+    before = len(mail_sink.messages())
+    asked = client.post(
+        "/partners/link", data={"email": "Contact@Comite.example", "csrf_token": csrf(client, "/partners/link")}
+    )
+    assert asked.status_code == 200
+    unknown = client.post(
+        "/partners/link", data={"email": "nobody@example.org", "csrf_token": csrf(client, "/partners/link")}
+    )
+    assert unknown.get_data(as_text=True) == asked.get_data(as_text=True)  # tells nobody who is a partner
+    messages = mail_sink.messages()
+    assert len(messages) == before + 1 and messages[-1]["Content-Language"] == "en"
+    assert client.get(page).status_code == 404  # the old link stopped working
+    assert client.get(link_path(messages[-1], "page")).status_code == 200
+
+
+def test_every_partner_page_has_a_title_and_direction(site, static_site):
+    app, _config, _db = site
+    client = app.test_client()
+    for path in ("/partners/register", "/partners/link"):
+        for lang, direction in (("en", "ltr"), ("fa", "rtl"), ("ar", "rtl"), ("eu", "ltr")):
+            html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+            assert f'<html lang="{lang}" dir="{direction}">' in html
+            assert "<title> ·" not in html

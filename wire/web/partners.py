@@ -1,0 +1,359 @@
+"""Pages for partners: register a feed (with a preview of what we read), confirm the address, their own page.
+
+The registration form is the most exposed door of the system: it takes URLs from strangers and
+fetches them. So: the fetch is `crawlers.site_check.check_site` (network guard on every hop, one
+budget of time, requests and bytes); every field is checked by `aggregator.registrations`
+(length limits, http/https only, e-mail syntax, known languages) before anything is fetched;
+posts are limited per client and per contact address through the app's one Limiter
+(`app.extensions["wire_limiter"]`, made in wire/web/subscribers.py); a hidden field that people
+never see and robots fill (the honeypot) makes the post vanish behind the usual answer; and
+everything a partner or a feed wrote is shown through Jinja's escaping, links only when http(s).
+
+No password: the partner's page is behind a signed link (`aggregator.registrations.page_code`)
+that they can replace by e-mail at /partners/link, which revokes every older one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import Blueprint, abort, after_this_request, current_app, g, render_template, request, url_for
+from flask_babel import get_locale, gettext, lazy_gettext
+from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
+from limits import parse as parse_limit
+from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
+
+from aggregator import registrations as reg
+from aggregator.exceptions import ConflictError, InvalidInput
+from aggregator.storage.audit import record_action
+from aggregator.storage.registrations import (
+    find_partner_by_email,
+    latest_partner_items,
+    partner_sources,
+)
+from aggregator.urls import is_http_url
+from crawlers.site_check import check_site
+from newsletter.partner_mail import confirmation_message, page_link_message, page_url, send_message
+from wire.web import get_db
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("partners", __name__, url_prefix="/partners", template_folder="templates")
+
+#: Posts of the registration and link forms per client address, and per contact address
+#: (an app may set PARTNER_LIMIT_PER_CLIENT / PARTNER_LIMIT_PER_ADDRESS; tests lower them).
+LIMIT_PER_CLIENT = "20 per hour"
+LIMIT_PER_ADDRESS = "5 per day"
+#: The hidden field people never see and form-filling robots do.
+HONEYPOT = "company_fax"
+
+LABELS = {
+    "organisation": lazy_gettext("Name of your organisation"),
+    "website": lazy_gettext("Website"),
+    "contact_email": lazy_gettext("Contact e-mail"),
+    "feed_url": lazy_gettext("Feed address (or leave empty: we look on your website)"),
+    "languages": lazy_gettext("Languages you publish in"),
+    "countries": lazy_gettext("Countries you report on"),
+    "description": lazy_gettext("A few words about your organisation"),
+}
+FIELD_ERRORS = {
+    "required": lazy_gettext("%(field)s: please fill this in."),
+    "too_long": lazy_gettext("%(field)s: at most %(limit)s characters."),
+    "too_many": lazy_gettext("%(field)s: at most %(limit)s."),
+    "not_http": lazy_gettext("%(field)s: only addresses starting with http:// or https://."),
+    "not_email": lazy_gettext("%(field)s: this is not an e-mail address."),
+    "unknown_language": lazy_gettext("%(field)s: please choose from the list."),
+}
+#: Problems of a site check, in the partner's language (the English detail is the fallback).
+PROBLEMS = {
+    "no_dates": lazy_gettext("Some entries have no date: we cannot tell when they were published."),
+    "excerpts_only": lazy_gettext("Your feed carries only excerpts: we will read each article's page for the rest."),
+    "encoding": lazy_gettext(
+        "The character encoding of your feed is wrong or not declared: letters may come out wrong."
+    ),
+    "robots": lazy_gettext("Your robots.txt forbids our crawler to read this address."),
+    "not_a_feed": lazy_gettext("We found no feed here. We can read your site's pages, but a feed works better."),
+    "too_big": lazy_gettext("The answer is too big for us to read. Please give the address of the feed itself."),
+    "timeout": lazy_gettext("Your site did not answer in time. Please try again later."),
+    "blocked": lazy_gettext("We do not fetch this address (a private or local network, or not http/https)."),
+    "unreachable": lazy_gettext("We could not reach this address."),
+    "http_error": lazy_gettext("Your site answered with an error."),
+    "limit": lazy_gettext("We stopped reading after too many requests. Please give the address of the feed itself."),
+    "malformed": lazy_gettext("Your feed has errors, but we could read it."),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes: easier on a phone than a multiple select."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        """Unknown codes are the library's to refuse, with the field named."""
+
+
+class RegistrationForm(FlaskForm):
+    """The registration form; its limits and checks are `aggregator.registrations`' (shared with the API)."""
+
+    organisation = StringField(LABELS["organisation"])
+    website = StringField(LABELS["website"])
+    contact_email = StringField(LABELS["contact_email"])
+    feed_url = StringField(LABELS["feed_url"])
+    languages = CheckboxesField(LABELS["languages"], choices=list(reg.PARTNER_LANGUAGES))
+    countries = StringField(LABELS["countries"])
+    description = TextAreaField(LABELS["description"])
+
+
+def _config():
+    return current_app.config["WIRE"]
+
+
+def _now():
+    return current_app.config["WIRE_CLOCK"]()
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _no_store() -> None:
+    @after_this_request
+    def _header(response):
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _hit(limit: str, scope: str, key: str) -> bool:
+    """Count one post against the app's Limiter; False once `limit` is reached (keys are digests, never addresses)."""
+    limiter = current_app.extensions["wire_limiter"]
+    digest = hashlib.sha256((_secret() + key.lower()).encode()).hexdigest()
+    return limiter.limiter.hit(parse_limit(limit), scope, digest)
+
+
+def _limit_client() -> None:
+    if not _hit(current_app.config.get("PARTNER_LIMIT_PER_CLIENT", LIMIT_PER_CLIENT), "partner-client", _client()):
+        abort(429)
+
+
+def _limit_address(email: str) -> bool:
+    return _hit(current_app.config.get("PARTNER_LIMIT_PER_ADDRESS", LIMIT_PER_ADDRESS), "partner-address", email)
+
+
+def _client() -> str:
+    return get_remote_address() or "unknown"
+
+
+def _check(url: str):
+    config = _config()
+    return check_site(
+        url,
+        user_agent=f"SolidarityWire/0.1 (+{config.contact_url})",
+        allow_private=config.allow_private_networks,
+        allowed_hosts=tuple(config.allowed_hosts),
+    )
+
+
+def _send(message, what: str, row_id: int) -> None:
+    """Send; on failure log the row id only (never the address): the page's answer does not change."""
+    try:
+        send_message(_config(), message)
+    except Exception as error:  # noqa: BLE001 - the partner sees the same page; the operator sees the log
+        logger.error("%s e-mail for partner registration/partner %s not sent: %s", what, row_id, type(error).__name__)
+
+
+def _field_error(error: reg.FieldError) -> str:
+    template = FIELD_ERRORS.get(error.code)
+    if template is None:
+        return error.message
+    return str(template) % {"field": str(LABELS.get(error.field, error.field)), "limit": error.limit}
+
+
+def problem_text(problem: dict) -> str:
+    """A site check's problem in the page's language."""
+    text = PROBLEMS.get(problem["code"])
+    return str(text) if text is not None else problem["message"]
+
+
+@blueprint.app_template_filter("http_only")
+def http_only(url: str | None) -> str | None:
+    """A link target only when it is http(s): a feed's `javascript:` link is shown as text, never as a link."""
+    return url if is_http_url(url) else None
+
+
+# -- registration --------------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+def register():
+    """GET: the form. POST: check the fields, then the site, and show the preview the partner confirms."""
+    form = RegistrationForm()
+    if request.method == "GET":
+        return render_template("partners/register.html", form=form, errors={}, general=None)
+    _limit_client()
+    if not form.validate():  # the CSRF token (CSRFProtect has refused a missing one already)
+        abort(400)
+    if request.form.get(HONEYPOT):
+        logger.info("partner registration dropped: the hidden field was filled")
+        return render_template("partners/sent.html")  # what a person sees, so a robot learns nothing
+    clean, problems = reg.check_registration(
+        {name: request.form.get(name, "") for name in reg.LIMITS if name != "languages"}
+        | {"languages": request.form.getlist("languages")}
+    )
+    errors = {}
+    for problem in problems:
+        errors.setdefault(problem.field, _field_error(problem))
+    if errors:
+        return render_template("partners/register.html", form=form, errors=errors, general=None), 400
+    if not _limit_address(clean["contact_email"]):
+        abort(429)
+    duplicate = reg.duplicate_of(get_db(), clean["feed_url"])
+    if duplicate:
+        return _duplicate(form)
+    report = _check(clean["feed_url"])
+    try:
+        registration = reg.create_registration(get_db(), clean, report.to_dict(), str(get_locale()), _now())
+    except ConflictError:
+        return _duplicate(form)
+    except InvalidInput:
+        return render_template(
+            "partners/register.html",
+            form=form,
+            errors={},
+            general=gettext("We could not read anything at this address:"),
+            report=report.to_dict(),
+        ), 400
+    record_action(get_db(), "partner", "registration checked", "partner_registration", registration["id"])
+    return render_template(
+        "partners/preview.html", registration=registration, code=reg.preview_code(_secret(), registration)
+    )
+
+
+def _duplicate(form):
+    message = gettext("This feed is already registered with us (collected, or waiting for an editor).")
+    return render_template("partners/register.html", form=form, errors={"feed_url": message}, general=None), 409
+
+
+@blueprint.post("/register/send")
+def send():
+    """The partner confirmed the preview: the registration waits for their address; the link goes out."""
+    registration = reg.read_preview_code(get_db(), _secret(), request.form.get("code", ""))
+    if registration is None:
+        abort(404)
+    g.reader_language = registration["ui_language"]
+    if registration["status"] == "previewed":
+        registration = reg.submit_registration(get_db(), registration["id"])
+        code = reg.confirm_code(_secret(), registration, _now())
+        url = _config().base_url.rstrip("/") + url_for("partners.confirm", code=code)
+        _send(confirmation_message(_config(), registration, url, _now()), "confirmation", registration["id"])
+        record_action(get_db(), "partner", "registration sent", "partner_registration", registration["id"])
+    return render_template("partners/sent.html")
+
+
+@blueprint.route("/confirm/<code>", methods=["GET", "POST"])
+def confirm(code):
+    """GET shows a button (mail scanners follow links); POST confirms the address."""
+    _no_store()
+    registration = reg.read_confirm_code(get_db(), _secret(), code, _now(), _config().confirm_link_max_age)
+    if registration is None:
+        return render_template("partners/confirm.html", state="invalid"), 404
+    g.reader_language = registration["ui_language"]
+    if request.method == "POST" or registration["status"] not in ("previewed", "unconfirmed"):
+        if registration["status"] in ("previewed", "unconfirmed"):
+            registration = reg.confirm_registration(get_db(), registration["id"], _now())
+            record_action(get_db(), "partner", "address confirmed", "partner_registration", registration["id"])
+        return render_template("partners/confirm.html", state="done", registration=registration)
+    return render_template("partners/confirm.html", state="confirm", code=code, registration=registration)
+
+
+# -- the partner's page --------------------------------------------------------------------------------------------
+
+
+def _partner(code: str) -> dict:
+    partner = reg.read_page_code(get_db(), _secret(), code)
+    if partner is None:
+        abort(404)
+    g.reader_language = partner.get("ui_language")
+    return partner
+
+
+@blueprint.route("/page/<code>", methods=["GET", "POST"])
+def page(code):
+    """The partner's sources with their health, and forms to change a feed, add one, or withdraw one."""
+    _no_store()
+    partner = _partner(code)
+    db = get_db()
+    error = done = report = None
+    if request.method == "POST":
+        _limit_client()
+        action = request.form.get("action", "")
+        try:
+            source_id = int(request.form.get("source_id") or 0)
+        except ValueError:
+            source_id = 0
+        feed_url = (request.form.get("feed_url") or "").strip()
+        try:
+            if action == "withdraw":
+                reg.withdraw_partner_source(db, partner["id"], source_id, _now())
+                done = gettext("We no longer collect this feed. Nothing was deleted: what we collected stays.")
+            elif action in ("change", "add"):
+                if len(feed_url) > reg.LIMITS["feed_url"] or not is_http_url(feed_url):
+                    raise InvalidInput("feed_url")
+                if action == "change":
+                    reg.partner_source(db, partner["id"], source_id)  # someone else's: refused before fetching
+                checked = _check(feed_url)
+                report = checked.to_dict()
+                if action == "change":
+                    reg.change_source_url(db, partner["id"], source_id, report)
+                else:
+                    language = request.form.get("language") or None
+                    reg.add_partner_source(db, partner["id"], report, language)
+                done = gettext("Saved. We read the address again; here is what we found:")
+            else:
+                abort(400)
+            record_action(db, "partner", f"partner page: {action}", "partner", partner["id"])
+        except ConflictError:
+            error = gettext("This feed is already registered with us (collected, or waiting for an editor).")
+        except InvalidInput:
+            if report is not None:
+                error = gettext("We could not read anything at this address:")
+            else:
+                error = gettext("Please give an address starting with http:// or https://, of one of your feeds.")
+    sources = partner_sources(db, partner["id"], _now())
+    return render_template(
+        "partners/page.html",
+        partner=partner,
+        code=code,
+        sources=sources,
+        items=latest_partner_items(db, partner["id"]),
+        error=error,
+        done=done,
+        report=report,
+        languages_choice=reg.PARTNER_LANGUAGES,
+    )
+
+
+@blueprint.route("/link", methods=["GET", "POST"])
+def request_link():
+    """Send a partner a new page link (older ones stop working); the same answer for every address."""
+    if request.method == "GET":
+        return render_template("partners/link.html", sent=False)
+    _limit_client()
+    email = (request.form.get("email") or "").strip()[: reg.LIMITS["contact_email"]]
+    partner = find_partner_by_email(get_db(), email) if email else None
+    if partner is not None and _limit_address(email):
+        partner = reg.revoke_page_links(get_db(), partner["id"])
+        url = page_url(_config(), _secret(), partner)
+        _send(page_link_message(_config(), partner, url, _now()), "page link", partner["id"])
+        record_action(get_db(), "partner", "page link replaced", "partner", partner["id"])
+    return render_template("partners/link.html", sent=True)
+
+
+@blueprint.app_context_processor
+def _partner_helpers():
+    return {"problem_text": problem_text, "partner_labels": LABELS, "partner_languages": reg.PARTNER_LANGUAGES}
+
+
+__all__ = ["blueprint"]
