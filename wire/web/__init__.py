@@ -117,6 +117,7 @@ def create_app(config: Config | None = None) -> Flask:
             response.headers["Vary"] = "Accept-Language"
         return response
 
+    from wire.web.api import init_api
     from wire.web.archive import blueprint as archive
     from wire.web.desk import init_desk
     from wire.web.partners import blueprint as partners
@@ -130,4 +131,5 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(partners)
     init_subscriber_forms(app, config)
     init_desk(app, config)  # after the subscribers' forms: the login limit shares their Limiter
+    init_api(app)  # after the forms: exempt from their CSRF (tokens, not cookies), sharing their Limiter
     return app
