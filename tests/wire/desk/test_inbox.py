@@ -102,3 +102,12 @@ def test_the_keyboard_script_asks_for_json(desk_client, stories):
     assert response.get_json() == {"stories": [stories["persian"]], "status": "rejected", "changed": 1}
     refused = desk_client.post("/desk/triage", data={"one": "x:reject"}, headers={"Accept": "application/json"})
     assert refused.status_code == 400 and "story" in refused.get_json()["error"]
+
+
+def test_the_inbox_speaks_the_editors_language_right_to_left(desk_client_for, stories):
+    persian = desk_client_for(language="fa")
+    html = persian.get("/desk/").get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "صندوق ورودی" in html and "جست‌وجو در همه هفته‌ها" in html  # Inbox, Search all weeks
+    story = persian.get(f"/desk/stories/{stories['strike']}").get_data(as_text=True)
+    assert "تیتر و خلاصه" in story  # Headline and summary

@@ -161,6 +161,8 @@ def suggest(story_id: int):
         story = get_story(db, story_id)
     except NotFound:
         abort(404)
+    if not story["items"]:  # emptied, kept only for an edition that went out
+        abort(404)
     fields = get_story_fields(db, story_id)
     face = next((i for i in story["items"] if i["id"] == story["representative_item_id"]), story["items"][0])
     original = {"headline": fields["headline"] or face["title"], "summary": fields["summary"] or face["summary"] or ""}
