@@ -67,4 +67,27 @@ def revoke_tokens(db: sqlite_utils.Database, registration_id: int, now: datetime
     return cursor.rowcount
 
 
-__all__ = ["PREFIX", "find_token", "issue_token", "revoke_tokens", "token_hash", "touch_token"]
+def registration_of_contact(db: sqlite_utils.Database, email: str) -> dict | None:
+    """The registration whose token a contact address may replace: its newest approved one, else its newest.
+
+    Addresses are compared without case (email-validator keeps the case the partner typed).
+    """
+    return next(
+        db.query(
+            "SELECT id, status, organisation, contact_email FROM partner_registrations "
+            "WHERE lower(contact_email) = lower(?) ORDER BY status = 'approved' DESC, id DESC LIMIT 1",
+            [email.strip()],
+        ),
+        None,
+    )
+
+
+__all__ = [
+    "PREFIX",
+    "find_token",
+    "issue_token",
+    "registration_of_contact",
+    "revoke_tokens",
+    "token_hash",
+    "touch_token",
+]

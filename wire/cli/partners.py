@@ -136,3 +136,38 @@ def partners_reject(state, registration_id, reason, editor):
     record_action(state.db, editor, "partner registration rejected", "partner_registration", registration_id)
     _tell(state, registration)
     click.echo(f"registration {registration_id}: rejected")
+
+
+@partners.command("token")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Only revoke the token; issue no new one.")
+@pass_state
+def partners_token(state, email, revoke):
+    """Replace (or only revoke) the API token of the partner with this contact address; prints the new token once.
+
+    The token belongs to the address's newest approved registration (else its newest); the
+    old token stops working at once. Only its hash is kept: pass the printed token to the
+    partner by a channel you trust, it cannot be shown again.
+
+    \b
+    Example:
+        wire partners token contact@partner.example
+        wire partners token contact@partner.example --revoke
+    """
+    from aggregator.db import utcnow
+    from aggregator.exceptions import NotFound
+    from aggregator.storage.api_tokens import issue_token, registration_of_contact, revoke_tokens
+    from aggregator.storage.audit import record_action
+
+    registration = registration_of_contact(state.db, email)
+    if registration is None:
+        raise NotFound(f"no partner registration with the contact address {email!r} (see `wire partners list`)")
+    if revoke:
+        count = revoke_tokens(state.db, registration["id"], utcnow())
+        record_action(state.db, "cli", "API token revoked", "partner_registration", registration["id"])
+        click.echo(f"registration {registration['id']}: {count} token(s) revoked")
+        return
+    token = issue_token(state.db, registration["id"], utcnow())
+    record_action(state.db, "cli", "API token replaced", "partner_registration", registration["id"])
+    click.echo(f"registration {registration['id']} ({_plain(registration['organisation'])}): new API token", err=True)
+    click.echo(token)

@@ -38,3 +38,32 @@ def test_issue_find_rotate_revoke(db):
     assert revoke_tokens(db, registration["id"], NOW) == 1
     assert find_token(db, second) is None
     assert find_token(db, "sw_" + "x" * 43) is None and find_token(db, "not-ours") is None
+
+
+def test_cli_replaces_and_revokes_a_partners_token(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from aggregator.db import open_db
+    from wire.cli import cli
+
+    monkeypatch.setenv("WIRE_DB", str(tmp_path / "wire.db"))
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    db = open_db(tmp_path / "wire.db")
+    clean, _errors = reg.check_registration(FIELDS)
+    registration = reg.create_registration(db, clean, REPORT, "es", NOW)
+    old = issue_token(db, registration["id"], NOW)
+
+    replaced = CliRunner().invoke(cli, ["partners", "token", "APOYO@comite.example"])
+    assert replaced.exit_code == 0, replaced.output
+    new = replaced.stdout.strip()
+    assert new.startswith("sw_") and new != old
+    assert find_token(db, old) is None and find_token(db, new)["registration_id"] == registration["id"]
+
+    revoked = CliRunner().invoke(cli, ["partners", "token", "apoyo@comite.example", "--revoke"])
+    assert revoked.exit_code == 0 and "1 token(s) revoked" in revoked.stdout
+    assert find_token(db, new) is None
+
+    unknown = CliRunner().invoke(cli, ["partners", "token", "nobody@example.org"])
+    assert unknown.exit_code == 2
+    assert unknown.stderr.startswith("Error: no partner registration with the contact address 'nobody@example.org'")
+    db.conn.close()
