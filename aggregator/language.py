@@ -3,6 +3,13 @@
 lingua is the most accurate detector for short texts among the maintained ones, and runs
 offline. The detector is built once per process for the languages partners write in
 (a smaller set is both faster and more accurate than all 75).
+
+Most items declare their language (every WordPress feed does), and most declarations are
+right: a long text full of the declared language's small words is confirmed by counting
+them against jusText's stop lists (which trafilatura already brings) in a fraction of a
+millisecond; lingua (2-3 ms an item, the largest single cost of a crawl) is asked only when
+that count is not clear. The shortcut never changes a decision: tests compare it with
+lingua's on real articles in every corpus language, declared rightly and wrongly.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import justext
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 #: Languages partners write in (DOMAIN.md).
@@ -69,6 +77,51 @@ _MARKERS = {
 _CLOSE_PAIRS = frozenset(frozenset(pair) for pair in (("es", "pt"), ("da", "sv"), ("da", "nl")))
 #: lingua's lead below which the small words may decide between close neighbours.
 CLOSE_LEAD = 0.9
+
+
+#: jusText's stop lists by ISO 639-1 code, for the detector's languages (Kurmanji is checked apart).
+_STOPLISTS = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "tr": "Turkish",
+    "fa": "Persian", "ar": "Arabic", "eu": "Basque", "pt": "Portuguese", "ru": "Russian", "da": "Danish",
+    "tl": "Tagalog", "nl": "Dutch", "ca": "Catalan", "sv": "Swedish", "fi": "Finnish", "el": "Greek",
+    "uk": "Ukrainian", "pl": "Polish", "be": "Belarusian", "he": "Hebrew", "ur": "Urdu",
+}  # fmt: skip
+#: A declared language is confirmed without lingua when at least this many words are counted,
+#: its share of them is at least CONFIRM_SHARE, and it leads every other language CONFIRM_LEAD to 1.
+CONFIRM_WORDS, CONFIRM_SHARE, CONFIRM_LEAD = 20, 0.15, 1.5
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=1)
+def _stopword_languages() -> dict[str, tuple[str, ...]]:
+    """word -> the detector languages whose jusText stop list has it."""
+    index: dict[str, list[str]] = {}
+    for code, name in _STOPLISTS.items():
+        for word in justext.get_stoplist(name):
+            index.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in index.items()}
+
+
+def confirmed_by_small_words(sample: str, code: str) -> bool:
+    """True when `sample` is clearly in `code` by its small words alone (no lingua needed).
+
+    jusText's lists come from Wikipedia word frequencies and overlap (the Finnish one holds
+    many English words), so a word counts 1/n towards each of the n languages listing it:
+    words only one language uses weigh most. Unclear counts return False and lingua decides.
+    """
+    index = _stopword_languages()
+    words = _WORD.findall(sample.lower())
+    if len(words) < CONFIRM_WORDS or code not in _STOPLISTS:
+        return False
+    scores: dict[str, float] = {}
+    for word in words:
+        languages = index.get(word)
+        if languages:
+            share = 1 / len(languages)
+            for language in languages:
+                scores[language] = scores.get(language, 0.0) + share
+    own = scores.pop(code, 0.0)
+    return own >= CONFIRM_SHARE * len(words) and own >= CONFIRM_LEAD * max(scores.values(), default=0.0)
 
 
 def _lingua_languages() -> list[Language]:
@@ -232,6 +285,8 @@ def resolve_language(declared: str | None, text: str) -> tuple[str | None, str]:
     if code and code not in _supported():
         return code, "declared (no detector for it)"
     sample = _drop_repeated_title((text or "").strip())
+    if code and confirmed_by_small_words(sample[:2000], code):
+        return code, "declared+checked"
     if code:
         detected = detect_language(sample, min_confidence=0.6)
         if detected is None or detected == code:

@@ -125,3 +125,73 @@ def test_undeclared_sentence_of_a_titleless_entry(expected, sentence):
     """As normalise_item passes it (the entry titled with the start of its own text) and alone."""
     assert resolve_language(None, f"{summarise(sentence, 90)}\n{sentence}")[0] == expected
     assert resolve_language(None, sentence)[0] == expected
+
+
+def _real_texts(corpus: Path) -> list[tuple[str, str]]:
+    """(language, text) of real articles: the corpus bodies with a known language, and the labelled stories."""
+    import lxml.html
+
+    texts = []
+    for path in sorted((corpus / "goose3" / "tests" / "data").rglob("*.json")):
+        expected = json.loads(path.read_text(encoding="utf-8")).get("expected", {})
+        if expected.get("cleaned_text") and expected.get("meta_lang"):
+            texts.append((expected["meta_lang"][:2].lower(), expected["cleaned_text"]))
+    for path in sorted((corpus / "newspaper4k" / "tests" / "data" / "txt").glob("*.txt")):
+        meta = path.parent.parent / "metadata" / f"{path.stem}.json"
+        if meta.exists() and json.loads(meta.read_text(encoding="utf-8")).get("language"):
+            texts.append((json.loads(meta.read_text(encoding="utf-8"))["language"], path.read_text(encoding="utf-8")))
+    for path in sorted((corpus / "mozilla-readability" / "test" / "test-pages").glob("*/expected.html")):
+        lang = json.loads((path.parent / "expected-metadata.json").read_text(encoding="utf-8")).get("lang") or ""
+        if lang[:2].isalpha():
+            texts.append((lang[:2].lower(), lxml.html.fromstring(path.read_text(encoding="utf-8")).text_content()))
+    for path in sorted(STORIES.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            story = json.loads(line)
+            if story.get("text") and story.get("language"):
+                texts.append((story["language"], f"{story.get('title', '')}\n{story['text']}"))
+    return texts
+
+
+def test_small_word_confirmation_never_changes_a_decision(corpus, monkeypatch):
+    """The stop-word shortcut gives lingua's answer on real articles, declared rightly and wrongly.
+
+    Each article is resolved declared as its own language and as two others; the reference is
+    the same function with the shortcut switched off (lingua decides every one). The shortcut
+    must also carry most of the load, or it is not worth its place.
+    """
+    import aggregator.language as language
+
+    texts = _real_texts(corpus)
+    assert len(texts) > 300 and len({code for code, _ in texts}) >= 10
+    others = ["en", "tr", "es", "fa", "de"]
+    cases = [(code, text) for code, text in texts] + [
+        (others[n % len(others)] if others[n % len(others)] != code else "fr", text)
+        for n, (code, text) in enumerate(texts)
+    ]
+    with_shortcut = [resolve_language(declared, text)[0] for declared, text in cases]
+    confirmed = sum(language.confirmed_by_small_words(text[:2000], declared) for declared, text in cases)
+    monkeypatch.setattr(language, "confirmed_by_small_words", lambda sample, code: False)
+    reference = [resolve_language(declared, text)[0] for declared, text in cases]
+    changed = [
+        (declared, got, want, text[:60])
+        for (declared, text), got, want in zip(cases, with_shortcut, reference, strict=True)
+        if got != want
+    ]
+    assert changed == []
+    assert confirmed >= 0.6 * len(texts)  # of the rightly declared half, nearly all are long real articles
+
+
+@pytest.mark.parametrize(
+    "declared, text",
+    [
+        # a Spanish statement declared Portuguese, and Catalan declared Spanish: close neighbours share small words
+        ("pt", "La huelga de hambre de los presos políticos cumple hoy cuarenta días, y sus abogados han pedido "
+         "a las autoridades que permitan la visita de un médico independiente a la cárcel donde están recluidos."),
+        ("es", "La vaga de fam dels presos polítics arriba avui als quaranta dies, i els seus advocats han demanat "
+         "a les autoritats que permetin la visita d'un metge independent a la presó on són tancats."),
+    ],
+)  # fmt: skip
+def test_small_words_do_not_confirm_a_neighbour(declared, text):
+    from aggregator.language import confirmed_by_small_words
+
+    assert not confirmed_by_small_words(text, declared)
