@@ -17,9 +17,10 @@ from aggregator.storage.stories import save_translation
 from aggregator.storage.subscribers import add_subscriber
 from newsletter import progress
 from newsletter.approval import approve_edition, send_time, withdraw_approval
+from newsletter.editions import load_edition
 from newsletter.ordering import blocks, checked_order, move_section, move_story
-from newsletter.preview import PREVIEW_TOKEN, preview
-from newsletter.render import TOKEN_PLACEHOLDER
+from newsletter.preview import PREVIEW_TOKEN, preview_html
+from newsletter.render import TOKEN_PLACEHOLDER, personalise, render_edition
 from tests.conftest import make_config
 from tests.wire.desk.composer_data import seed_week
 
@@ -111,12 +112,16 @@ def test_the_preview_is_the_email_renderer_s_html_with_a_token_that_belongs_to_n
     story = stories["Kuzeykent Cezaevi'nde açlık grevi 87. gününde"]
     save_translation(db, story, "fa", "روز ۸۷ اعتصاب غذا در زندان کوزی‌کنت")
     save_intro(db, edition_id, "fa", "خبرهای این هفته")
-    shown = preview(db, config, edition_id, "fa")
-    assert "روز ۸۷ اعتصاب غذا در زندان کوزی‌کنت" in shown.html
-    assert 'dir="rtl"' in shown.html
-    assert TOKEN_PLACEHOLDER not in shown.html and f"/unsubscribe/{PREVIEW_TOKEN}" in shown.html
+    shown = preview_html(db, config, edition_id, "fa")
+    assert "روز ۸۷ اعتصاب غذا در زندان کوزی‌کنت" in shown
+    assert 'dir="rtl"' in shown
+    assert TOKEN_PLACEHOLDER not in shown and f"/unsubscribe/{PREVIEW_TOKEN}" in shown
+    # exactly the HTML part that sending makes
+    edition = load_edition(db, edition_id)
+    sent = render_edition(edition, "fa", config.site_name, config.base_url, config.zone).html
+    assert shown == personalise(sent, PREVIEW_TOKEN)
     with pytest.raises(InvalidInput, match="not rendered in 'xx'"):
-        preview(db, config, edition_id, "xx")
+        preview_html(db, config, edition_id, "xx")
 
 
 def test_a_background_send_reaches_the_smtp_server_and_its_progress_is_read_from_deliveries(tmp_path, mail_sink, db):

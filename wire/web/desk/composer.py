@@ -46,7 +46,7 @@ from newsletter.approval import approve_edition, send_time, withdraw_approval
 from newsletter.compose import OTHER, THEME_SECTIONS
 from newsletter.editions import NothingToDraft, draft_edition, load_edition
 from newsletter.ordering import blocks, checked_order, move_section, move_story
-from newsletter.preview import preview
+from newsletter.preview import preview_html
 from newsletter.render import section_title
 from newsletter.weeks import week_of
 from wire.web import get_db
@@ -329,12 +329,12 @@ def send_status(edition_id: int):
 def preview_frame(edition_id: int, language: str):
     """The e-mail's HTML in `language`, exactly as sent, for the composer's sandboxed frame."""
     try:
-        rendered = preview(get_db(), _config(), edition_id, language)
+        html = preview_html(get_db(), _config(), edition_id, language)
     except NotFound:
         abort(404)
     except InvalidInput as error:
         abort(404, str(error))
-    response = Response(rendered.html, mimetype="text/html")
+    response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     response.headers["Cache-Control"] = "no-store"
     return response
