@@ -29,10 +29,11 @@ bench: $(BIN)/.installed
 serve-demo: $(BIN)/.installed
 	$(BIN)/wire --config data/demo/wire.toml serve
 
-# Re-extract the frame's messages and merge them into every catalog.
+# Re-extract the frame's messages and merge them into every catalog; keep the CLDR values they need.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -o newsletter/locales/messages.pot --no-location --omit-header -k _ .
 	$(BIN)/pybabel update -i newsletter/locales/messages.pot -d newsletter/locales --no-fuzzy-matching
+	$(BIN)/python -m newsletter.cldr  # the CLDR values the edition shows, per catalog language
 
 clean:
 	rm -rf data/demo build .pytest_cache

@@ -28,14 +28,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 from mjml import mjml2html
 
 from aggregator.scripts import FSI, PDI, RLM, language_direction, text_direction
-from newsletter import i18n
+from newsletter import cldr, i18n
 from newsletter.compose import Edition, Entry, clean_link
 from newsletter.weeks import week_bounds
 
@@ -139,22 +138,50 @@ def shorten(text: str | None, limit: int) -> str:
 
 
 class _SharedBytecode(BytecodeCache):
-    """Compiled templates kept in memory and shared by every language's environment.
+    """Compiled templates kept in memory and shared by every language's environment, and on disk.
 
     The compiled code does not depend on the catalog (the i18n extension looks messages up
-    when the template runs), so a template is compiled once per process, not once per language.
+    when the template runs), so a template is compiled once per process, not once per language;
+    and once per installation: Jinja's own FileSystemBytecodeCache keeps it in the user's cache
+    directory (beside the compiled catalogs), where the next process finds it. Jinja checks the
+    template source's checksum and the Python version when loading, so a changed template is
+    compiled again.
     """
 
     def __init__(self) -> None:
         self.codes: dict[str, bytes] = {}
+        self.disk: FileSystemBytecodeCache | None = None
+
+    def _on_disk(self) -> FileSystemBytecodeCache | None:
+        if self.disk is None:
+            folder = i18n.cache_dir().parent / "templates"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                self.disk = FileSystemBytecodeCache(str(folder))
+            except OSError:
+                return None
+        return self.disk
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self.codes.get(bucket.key)
         if code is not None:
             bucket.bytecode_from_string(code)
+            return
+        disk = self._on_disk()
+        if disk is not None:
+            try:
+                disk.load_bytecode(bucket)
+            except (OSError, ValueError, EOFError):
+                bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.codes[bucket.key] = bucket.bytecode_to_string()
+        disk = self._on_disk()
+        if disk is not None:
+            try:
+                disk.dump_bytecode(bucket)  # written to a temporary name and renamed by Jinja
+            except OSError:
+                pass
 
 
 _BYTECODE = _SharedBytecode()
@@ -197,7 +224,7 @@ def _words(language: str) -> dict:
 
 @lru_cache(maxsize=4096)
 def _day(iso_text: str, language: str, zone) -> str:
-    return format_date(datetime.fromisoformat(iso_text).astimezone(zone).date(), "d MMM", locale=i18n.locale(language))
+    return cldr.format_day(datetime.fromisoformat(iso_text).astimezone(zone).date(), "d MMM", language)
 
 
 @lru_cache(maxsize=1024)
@@ -212,11 +239,10 @@ def _region_name(key: str, language: str) -> str | None:
 
     if not key.startswith("country-"):
         return None
-    loc = i18n.locale(language)
-    label = next((tag.labels.get(loc.language) for tag in default_taxonomy() if tag.id == key), None)
+    label = next((tag.labels.get(language) for tag in default_taxonomy() if tag.id == key), None)
     if label:
         return label
-    return loc.territories.get(key[-2:].upper()) if len(key) == 10 else None
+    return cldr.territory_name(key[-2:].upper(), language) if len(key) == 10 else None
 
 
 def section_title(key: str, language: str) -> str:
@@ -311,9 +337,8 @@ def _frame(edition: Edition, language: str, site_name: str, base_url: str, zone)
     gettext, direction = words["gettext"], words["dir"]
     base_url = base_url.rstrip("/")
     start, end = week_bounds(edition.week, zone)
-    loc = i18n.locale(language)
-    first = format_date(start.astimezone(zone).date(), "d MMMM", locale=loc)
-    last = format_date((end - timedelta(days=1)).astimezone(zone).date(), "d MMMM y", locale=loc)
+    first = cldr.format_day(start.astimezone(zone).date(), "d MMMM", language)
+    last = cldr.format_day((end - timedelta(days=1)).astimezone(zone).date(), "d MMMM y", language)
     week_label = gettext("News of the week %(first)s – %(last)s") % {"first": first, "last": last}
     count = len(edition.entries)
     partners = len(
