@@ -19,7 +19,7 @@ import hashlib
 import logging
 
 from flask import Blueprint, abort, after_this_request, current_app, g, render_template, request, url_for
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import get_locale, gettext
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from limits import parse as parse_limit
@@ -49,39 +49,43 @@ LIMIT_PER_ADDRESS = "5 per day"
 #: The hidden field people never see and form-filling robots do.
 HONEYPOT = "company_fax"
 
+
+def N_(message: str) -> str:
+    """Mark `message` for `make messages` (a default Babel keyword); it is translated where it is shown."""
+    return message
+
+
 LABELS = {
-    "organisation": lazy_gettext("Name of your organisation"),
-    "website": lazy_gettext("Website"),
-    "contact_email": lazy_gettext("Contact e-mail"),
-    "feed_url": lazy_gettext("Feed address (or leave empty: we look on your website)"),
-    "languages": lazy_gettext("Languages you publish in"),
-    "countries": lazy_gettext("Countries you report on"),
-    "description": lazy_gettext("A few words about your organisation"),
+    "organisation": N_("Name of your organisation"),
+    "website": N_("Website"),
+    "contact_email": N_("Contact e-mail"),
+    "feed_url": N_("Feed address (or leave empty: we look on your website)"),
+    "languages": N_("Languages you publish in"),
+    "countries": N_("Countries you report on"),
+    "description": N_("A few words about your organisation"),
 }
 FIELD_ERRORS = {
-    "required": lazy_gettext("%(field)s: please fill this in."),
-    "too_long": lazy_gettext("%(field)s: at most %(limit)s characters."),
-    "too_many": lazy_gettext("%(field)s: at most %(limit)s."),
-    "not_http": lazy_gettext("%(field)s: only addresses starting with http:// or https://."),
-    "not_email": lazy_gettext("%(field)s: this is not an e-mail address."),
-    "unknown_language": lazy_gettext("%(field)s: please choose from the list."),
+    "required": N_("%(field)s: please fill this in."),
+    "too_long": N_("%(field)s: at most %(limit)s characters."),
+    "too_many": N_("%(field)s: at most %(limit)s."),
+    "not_http": N_("%(field)s: only addresses starting with http:// or https://."),
+    "not_email": N_("%(field)s: this is not an e-mail address."),
+    "unknown_language": N_("%(field)s: please choose from the list."),
 }
 #: Problems of a site check, in the partner's language (the English detail is the fallback).
 PROBLEMS = {
-    "no_dates": lazy_gettext("Some entries have no date: we cannot tell when they were published."),
-    "excerpts_only": lazy_gettext("Your feed carries only excerpts: we will read each article's page for the rest."),
-    "encoding": lazy_gettext(
-        "The character encoding of your feed is wrong or not declared: letters may come out wrong."
-    ),
-    "robots": lazy_gettext("Your robots.txt forbids our crawler to read this address."),
-    "not_a_feed": lazy_gettext("We found no feed here. We can read your site's pages, but a feed works better."),
-    "too_big": lazy_gettext("The answer is too big for us to read. Please give the address of the feed itself."),
-    "timeout": lazy_gettext("Your site did not answer in time. Please try again later."),
-    "blocked": lazy_gettext("We do not fetch this address (a private or local network, or not http/https)."),
-    "unreachable": lazy_gettext("We could not reach this address."),
-    "http_error": lazy_gettext("Your site answered with an error."),
-    "limit": lazy_gettext("We stopped reading after too many requests. Please give the address of the feed itself."),
-    "malformed": lazy_gettext("Your feed has errors, but we could read it."),
+    "no_dates": N_("Some entries have no date: we cannot tell when they were published."),
+    "excerpts_only": N_("Your feed carries only excerpts: we will read each article's page for the rest."),
+    "encoding": N_("The character encoding of your feed is wrong or not declared: letters may come out wrong."),
+    "robots": N_("Your robots.txt forbids our crawler to read this address."),
+    "not_a_feed": N_("We found no feed here. We can read your site's pages, but a feed works better."),
+    "too_big": N_("The answer is too big for us to read. Please give the address of the feed itself."),
+    "timeout": N_("Your site did not answer in time. Please try again later."),
+    "blocked": N_("We do not fetch this address (a private or local network, or not http/https)."),
+    "unreachable": N_("We could not reach this address."),
+    "http_error": N_("Your site answered with an error."),
+    "limit": N_("We stopped reading after too many requests. Please give the address of the feed itself."),
+    "malformed": N_("Your feed has errors, but we could read it."),
 }
 
 
@@ -168,13 +172,13 @@ def _field_error(error: reg.FieldError) -> str:
     template = FIELD_ERRORS.get(error.code)
     if template is None:
         return error.message
-    return str(template) % {"field": str(LABELS.get(error.field, error.field)), "limit": error.limit}
+    return gettext(template, field=gettext(LABELS.get(error.field, error.field)), limit=error.limit)
 
 
 def problem_text(problem: dict) -> str:
     """A site check's problem in the page's language."""
     text = PROBLEMS.get(problem["code"])
-    return str(text) if text is not None else problem["message"]
+    return gettext(text) if text is not None else problem["message"]
 
 
 @blueprint.app_template_filter("http_only")

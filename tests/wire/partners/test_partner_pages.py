@@ -148,3 +148,5 @@ def test_every_partner_page_has_a_title_and_direction(site, static_site):
             html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
             assert f'<html lang="{lang}" dir="{direction}">' in html
             assert "<title> ·" not in html
+            if lang != "en":  # translated, not the English source
+                assert "Register your organisation" not in html and "Your partner page" not in html
