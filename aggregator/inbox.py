@@ -1,8 +1,9 @@
 """The editors' inbox: a week's stories (or a search across all weeks), each with its items and why it is tagged.
 
-A page of stories is read in four queries whatever its size (stories, their items, the items'
-tag evidence, the edition's entries for them): the desk answers within 100 ms on a database of
-100,000 items (benchmarks/desk_pages.py). What people type into the search box goes through
+A page of stories is read in five queries whatever its size (stories, their items, the items'
+tag evidence, the edition's entries and the translations for them), never one per story; the
+stories come through an index on their time, a search through the full-text index's newest
+matches (tests/aggregator/test_story_desk.py checks both plans). What people type into the search box goes through
 `aggregator.search.fts_query`, so `hunger-strike`, `"x` or `AND` search for what they say.
 """
 
