@@ -378,6 +378,7 @@ def _check(report: SiteReport, fetcher: _Fetcher, url: str, user_agent: str) -> 
     for candidate in announced[:MAX_ANNOUNCED]:
         _try_candidate(report, fetcher, candidate)
     if report.feeds:
+        _robots_on_feed(report, robots, url, user_agent)
         return
     for path in COMMON_PATHS:
         candidate = urljoin(final, path)
@@ -385,6 +386,7 @@ def _check(report: SiteReport, fetcher: _Fetcher, url: str, user_agent: str) -> 
             continue
         try:
             if _try_candidate(report, fetcher, candidate):
+                _robots_on_feed(report, robots, url, user_agent)
                 return
         except BudgetSpent:
             break  # guessing paths is a courtesy: running out of requests there means no feed found
@@ -395,6 +397,17 @@ def _check(report: SiteReport, fetcher: _Fetcher, url: str, user_agent: str) -> 
             "your site's pages, but a feed is faster and more reliable: give its address if you have one.",
         )
     )
+
+
+def _robots_on_feed(report: SiteReport, robots: str | None, url: str, user_agent: str) -> None:
+    """A feed found on the site may lie where robots.txt forbids us, though the page did not."""
+    feed_url = report.feed_url
+    if robots is None or feed_url is None or urlsplit(feed_url).netloc != urlsplit(url).netloc:
+        return
+    if not robots_allows(robots, feed_url, user_agent):
+        report.problems.append(
+            Problem("robots", f"Your robots.txt forbids our crawler to read your feed ({feed_url}); please allow it.")
+        )
 
 
 def _try_candidate(report: SiteReport, fetcher: _Fetcher, candidate: str) -> bool:

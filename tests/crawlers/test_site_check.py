@@ -111,6 +111,14 @@ def test_robots_txt_forbids_us(static_site):
     assert [path for path, _ in site.requests] == ["/robots.txt"]  # the feed itself was never read
 
 
+def test_robots_txt_forbids_the_feed_found_on_the_page(static_site):
+    site = static_site({"/feed/": rss(), "/robots.txt": (200, {}, b"User-agent: *\nDisallow: /feed/\n")})
+    (site.root / "index.html").write_text(HOME)
+    report = check_site(site.url + "/", **OPTIONS)
+    assert report.feed_url == site.url + "/feed/" and "robots" in report.codes()
+    assert [p.code for p in report.blocking] == ["robots"]
+
+
 def test_not_a_feed(static_site):
     site = static_site()
     (site.root / "index.html").write_text("<html><head><title>Hand-made</title></head><body>News</body></html>")
