@@ -7,7 +7,7 @@ fresh hash to store (`verify_password`'s second value), so old hashes upgrade th
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from aggregator.exceptions import InvalidInput
@@ -15,11 +15,19 @@ from aggregator.exceptions import InvalidInput
 MIN_LENGTH = 12  # a passphrase of three or four words; length beats symbol rules (NIST SP 800-63B)
 MAX_LENGTH = 1024  # hashing a megabyte per try would be a cheap way to load the server
 
-_hasher = PasswordHasher()
-
+_hasher = PasswordHasher()  # argon2id, RFC 9106's low-memory profile (64 MiB, 3 passes, 4 lanes)
 #: A hash of nothing anyone types: verified against when the address is unknown or locked,
 #: so that those answers take as long as a wrong password does and reveal nothing.
-_DUMMY_HASH = _hasher.hash("not a password: equalises the time of every refused login")
+_dummy_hash: str | None = None
+
+
+def use_parameters(parameters: Parameters) -> None:
+    """Hash with other argon2 parameters from now on (tests use `argon2.profiles.CHEAPEST`, as argon2-cffi advises).
+
+    Hashes made before keep working and are re-hashed at the next login (`verify_password`).
+    """
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = PasswordHasher.from_parameters(parameters), None
 
 
 def check_password(password: str) -> str:
@@ -58,7 +66,10 @@ def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str |
 
 def waste_time(password: str) -> None:
     """Do the work of one verification, for answers that must take as long as a wrong password."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a password: equalises the time of every refused login")
     try:
-        _hasher.verify(_DUMMY_HASH, password[:MAX_LENGTH])
+        _hasher.verify(_dummy_hash, password[:MAX_LENGTH])
     except VerificationError:
         pass

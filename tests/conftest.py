@@ -193,3 +193,20 @@ def static_site(tmp_path):
     yield start
     for site in sites:
         site.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes():
+    """Editors' passwords hashed with argon2-cffi's cheapest parameters, as its docs advise for tests.
+
+    The production parameters (64 MiB, 3 passes) cost a few hundred milliseconds per login on a
+    busy 2-core machine; a test that needs real work per hash (the timing of refusals) sets its own.
+    """
+    from argon2 import profiles
+
+    from aggregator import passwords
+
+    production = passwords._hasher
+    passwords.use_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher, passwords._dummy_hash = production, None
