@@ -86,9 +86,11 @@ _STOPLISTS = {
     "tl": "Tagalog", "nl": "Dutch", "ca": "Catalan", "sv": "Swedish", "fi": "Finnish", "el": "Greek",
     "uk": "Ukrainian", "pl": "Polish", "be": "Belarusian", "he": "Hebrew", "ur": "Urdu",
 }  # fmt: skip
-#: A declared language is confirmed without lingua when at least this many words are counted,
-#: its share of them is at least CONFIRM_SHARE, and it leads every other language CONFIRM_LEAD to 1.
-CONFIRM_WORDS, CONFIRM_SHARE, CONFIRM_LEAD = 20, 0.15, 1.5
+#: A declared language is confirmed without lingua when the text has at least CONFIRM_WORDS
+#: words and the language's share of them and its lead over every other language reach one of
+#: these (share, lead) pairs: many small words and a fair lead, or fewer and a wide one.
+CONFIRM_WORDS = 20
+CONFIRM_RULES = ((0.15, 1.5), (0.08, 3.0))
 _WORD = re.compile(r"\w+")
 
 
@@ -121,7 +123,8 @@ def confirmed_by_small_words(sample: str, code: str) -> bool:
             for language in languages:
                 scores[language] = scores.get(language, 0.0) + share
     own = scores.pop(code, 0.0)
-    return own >= CONFIRM_SHARE * len(words) and own >= CONFIRM_LEAD * max(scores.values(), default=0.0)
+    runner_up = max(scores.values(), default=0.0)
+    return any(own >= share * len(words) and own >= lead * runner_up for share, lead in CONFIRM_RULES)
 
 
 def _lingua_languages() -> list[Language]:
