@@ -60,9 +60,10 @@ def test_the_composer_shows_sections_in_order_and_moves_stories_and_sections(des
     response = desk_client.post(f"/desk/editions/{edition_id}/order", data={"story": second, "move": "up"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#story-{second}")
     after = order_of(db, edition_id)
-    assert after.index(next(p for p in after if p[1] == second)) == before.index(
-        next(p for p in before if p[1] == second)
-    ) - 1
+    assert (
+        after.index(next(p for p in after if p[1] == second))
+        == before.index(next(p for p in before if p[1] == second)) - 1
+    )
 
     last_section = after[-1][0]
     desk_client.post(f"/desk/editions/{edition_id}/order", data={"section": last_section, "move": "up"})
@@ -95,7 +96,8 @@ def test_intro_and_translation_show_in_the_preview_which_only_the_desk_may_frame
     policy = preview.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in policy and "script-src" not in policy and "default-src 'none'" in policy
     # every other response keeps the app's policy: never inside anyone's frame
-    assert "frame-ancestors 'none'" in desk_client.get(f"/desk/editions/{edition_id}").headers["Content-Security-Policy"]
+    composer_policy = desk_client.get(f"/desk/editions/{edition_id}").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in composer_policy
     assert desk_client.get(f"/desk/editions/{edition_id}/preview/xx").status_code == 404
 
     refused = desk_client.post(f"/desk/editions/{edition_id}/intro", data={"language": "xx", "intro": "kept text"})
@@ -108,6 +110,8 @@ def test_a_test_goes_to_the_editor_only_marked_as_a_test_and_is_not_a_delivery(d
     save_translation(db, stories[TURKISH], "fa", PERSIAN)
     response = desk_client.post(f"/desk/editions/{edition_id}/test", data={"language": "fa"})
     assert response.status_code == 302
+    told = desk_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"A test in Persian was sent to {desk_client.editor.email}." in told
     [message] = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in mail_sink.messages()]
     assert message["To"] == desk_client.editor.email
     assert message["Subject"].startswith("[test] ")
@@ -138,7 +142,8 @@ def test_send_now_runs_in_the_background_shows_progress_and_then_the_edition_is_
     assert unconfirmed.status_code == 400 and get_edition(db, edition_id)["status"] == "draft"
 
     response = desk_client.post(f"/desk/editions/{edition_id}/send", data={"confirm": "1"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/desk/editions/{edition_id}/progress")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/desk/editions/{edition_id}/progress")
     progress.wait(config, edition_id, timeout=60)
     status = json.loads(desk_client.get(f"/desk/editions/{edition_id}/status.json").data)
     assert {k: status[k] for k in ("status", "total", "sent", "done", "percent")} == {
@@ -154,7 +159,7 @@ def test_send_now_runs_in_the_background_shows_progress_and_then_the_edition_is_
         for m in persian
     )
     page = desk_client.get(f"/desk/editions/{edition_id}/progress").get_data(as_text=True)
-    assert 'data-field="sent">3<' in page and "http-equiv=\"refresh\"" not in page  # done: no more refreshing
+    assert 'data-field="sent">3<' in page and 'http-equiv="refresh"' not in page  # done: no more refreshing
 
     before = order_of(db, edition_id)
     for path, data in [

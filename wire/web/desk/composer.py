@@ -41,7 +41,7 @@ from aggregator.storage.editions import (
     reorder_entries,
     save_intro,
 )
-from newsletter import progress
+from newsletter import i18n, progress
 from newsletter.approval import approve_edition, send_time, withdraw_approval
 from newsletter.compose import OTHER, THEME_SECTIONS
 from newsletter.editions import NothingToDraft, draft_edition, load_edition
@@ -257,7 +257,8 @@ def send_test_to_me(edition_id: int):
     except WireError as error:
         return _refused(error, edition_id)
     record_action(db, actor(), "edition test sent", "edition", edition_id, language=language)
-    flash(_("A test in %(language)s was sent to %(email)s.", language=language, email=_editor().email), "done")
+    name = i18n.language_name(language, str(get_locale()))
+    flash(_("A test in %(language)s was sent to %(email)s.", language=name, email=_editor().email), "done")
     return _back(edition_id, "#send")
 
 
