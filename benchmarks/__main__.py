@@ -3,6 +3,7 @@
 from benchmarks import (
     clustering,
     crawl,
+    desk_pages,
     extraction_quality,
     people_quality,
     real_articles,
@@ -21,3 +22,4 @@ clustering.main()
 crawl.main()
 real_articles.main()
 web_pages.main()
+desk_pages.main()
