@@ -577,3 +577,30 @@ def m015_api_tokens(db: sqlite_utils.Database) -> None:
         CREATE INDEX api_tokens_registration ON api_tokens(registration_id)
         """,
     )
+
+
+@migrations()
+def m017_outbox(db: sqlite_utils.Database) -> None:
+    """Requests from the subscriber forms waiting for the background sender (sign-up, personal link).
+
+    The forms only add a row and answer: the same work whatever the address (new, pending,
+    active), so that neither the page nor its response time tells whether someone subscribes.
+    The web app's sender thread does the rest off the request (the pending row, the e-mail)
+    and deletes the row; a row left by a crash is sent at the next start. Rows hold an address
+    only until they are sent (minutes), or until the attempts are spent.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,                        -- 'sign-up' or 'personal-link'
+            email TEXT NOT NULL,
+            language TEXT,
+            source TEXT,
+            requested_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT                       -- after a failed attempt; NULL: due now
+        )
+        """,
+    )

@@ -7,6 +7,10 @@ new token). The clock is a parameter so that tests can move time.
 
 These e-mails are the only ones ever sent to an address that has not confirmed: the
 confirmation itself, and the personal link on request (to confirmed addresses only).
+
+The forms do not send them: they queue a request in the outbox (`aggregator.storage.outbox`)
+and answer, and `carry_out_request` does the work later, off the request, in the web app's
+sender thread. That way a known and an unknown address cost the form the same time.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from urllib.parse import urlsplit
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from aggregator.config import Config
+from aggregator.exceptions import InvalidInput
+from aggregator.storage.audit import record_action
+from aggregator.storage.subscribers import find_by_email, purge_subscribers, request_subscription
 from newsletter import i18n
 
 CONFIRM_SALT = "subscribe-confirm"
@@ -156,10 +163,49 @@ def send_message(config: Config, message: EmailMessage) -> None:
             pass
 
 
+def carry_out_request(
+    db,
+    config: Config,
+    request: dict,
+    signer: LinkSigner,
+    now: datetime,
+    confirm_url: Callable[[str], str],
+    preferences_url: Callable[[str], str],
+) -> int | None:
+    """Do what a form asked for (an outbox row); return the id of the subscriber mailed, None when nobody is.
+
+    'sign-up': a pending row for a new, pending or unsubscribed address and the confirmation
+    e-mail; nothing for an active reader. 'personal-link': the link, to an active reader only.
+    SMTP errors propagate (the caller puts the request off and tries again).
+    """
+    email = request["email"]
+    if request["kind"] == "sign-up":
+        purge_subscribers(db, now, config.pending_expiry, config.erase_unsubscribed_after)
+        try:
+            pending = request_subscription(db, email, request["language"], request["source"], now)
+        except InvalidInput:
+            return None
+        if pending is None:
+            return None
+        url = confirm_url(signer.confirm_code(pending))
+        send_message(config, confirmation_message(config, pending, url, now))
+        record_action(db, "subscriber", "sign-up requested", "subscriber", pending["id"])
+        return pending["id"]
+    try:
+        row = find_by_email(db, email)
+    except InvalidInput:
+        return None
+    if row is None or row["status"] != "active":
+        return None
+    send_message(config, personal_link_message(config, row, preferences_url(row["token"]), now))
+    return row["id"]
+
+
 __all__ = [
     "BadSignature",
     "LinkSigner",
     "SignatureExpired",
+    "carry_out_request",
     "confirmation_message",
     "personal_link_message",
     "send_message",

@@ -30,6 +30,7 @@ def served(tmp_path, mail_sink):
     with LiveServer(app) as server:
         config = make_config(tmp_path, smtp_url=mail_sink.url, base_url=server.url)
         app.config["WIRE"] = config  # links in e-mails point at this server
+        server.outbox = app.extensions["wire_outbox"]  # the form's requests are carried out by this thread
         database = open_db(config.db)
         yield config, database, server
         database.conn.close()
@@ -66,6 +67,7 @@ def test_subscribe_confirm_preferences_unsubscribe(served, page, mail_sink, arti
     page.click("form.stacked button[type=submit]")
     page.wait_for_selector("main p.done[role=status]")  # "check your inbox", whatever the address
     _layout_ok(page, language)
+    assert server.outbox.wait_idle(20)  # the pending row and the mail are made off the request
     assert find_by_email(db, address)["status"] == "pending"
 
     message = _confirmation(mail_sink, address)

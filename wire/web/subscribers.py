@@ -7,9 +7,22 @@ that follows links confirms, unsubscribes and deletes nobody (RFC 8058's one-cli
 to /unsubscribe/<token> is the one form without a CSRF token: mail clients send it).
 
 The sign-up form answers the same whatever the address (new, pending, active or
-unsubscribed), so it tells nobody who subscribes. Forms carry Flask-WTF's CSRF token;
-posts are rate-limited per client by Flask-Limiter, and e-mails per address through the
+unsubscribed), so it tells nobody who subscribes: the same page, and the same work before
+it, since the form (and the one that sends a personal link again) only checks the input,
+counts the address and queues the request in the outbox; `OutboxSender`, a thread of the web
+app, carries it out off the request (the pending row, the e-mail through SMTP), so the
+response time does not say whether a mail went out. Forms carry Flask-WTF's CSRF token;
+posts are rate-limited per client by Flask-Limiter, and requests per address through the
 same limiter's storage, silently, so that the form cannot be used to flood someone's inbox.
+
+Rate-limit counts live in Flask-Limiter's memory storage (`rate_limit_storage = "memory://"`).
+That is enough for `wire serve`: one waitress process whose threads share that storage (the
+`limits` library locks it), so every request is counted once. Counts restart with the
+process: a restart gives a client a fresh hour, which nobody outside can cause, and the limits
+only damp abuse. Several processes behind a proxy would each count alone: set
+`rate_limit_storage` to a shared store `limits` supports (redis://, memcached://, mongodb://).
+Flask-Limiter has no SQLite storage, and a hand-made one would add a write transaction
+to every form post.
 """
 
 from __future__ import annotations
@@ -18,25 +31,36 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, Response, abort, after_this_request, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    g,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse as parse_limit
 
-from aggregator.exceptions import InvalidInput
+from aggregator.db import open_db
 from aggregator.storage.audit import record_action
+from aggregator.storage.outbox import count_requests, done_request, due_requests, put_off_request, queue_request
 from aggregator.storage.subscribers import (
     confirm_subscriber,
     erase_subscriber,
-    find_by_email,
     find_by_token,
     get_subscriber,
-    purge_subscribers,
-    request_subscription,
     resubscribe,
     rotate_token,
     set_paused,
@@ -44,7 +68,7 @@ from aggregator.storage.subscribers import (
     subscriber_data,
     unsubscribe,
 )
-from newsletter.subscriptions import LinkSigner, confirmation_message, personal_link_message, send_message, token_digest
+from newsletter.subscriptions import LinkSigner, carry_out_request, personal_link_message, send_message, token_digest
 from wire.web import get_db
 
 logger = logging.getLogger(__name__)
@@ -68,6 +92,13 @@ def init_subscriber_forms(app, config) -> None:
         get_remote_address, app=app, storage_uri=config.rate_limit_storage, default_limits=[], headers_enabled=False
     )
     app.extensions["wire_limiter"] = limiter
+    outbox = app.extensions["wire_outbox"] = OutboxSender(app)
+    database = open_db(config.db, migrate=False)
+    try:
+        if count_requests(database):  # left by a stop or a crash: sent now, not at the next sign-up
+            outbox.wake()
+    finally:
+        database.conn.close()
     for endpoint in LIMITED:
         app.view_functions[endpoint] = limiter.limit(lambda: config.subscribe_limit_per_client, methods=["POST"])(
             app.view_functions[endpoint]
@@ -130,12 +161,110 @@ def _source(value: str) -> str:
     return f"partner:{name.strip()}" if name.strip() else "web"
 
 
+# -- the outbox sender -----------------------------------------------------------------------------------------
+
+
+class OutboxSender:
+    """Carries out the forms' queued requests in a thread of the web app, off the requests.
+
+    Started on the first request (or at start when rows were left), woken by each new one;
+    it also looks every POLL seconds for requests put off after a failed attempt (the SMTP
+    server down): tried again after 1, 2, 4... minutes, given up after ATTEMPTS. A request is
+    deleted once done, so one left by a crash is carried out at the next start (at worst, a
+    confirmation sent twice; never none).
+    """
+
+    POLL = 30.0
+    ATTEMPTS = 6
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.woken = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self.lock:
+            self.idle.clear()
+            self.woken.set()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="wire-outbox", daemon=True)
+                self.thread.start()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Whether every due request was carried out within `timeout` seconds (for tests and shutdown)."""
+        return self.idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self.woken.wait(self.POLL)
+            self.woken.clear()
+            try:
+                self.drain()
+            except Exception:  # keep the sender alive; the rows stay and are tried at the next wake or poll
+                logger.exception("outbox: a pass failed")
+            with self.lock:
+                if not self.woken.is_set():
+                    self.idle.set()
+
+    def drain(self) -> int:
+        """Carry out every due request; return how many were done."""
+        config, clock = self.app.config["WIRE"], self.app.config["WIRE_CLOCK"]
+        signer = LinkSigner(self.app.config["SECRET_KEY"], clock)
+        base = config.base_url.rstrip("/")
+        with self.app.test_request_context("/"):  # url_for outside a request: paths only, the base is ours
+            confirm_path = url_for("subscribers.confirm", code="CODE").removesuffix("CODE")
+            preferences_path = url_for("subscribers.preferences", token="TOKEN").removesuffix("TOKEN")
+        done = 0
+        db = open_db(config.db, migrate=False)
+        try:
+            while rows := due_requests(db, clock()):
+                for row in rows:
+                    try:
+                        carry_out_request(
+                            db,
+                            config,
+                            row,
+                            signer,
+                            clock(),
+                            lambda code: f"{base}{confirm_path}{code}",
+                            lambda token: f"{base}{preferences_path}{token}",
+                        )
+                    except Exception as error:  # noqa: BLE001 - SMTP or anything else: put off, never lost at once
+                        self._failed(db, row, error, clock())
+                        continue
+                    done_request(db, row["id"])
+                    done += 1
+        finally:
+            db.conn.close()
+        return done
+
+    def _failed(self, db, row: dict, error: Exception, now) -> None:
+        # the request id and kind only: no address in the log
+        if row["attempts"] + 1 >= self.ATTEMPTS:
+            done_request(db, row["id"])
+            logger.error(
+                "outbox request %s (%s) given up after %s attempts: %s",
+                row["id"],
+                row["kind"],
+                row["attempts"] + 1,
+                type(error).__name__,
+            )
+        else:
+            put_off_request(db, row["id"], now, timedelta(minutes=2 ** row["attempts"]))
+            logger.warning(
+                "outbox request %s (%s) not sent, tried again later: %s", row["id"], row["kind"], type(error).__name__
+            )
+
+
 # -- sign-up -----------------------------------------------------------------------------------------------------
 
 
 @blueprint.route("/subscribe", methods=["GET", "POST"])
 def subscribe():
-    """GET: the form. POST: record a pending sign-up and send the confirmation, same answer for every address."""
+    """GET: the form. POST: queue the sign-up (a pending row and the confirmation follow), same answer for all."""
     config = _config()
     form = {
         "email": request.form.get("email", "").strip(),
@@ -153,17 +282,10 @@ def subscribe():
         return render_template(
             "subscribers/subscribe.html", form=form, error=gettext("Please choose a language from the list.")
         ), 400
-    db, now = get_db(), _now()
-    purge_subscribers(db, now, config.pending_expiry, config.erase_unsubscribed_after)
-    try:
-        pending = request_subscription(db, email, form["language"], _source(form["source"]), now)
-    except InvalidInput:
-        pending = None
-    if pending is not None and _address_allows_mail(email):
-        code = _signer().confirm_code(pending)
-        url = config.base_url.rstrip("/") + url_for("subscribers.confirm", code=code)
-        _send(confirmation_message(config, pending, url, now), pending["id"], "confirmation")
-        record_action(db, "subscriber", "sign-up requested", "subscriber", pending["id"])
+    # the same work for every address: counted, queued, answered; OutboxSender does the rest
+    if _address_allows_mail(email):
+        queue_request(get_db(), "sign-up", email, _now(), language=form["language"], source=_source(form["source"]))
+        current_app.extensions["wire_outbox"].wake()
     return render_template("subscribers/subscribe_sent.html")
 
 
@@ -238,10 +360,9 @@ def preferences_help():
 def request_link():
     """Send a confirmed reader their personal link again; the answer is the same for every address."""
     email = _check_address(request.form.get("email", ""))
-    row = find_by_email(get_db(), email) if email else None
-    if row is not None and row["status"] == "active" and _address_allows_mail(row["email"]):
-        url = _config().base_url.rstrip("/") + url_for("subscribers.preferences", token=row["token"])
-        _send(personal_link_message(_config(), row, url, _now()), row["id"], "personal link")
+    if email is not None and _address_allows_mail(email):  # the same work for every address, as the sign-up
+        queue_request(get_db(), "personal-link", email, _now())
+        current_app.extensions["wire_outbox"].wake()
     return render_template("subscribers/preferences_help.html", sent=True)
 
 
