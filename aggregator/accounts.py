@@ -156,7 +156,8 @@ def close_session(db: sqlite_utils.Database, token: str, now: datetime) -> None:
 
 
 def set_language(db: sqlite_utils.Database, editor: Editor, language: str, languages: tuple[str, ...]) -> None:
-    """The editor's page language, one of the configured edition languages."""
+    """The editor's page language, one of the configured edition languages (recorded as their own change)."""
     if language not in languages:
         raise InvalidInput(f"language {language!r} is not one of {', '.join(languages)}")
     store.set_editor_language(db, editor.id, language)
+    record_action(db, editor.email, "editor language", "editor", editor.id, language=language)

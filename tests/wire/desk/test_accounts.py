@@ -50,13 +50,18 @@ def test_login_goes_back_to_the_desk_page_asked_for_and_never_elsewhere(desk_app
     assert response.status_code == 303 and response.location == lands_on
 
 
-def test_the_desk_speaks_the_editors_language_right_to_left_for_persian(desk_client_for):
+def test_the_desk_speaks_the_editors_language_right_to_left_for_persian(desk_client_for, db):
     client = desk_client_for(language="fa")
     html = client.get("/desk/sources").get_data(as_text=True)
     assert '<html lang="fa" dir="rtl">' in html
     response = client.post("/desk/language", data={"language": "tr", "next": "/desk/sources"})
     assert response.status_code == 303 and response.location == "/desk/sources"
     assert '<html lang="tr" dir="ltr">' in client.get("/desk/sources").get_data(as_text=True)
+    response = client.post("/desk/language", data={"language": "xx", "next": "https://elsewhere.example/"})
+    assert response.status_code == 303 and response.location == "/desk/"
+    assert '<html lang="tr" dir="ltr">' in client.get("/desk/sources").get_data(as_text=True)
+    logged = list(db.query("SELECT actor, detail FROM audit_log WHERE action = 'editor language'"))
+    assert logged == [{"actor": client.editor.email, "detail": '{"language": "tr"}'}]
 
 
 def test_an_admin_adds_resets_and_removes_editors_with_one_time_passwords(admin_client, desk_app, db):
