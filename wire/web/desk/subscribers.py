@@ -25,7 +25,7 @@ STATUSES = ("active", "paused", "pending", "unsubscribed")
 
 @blueprint.route("/subscribers")
 @login_required
-def subscribers():
+def subscribers() -> tuple[str, int]:
     """Counts for everyone; with ?q=, the matching addresses (exact for editors, partial for admins)."""
     counts: dict[str, dict[str, int]] = {}
     for row in count_subscribers(get_db()):
