@@ -268,6 +268,10 @@ def undo_last_change(db: sqlite_utils.Database, story_id: int, actor: str) -> di
     if entry is None:
         raise NotFound(f"story {story_id} has no change left to undo")
     undo = entry["undo"]
+    if undo["kind"] != "grouping" and not story_exists(db, story_id):
+        raise ConflictError(
+            f"story {story_id} no longer exists (merged into another?): its change {entry['action']!r} cannot be undone"
+        )
     with writing(db):
         kind = undo["kind"]
         if kind == "fields":

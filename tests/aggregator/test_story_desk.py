@@ -368,3 +368,11 @@ def test_inbox_queries_use_indexes(db, search, index):
     assert index in plan, plan
     assert "sqlite_autoindex_tag_evidence_1" in plan, plan  # a story's items' tags by key, not all of a tag's
     assert "SCAN s " not in plan + " " and "SCAN items " not in plan + " ", plan
+
+
+def test_a_change_to_a_story_merged_away_cannot_be_undone_silently(db, week):
+    edit_story(db, week["german"], EDITOR, "Stammheim: Tag 3", None)
+    survivor = merge_stories(db, week["strike"], week["german"], EDITOR)
+    assert survivor == week["strike"]
+    with pytest.raises(ConflictError, match="no longer exists"):
+        undo_last_change(db, week["german"], EDITOR)
