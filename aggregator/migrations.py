@@ -562,6 +562,9 @@ def m015_api_tokens(db: sqlite_utils.Database) -> None:
     A token is 32 random bytes, so a plain SHA-256 is enough to make a copy of the database
     useless for calling the API (no password stretching needed). Issuing a new token revokes
     the old one; a revoked token stays as a row so that its last use can still be read.
+    Whoever calls the API to register gets a token, but only a token tied to the contact
+    address (`verified_at`: the e-mailed code was shown with it, or an editor issued it) may
+    change the partner's sources, as only the address's owner gets the partner page's link.
     """
     _run(
         db,
@@ -571,6 +574,7 @@ def m015_api_tokens(db: sqlite_utils.Database) -> None:
             registration_id INTEGER NOT NULL REFERENCES partner_registrations(id) ON DELETE CASCADE,
             token_hash TEXT NOT NULL UNIQUE,           -- SHA-256 (hex) of the token the partner holds
             created_at TEXT NOT NULL,
+            verified_at TEXT,                          -- tied to the contact address: may change sources
             last_used_at TEXT,
             revoked_at TEXT
         );

@@ -3,7 +3,8 @@
 Only the SHA-256 of a token is stored. A token is `sw_` followed by 32 random bytes in
 URL-safe base64: the prefix lets a secret scanner (or a partner reading a config file)
 recognise it, and the randomness makes a salted or stretched hash unnecessary. Each
-registration has at most one live token: issuing a new one revokes the others.
+registration has at most one live token: issuing a new one revokes the others. A token
+may change sources only once verified (tied to the contact address; see m015_api_tokens).
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def issue_token(db: sqlite_utils.Database, registration_id: int, now: datetime) -> str:
-    """Revoke the registration's tokens and return a new one (the only time anyone sees it)."""
+def issue_token(db: sqlite_utils.Database, registration_id: int, now: datetime, verified: bool = False) -> str:
+    """Revoke the registration's tokens and return a new one (the only time anyone sees it).
+
+    `verified`: the token is tied to the contact address (an editor issues it, or it replaces
+    a verified one); the token a registration answers is not, until `verify_token`.
+    """
     token = PREFIX + secrets.token_urlsafe(32)
     with writing(db):
         db.execute(
@@ -33,9 +38,20 @@ def issue_token(db: sqlite_utils.Database, registration_id: int, now: datetime) 
             [iso(now), registration_id],
         )
         db.table("api_tokens").insert(
-            {"registration_id": registration_id, "token_hash": token_hash(token), "created_at": iso(now)}
+            {
+                "registration_id": registration_id,
+                "token_hash": token_hash(token),
+                "created_at": iso(now),
+                "verified_at": iso(now) if verified else None,
+            }
         )
     return token
+
+
+def verify_token(db: sqlite_utils.Database, token_id: int, now: datetime) -> None:
+    """Tie a token to the contact address: its holder showed the code we e-mailed there."""
+    with writing(db):
+        db.execute("UPDATE api_tokens SET verified_at = coalesce(verified_at, ?) WHERE id = ?", [iso(now), token_id])
 
 
 def find_token(db: sqlite_utils.Database, token: str) -> dict | None:
@@ -90,4 +106,5 @@ __all__ = [
     "revoke_tokens",
     "token_hash",
     "touch_token",
+    "verify_token",
 ]

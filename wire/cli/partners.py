@@ -167,7 +167,7 @@ def partners_token(state, email, revoke):
         record_action(state.db, "cli", "API token revoked", "partner_registration", registration["id"])
         click.echo(f"registration {registration['id']}: {count} token(s) revoked")
         return
-    token = issue_token(state.db, registration["id"], utcnow())
+    token = issue_token(state.db, registration["id"], utcnow(), verified=True)  # the editor vouches for it
     record_action(state.db, "cli", "API token replaced", "partner_registration", registration["id"])
     click.echo(f"registration {registration['id']} ({_plain(registration['organisation'])}): new API token", err=True)
     click.echo(token)

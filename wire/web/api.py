@@ -38,7 +38,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from aggregator import registrations as reg
 from aggregator.exceptions import ConflictError, InvalidInput, NotFound
-from aggregator.storage.api_tokens import find_token, issue_token, revoke_tokens, touch_token
+from aggregator.storage.api_tokens import find_token, issue_token, revoke_tokens, touch_token, verify_token
 from aggregator.storage.audit import record_action
 from aggregator.storage.registrations import get_registration, partner_sources
 from aggregator.urls import is_http_url
@@ -65,6 +65,7 @@ REGISTRATION_FIELDS = {
     "ui_language": str,
 }
 FEED_FIELDS = {"feed_url": str, "language": str, "name": str}
+CONFIRMATION_FIELDS = {"code": str}
 CHANGE_FIELDS = {"feed_url": str}
 #: Fields of a stored source that a partner may read about it.
 SOURCE_KEYS = (
@@ -307,8 +308,13 @@ def _bearer() -> str:
     return token.strip()
 
 
-def _authorised(registration_id: int) -> dict:
-    """The registration the request's token is for; 401 without a live token, 404 for anyone else's id."""
+def _authorised(registration_id: int, verified: bool = False) -> tuple[dict, dict]:
+    """(registration, token row) for the request's token; 401 without a live token, 404 for anyone else's id.
+
+    `verified`: the call changes the partner's sources, which only a token tied to the contact
+    address may do (403 otherwise): whoever registers by the API holds a token at once, but
+    may have typed someone else's address; the address's owner proves it with the e-mailed code.
+    """
     row = find_token(get_db(), _bearer())
     if row is None:
         raise ApiError(
@@ -320,8 +326,16 @@ def _authorised(registration_id: int) -> dict:
         )
     if row["registration_id"] != registration_id:  # someone else's registration: as if it did not exist
         raise ApiError(404, "registration_id", "not_found", f"no registration {registration_id} for this token")
+    if verified and not row["verified_at"]:
+        raise ApiError(
+            403,
+            "Authorization",
+            "unverified_token",
+            "this token is not tied to the contact address yet: send the code of the e-mailed link "
+            f"to POST {PREFIX}/registrations/{registration_id}/confirmation first",
+        )
     touch_token(get_db(), row["id"], _now())
-    return get_registration(get_db(), registration_id)
+    return get_registration(get_db(), registration_id), row
 
 
 def _approved_partner(registration: dict) -> int:
@@ -412,13 +426,34 @@ def _send_confirmation(registration: dict) -> None:
 @blueprint.get(f"{PREFIX}/registrations/<int:registration_id>")
 def status(registration_id: int):
     """The registration's state and, once approved, each source's last fetch, items this month, last error."""
-    return _json(_registration(_authorised(registration_id)))
+    registration, _token = _authorised(registration_id)
+    return _json(_registration(registration))
+
+
+@blueprint.post(f"{PREFIX}/registrations/<int:registration_id>/confirmation")
+def confirm(registration_id: int):
+    """Confirm the contact address with the code of the e-mailed link; the token may then change sources."""
+    registration, token = _authorised(registration_id)
+    _limit_client()
+    code = str(_body(CONFIRMATION_FIELDS).get("code") or "").strip()
+    if "/" in code:  # the whole link pasted: its last part is the code
+        code = code.rstrip("/").rsplit("/", 1)[-1]
+    secret, max_age = current_app.config["SECRET_KEY"], _config().confirm_link_max_age
+    confirmed = reg.read_confirm_code(get_db(), secret, code, _now(), max_age) if code else None
+    if confirmed is None or confirmed["id"] != registration_id:
+        message = "code: not the code of this registration's link (mistyped, too old, or another registration's)"
+        raise ApiError(422, "code", "invalid", message)
+    if registration["status"] in ("previewed", "unconfirmed"):
+        registration = reg.confirm_registration(get_db(), registration_id, _now())
+        record_action(get_db(), "partner", "address confirmed (API)", "partner_registration", registration_id)
+    verify_token(get_db(), token["id"], _now())
+    return _json(_registration(registration))
 
 
 @blueprint.post(f"{PREFIX}/registrations/<int:registration_id>/sources")
 def add_feed(registration_id: int):
     """Check a second feed (or one in another language) and add it to the partner's sources."""
-    partner_id = _approved_partner(_authorised(registration_id))
+    partner_id = _approved_partner(_authorised(registration_id, verified=True)[0])
     _limit_client()
     data = _body(FEED_FIELDS)
     url = _feed_url(data)
@@ -438,7 +473,7 @@ def add_feed(registration_id: int):
 @blueprint.patch(f"{PREFIX}/registrations/<int:registration_id>/sources/<int:source_id>")
 def change_feed_url(registration_id: int, source_id: int):
     """Point one of the partner's sources at a new address, checked first (refused before fetching if not theirs)."""
-    partner_id = _approved_partner(_authorised(registration_id))
+    partner_id = _approved_partner(_authorised(registration_id, verified=True)[0])
     _own_source(partner_id, source_id)
     _limit_client()
     url = _feed_url(_body(CHANGE_FIELDS))
@@ -450,7 +485,7 @@ def change_feed_url(registration_id: int, source_id: int):
 @blueprint.delete(f"{PREFIX}/registrations/<int:registration_id>/sources/<int:source_id>")
 def withdraw(registration_id: int, source_id: int):
     """Stop collecting one of the partner's sources (paused; nothing deleted)."""
-    partner_id = _approved_partner(_authorised(registration_id))
+    partner_id = _approved_partner(_authorised(registration_id, verified=True)[0])
     _own_source(partner_id, source_id)
     _limit_client()
     reg.withdraw_partner_source(get_db(), partner_id, source_id, _now())
@@ -461,9 +496,9 @@ def withdraw(registration_id: int, source_id: int):
 @blueprint.post(f"{PREFIX}/registrations/<int:registration_id>/token")
 def rotate_token(registration_id: int):
     """A new token for the registration; the one that made this call stops working."""
-    _authorised(registration_id)
+    _registration_row, old = _authorised(registration_id)
     _limit_client()
-    token = issue_token(get_db(), registration_id, _now())
+    token = issue_token(get_db(), registration_id, _now(), verified=bool(old["verified_at"]))
     record_action(get_db(), "partner", "API token replaced", "partner_registration", registration_id)
     return _json({"token": token}, 201)
 

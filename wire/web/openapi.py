@@ -40,6 +40,7 @@ ERRORS = {
         **_error("No token, or a token that is not valid (mistyped or revoked)."),
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
     },
+    "403": _error("The token may not change sources before the contact address is confirmed with it."),
     "404": _error("No such registration or source for this token (another partner's ids are not found either)."),
     "409": _error("The feed is registered already, or the registration is not approved yet."),
     "413": _error(f"The body is longer than {MAX_BODY} bytes."),
@@ -127,6 +128,18 @@ def document(languages: tuple[str, ...] | list[str], server_url: str = "/") -> d
                 "feed_url": _text(LIMITS["feed_url"], description="A feed, or a page that announces one."),
                 "language": {"type": "string", "enum": list(PARTNER_LANGUAGES)},
                 "name": _text(MAX_SOURCE_NAME, description="Name shown to editors (default: the feed's title)."),
+            },
+        },
+        "ConfirmationRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "description": "The last part of the link we e-mailed to the contact address (or the whole link).",
+                }
             },
         },
         "ChangeFeedRequest": {
@@ -274,6 +287,19 @@ def document(languages: tuple[str, ...] | list[str], server_url: str = "/") -> d
                 "responses": {"200": answer("The registration.", "Registration"), **_errors("401", "404")},
             },
         },
+        "/api/v1/registrations/{registration_id}/confirmation": {
+            "parameters": [registration_id],
+            "post": {
+                "operationId": "confirm",
+                "summary": "Confirm the contact address with the e-mailed code; then this token may change sources",
+                "security": secured,
+                "requestBody": body("ConfirmationRequest"),
+                "responses": {
+                    "200": answer("The registration, waiting for an editor (pending).", "Registration"),
+                    **_errors("401", "404", *body_errors, "429"),
+                },
+            },
+        },
         "/api/v1/registrations/{registration_id}/sources": {
             "parameters": [registration_id],
             "post": {
@@ -283,7 +309,7 @@ def document(languages: tuple[str, ...] | list[str], server_url: str = "/") -> d
                 "requestBody": body("FeedRequest"),
                 "responses": {
                     "201": answer("The new source (due for its first fetch).", "Source"),
-                    **_errors("401", "404", *body_errors, "409", "429"),
+                    **_errors("401", "403", "404", *body_errors, "409", "429"),
                 },
             },
         },
@@ -296,14 +322,17 @@ def document(languages: tuple[str, ...] | list[str], server_url: str = "/") -> d
                 "requestBody": body("ChangeFeedRequest"),
                 "responses": {
                     "200": answer("The source with its new address.", "Source"),
-                    **_errors("401", "404", *body_errors, "409", "429"),
+                    **_errors("401", "403", "404", *body_errors, "409", "429"),
                 },
             },
             "delete": {
                 "operationId": "withdraw",
                 "summary": "Withdraw one of your sources: we stop collecting it (its items stay)",
                 "security": secured,
-                "responses": {"200": answer("The source, paused.", "Source"), **_errors("401", "404", "429")},
+                "responses": {
+                    "200": answer("The source, paused.", "Source"),
+                    **_errors("401", "403", "404", "409", "429"),
+                },
             },
         },
         "/api/v1/registrations/{registration_id}/token": {

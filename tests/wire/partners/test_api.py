@@ -93,14 +93,25 @@ def register(client, url: str, **changes):
     return client.post("/api/v1/registrations", json=fields(url, **changes))
 
 
+def confirm_code(client, db, registration_id: int) -> str:
+    """The code of the confirmation link the registration's e-mail carries (signed at the app's clock)."""
+    secret = client.application.config["SECRET_KEY"]
+    return reg.confirm_code(secret, get_registration(db, registration_id), NOW)
+
+
 def approved(client, db, url: str, **changes) -> tuple[int, str]:
-    """Register by the API and approve as an editor would; return (registration id, token)."""
+    """Register by the API, confirm with the e-mailed code, approve as an editor would; return (id, token)."""
     answer = register(client, url, **changes)
     assert answer.status_code == 201, answer.json
-    registration_id = answer.json["registration"]["id"]
-    reg.confirm_registration(db, registration_id, NOW)
+    registration_id, token = answer.json["registration"]["id"], answer.json["token"]
+    confirmed = client.post(
+        f"/api/v1/registrations/{registration_id}/confirmation",
+        json={"code": confirm_code(client, db, registration_id)},
+        headers=bearer(token),
+    )
+    assert confirmed.status_code == 200, confirmed.json
     reg.approve_registration(db, registration_id, "editor", NOW)
-    return registration_id, answer.json["token"]
+    return registration_id, token
 
 
 def test_register_status_add_change_withdraw(api, feeds, mail_sink):
@@ -123,14 +134,19 @@ def test_register_status_add_change_withdraw(api, feeds, mail_sink):
 
     status = client.get(f"/api/v1/registrations/{registration_id}", headers=bearer(token))
     assert status.status_code == 200 and status.json["status"] == "unconfirmed" and status.json["sources"] == []
-    early = client.post(
-        f"/api/v1/registrations/{registration_id}/sources",
-        json={"feed_url": f"{feeds.url}/two.xml"},
-        headers=bearer(token),
-    )
+    add = f"/api/v1/registrations/{registration_id}/sources"
+    unverified = client.post(add, json={"feed_url": f"{feeds.url}/two.xml"}, headers=bearer(token))
+    assert unverified.status_code == 403 and unverified.json["errors"][0]["code"] == "unverified_token"
+
+    # the address's owner shows the e-mailed code (here the whole link, pasted) with the token
+    confirmation = f"/api/v1/registrations/{registration_id}/confirmation"
+    wrong = client.post(confirmation, json={"code": link.group(1)[:-2] + "xx"}, headers=bearer(token))
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["field"] == "code"
+    confirmed = client.post(confirmation, json={"code": link.group(0)}, headers=bearer(token))
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "pending"
+    early = client.post(add, json={"feed_url": f"{feeds.url}/two.xml"}, headers=bearer(token))
     assert early.status_code == 409 and early.json["errors"][0]["code"] == "not_approved"
 
-    reg.confirm_registration(db, registration_id, NOW)
     reg.approve_registration(db, registration_id, "editor", NOW)
     status = client.get(f"/api/v1/registrations/{registration_id}", headers=bearer(token)).json
     assert status["status"] == "approved"
@@ -210,6 +226,32 @@ def test_another_partners_token_finds_nothing(api, feeds):
     assert get_source(db, their_source["id"])["url"] == f"{feeds.url}/two.xml"
     assert get_source(db, their_source["id"])["status"] == "active"
     assert my_source["id"] != their_source["id"]
+
+
+def test_a_token_not_tied_to_the_address_cannot_change_sources(api, feeds):
+    """Someone registers with another's address; the owner confirms by the web link, an editor approves:
+    the registrant's token reads the status but cannot change, add or withdraw a source."""
+    client, db = api
+    answer = register(client, f"{feeds.url}/one.xml")
+    registration_id, token = answer.json["registration"]["id"], answer.json["token"]
+    reg.confirm_registration(db, registration_id, NOW)  # what the owner's click on the e-mailed link does
+    reg.approve_registration(db, registration_id, "editor", NOW)
+    status = client.get(f"/api/v1/registrations/{registration_id}", headers=bearer(token))
+    assert status.status_code == 200
+    (source,) = status.json["sources"]
+    base = f"/api/v1/registrations/{registration_id}/sources"
+    for method, path, body in [
+        ("post", base, {"feed_url": f"{feeds.url}/two.xml"}),
+        ("patch", f"{base}/{source['id']}", {"feed_url": f"{feeds.url}/two.xml"}),
+        ("delete", f"{base}/{source['id']}", None),
+    ]:
+        refused = getattr(client, method)(path, json=body, headers=bearer(token))
+        assert refused.status_code == 403 and refused.json["errors"][0]["code"] == "unverified_token", method
+    rotated = client.post(f"/api/v1/registrations/{registration_id}/token", headers=bearer(token)).json["token"]
+    refused = client.delete(f"{base}/{source['id']}", headers=bearer(rotated))
+    assert refused.status_code == 403  # a new token from an unverified one is not verified either
+    assert get_source(db, source["id"])["status"] == "active"
+    assert get_source(db, source["id"])["url"] == f"{feeds.url}/one.xml"
 
 
 def test_oversize_and_non_json_bodies(api):
