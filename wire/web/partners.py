@@ -305,6 +305,9 @@ def page(code):
             elif action in ("change", "add"):
                 if len(feed_url) > reg.LIMITS["feed_url"] or not is_http_url(feed_url):
                     raise InvalidInput("feed_url")
+                language = request.form.get("language") or None
+                if language is not None and language not in reg.PARTNER_LANGUAGES:
+                    abort(400)  # not one of the form's choices: nobody sends that with the form
                 if action == "change":
                     reg.partner_source(db, partner["id"], source_id)  # someone else's: refused before fetching
                 checked = _check(feed_url)
@@ -312,7 +315,6 @@ def page(code):
                 if action == "change":
                     reg.change_source_url(db, partner["id"], source_id, report)
                 else:
-                    language = request.form.get("language") or None
                     reg.add_partner_source(db, partner["id"], report, language)
                 done = gettext("Saved. We read the address again; here is what we found:")
             else:
