@@ -143,3 +143,18 @@ def test_export_round_trips_into_a_fresh_database(run, tmp_path, monkeypatch):
     result = run("sources", "import", "out.opml")
     assert result.exit_code == 0, result.output
     assert sources(run) == [row for row in before if row[2] == "feed"]
+
+
+def test_a_real_readers_export_imports_and_round_trips(run, tmp_path, corpus, monkeypatch):
+    """RSParser's Subs.opml (a feed reader's export, read from ../shared/corpus): 200+ feeds in, the same out."""
+    path = corpus / "rsparser/Tests/RSParserTests/Resources/Subs.opml"
+    result = run("sources", "import", str(path))
+    imported = sources(run)
+    assert len(imported) > 200
+    assert result.stdout.startswith(f"imported {len(imported)},")
+    assert all(url.startswith(("http://", "https://")) and kind == "feed" for url, _n, kind, _l, _p in imported)
+    run("sources", "export", "--out", "subs.opml")
+    monkeypatch.setenv("WIRE_DB", str(tmp_path / "fresh.db"))
+    again = run("sources", "import", "subs.opml")
+    assert again.exit_code == 0, again.output
+    assert sources(run) == imported
