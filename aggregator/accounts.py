@@ -133,6 +133,7 @@ def token_digest(token: str) -> str:
 def open_session(db: sqlite_utils.Database, editor: Editor, now: datetime) -> str:
     """A new session for the editor; the returned random id goes into the cookie and nowhere else."""
     token = secrets.token_urlsafe(32)
+    store.delete_dead_sessions(db, editor.id, now - SESSION_MAX)  # the table keeps only what may still be used
     store.create_session(db, editor.id, token_digest(token), now)
     return token
 
@@ -149,6 +150,11 @@ def session_editor(db: sqlite_utils.Database, token: str, now: datetime) -> Edit
     if now - seen > TOUCH_EVERY:
         store.touch_session(db, row["session_id"], now)
     return Editor(row["id"], row["email"], row["role"], row["language"])
+
+
+def list_accounts(db: sqlite_utils.Database, now: datetime) -> list[dict]:
+    """Active editors (no password hashes), admins first, with how many of their sessions can still be used."""
+    return store.list_editors(db, seen_since=now - SESSION_IDLE, created_since=now - SESSION_MAX)
 
 
 def close_session(db: sqlite_utils.Database, token: str, now: datetime) -> None:

@@ -66,14 +66,16 @@ def find_editor_for_login(db: sqlite_utils.Database, email: str) -> dict | None:
     )
 
 
-def list_editors(db: sqlite_utils.Database) -> list[dict]:
-    """Active editors, admins first, each with the number of open sessions."""
+def list_editors(db: sqlite_utils.Database, seen_since: datetime, created_since: datetime) -> list[dict]:
+    """Active editors, admins first, each with the number of sessions open (seen and made since these times)."""
     return list(
         db.query(
             f"""SELECT {", ".join("e." + c for c in PUBLIC_COLUMNS.split(", "))},
                    (SELECT count(*) FROM editor_sessions s
-                     WHERE s.editor_id = e.id AND s.revoked_at IS NULL) AS sessions
-              FROM editors e WHERE e.disabled = 0 ORDER BY e.role = 'admin' DESC, e.email"""
+                     WHERE s.editor_id = e.id AND s.revoked_at IS NULL
+                       AND s.last_seen_at >= ? AND s.created_at >= ?) AS sessions
+              FROM editors e WHERE e.disabled = 0 ORDER BY e.role = 'admin' DESC, e.email""",
+            [iso(seen_since), iso(created_since)],
         )
     )
 
@@ -141,6 +143,15 @@ def create_session(db: sqlite_utils.Database, editor_id: int, token_hash: str, n
             )
             .last_pk
         )
+
+
+def delete_dead_sessions(db: sqlite_utils.Database, editor_id: int, created_before: datetime) -> int:
+    """Forget an editor's revoked sessions and those too old to be used; return how many went."""
+    with writing(db):
+        return db.execute(
+            "DELETE FROM editor_sessions WHERE editor_id = ? AND (revoked_at IS NOT NULL OR created_at < ?)",
+            [editor_id, iso(created_before)],
+        ).rowcount
 
 
 def find_session(db: sqlite_utils.Database, token_hash: str) -> dict | None:

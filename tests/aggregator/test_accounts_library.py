@@ -9,7 +9,16 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 
-from aggregator.accounts import SESSION_IDLE, SESSION_MAX, add_account, authenticate, open_session, session_editor
+from aggregator.accounts import (
+    SESSION_IDLE,
+    SESSION_MAX,
+    add_account,
+    authenticate,
+    close_session,
+    list_accounts,
+    open_session,
+    session_editor,
+)
 from aggregator.db import utcnow
 from aggregator.lockout import LOCK_AFTER, LOCK_FOR, wait_after
 from aggregator.passwords import use_parameters
@@ -76,3 +85,18 @@ def test_refusals_take_about_as_long_as_a_wrong_password(db):
     wrong = median("known@example.org")
     for email in ("nobody@example.org", "locked@example.org", "not an address"):
         assert 0.4 < median(email) / wrong < 2.5, email
+
+
+def test_open_sessions_are_counted_and_dead_ones_forgotten_at_the_next_login(db):
+    add_account(db, "a@example.org", PASSWORD, actor="test", now=utcnow())
+    now = utcnow()
+    editor = authenticate(db, "a@example.org", PASSWORD, now)
+    assert editor is not None
+    closed = open_session(db, editor, now)
+    open_session(db, editor, now)
+    close_session(db, closed, now)
+    assert [row["sessions"] for row in list_accounts(db, now)] == [1]
+    later = now + SESSION_IDLE + timedelta(minutes=1)
+    assert [row["sessions"] for row in list_accounts(db, later)] == [0]  # idle too long: not counted as open
+    open_session(db, editor, now + SESSION_MAX + timedelta(minutes=1))
+    assert db["editor_sessions"].count == 1  # the closed one and the one too old to use are gone

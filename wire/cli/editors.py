@@ -69,11 +69,11 @@ def editors_list(state, as_json):
     Example:
         wire editors list
     """
+    from aggregator.accounts import list_accounts
     from aggregator.db import utcnow
-    from aggregator.storage.editors import list_editors
 
     now = utcnow()
-    rows = list_editors(state.db)
+    rows = list_accounts(state.db, now)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))

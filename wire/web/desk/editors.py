@@ -11,9 +11,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from aggregator.accounts import add_account, new_password, remove_account, reset_password
+from aggregator.accounts import add_account, list_accounts, new_password, remove_account, reset_password
 from aggregator.exceptions import ConflictError, InvalidInput, NotFound
-from aggregator.storage.editors import list_editors
 from wire.web import get_db
 from wire.web.desk import blueprint
 from wire.web.desk.auth import actor, admin_required
@@ -27,7 +26,7 @@ def _page(status: int = 200, **context):
     context.setdefault("error", None)
     context.setdefault("handed_over", None)
     context.setdefault("form", {"email": "", "role": "editor", "language": "en"})
-    return render_template("desk/editors.html", editors=list_editors(get_db()), **context), status
+    return render_template("desk/editors.html", editors=list_accounts(get_db(), _now()), **context), status
 
 
 @blueprint.route("/editors")
