@@ -98,11 +98,24 @@ def registration_of_contact(db: sqlite_utils.Database, email: str) -> dict | Non
     )
 
 
+def registration_of_partner(db: sqlite_utils.Database, partner_id: int) -> dict | None:
+    """The partner's newest approved registration: the one whose token the partner page replaces."""
+    return next(
+        db.query(
+            "SELECT id, status, organisation, contact_email FROM partner_registrations "
+            "WHERE partner_id = ? AND status = 'approved' ORDER BY id DESC LIMIT 1",
+            [partner_id],
+        ),
+        None,
+    )
+
+
 __all__ = [
     "PREFIX",
     "find_token",
     "issue_token",
     "registration_of_contact",
+    "registration_of_partner",
     "revoke_tokens",
     "token_hash",
     "touch_token",

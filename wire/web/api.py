@@ -38,7 +38,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from aggregator import registrations as reg
 from aggregator.exceptions import ConflictError, InvalidInput, NotFound
-from aggregator.storage.api_tokens import find_token, issue_token, revoke_tokens, touch_token, verify_token
+from aggregator.storage.api_tokens import (
+    find_token,
+    issue_token,
+    registration_of_partner,
+    revoke_tokens,
+    touch_token,
+    verify_token,
+)
 from aggregator.storage.audit import record_action
 from aggregator.storage.registrations import get_registration, partner_sources
 from aggregator.urls import is_http_url
@@ -66,6 +73,7 @@ REGISTRATION_FIELDS = {
 }
 FEED_FIELDS = {"feed_url": str, "language": str, "name": str}
 CONFIRMATION_FIELDS = {"code": str}
+PAGE_LINK_FIELDS = {"page_link": str}
 CHANGE_FIELDS = {"feed_url": str}
 #: Fields of a stored source that a partner may read about it.
 SOURCE_KEYS = (
@@ -501,6 +509,29 @@ def rotate_token(registration_id: int):
     token = issue_token(get_db(), registration_id, _now(), verified=bool(old["verified_at"]))
     record_action(get_db(), "partner", "API token replaced", "partner_registration", registration_id)
     return _json({"token": token}, 201)
+
+
+@blueprint.post(f"{PREFIX}/tokens")
+def token_from_page_link():
+    """A new token for a partner who lost theirs, in exchange for their partner page link (no token needed).
+
+    The page link is what `/partners/link` e-mails to the contact address and what an older
+    link's holder loses when a new one is sent: the same revocable, e-mailed mechanism, so
+    the token it gives is tied to the address (verified). The old token stops working.
+    """
+    _limit_client()
+    link = str(_body(PAGE_LINK_FIELDS).get("page_link") or "").strip()
+    code = link.rstrip("/").rsplit("/", 1)[-1]
+    partner = reg.read_page_code(get_db(), current_app.config["SECRET_KEY"], code) if code else None
+    registration = registration_of_partner(get_db(), partner["id"]) if partner else None
+    if registration is None:
+        message = (
+            "page_link: not a valid partner page link (mistyped, or replaced by a newer one: ask at /partners/link)"
+        )
+        raise ApiError(422, "page_link", "invalid", message)
+    token = issue_token(get_db(), registration["id"], _now(), verified=True)
+    record_action(get_db(), "partner", "API token replaced (page link)", "partner_registration", registration["id"])
+    return _json({"token": token, "registration_id": registration["id"]}, 201)
 
 
 @blueprint.delete(f"{PREFIX}/registrations/<int:registration_id>/token")

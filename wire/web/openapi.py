@@ -130,6 +130,26 @@ def document(languages: tuple[str, ...] | list[str], server_url: str = "/") -> d
                 "name": _text(MAX_SOURCE_NAME, description="Name shown to editors (default: the feed's title)."),
             },
         },
+        "PageLinkRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["page_link"],
+            "properties": {
+                "page_link": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "description": "Your partner page link (a new one comes by e-mail from /partners/link).",
+                }
+            },
+        },
+        "NewToken": {
+            "type": "object",
+            "required": ["token", "registration_id"],
+            "properties": {
+                "token": {"type": "string", "description": "Shown this once; the old one stops working."},
+                "registration_id": {"type": "integer"},
+            },
+        },
         "ConfirmationRequest": {
             "type": "object",
             "additionalProperties": False,
@@ -334,6 +354,17 @@ def document(languages: tuple[str, ...] | list[str], server_url: str = "/") -> d
                     **_errors("401", "403", "404", "409", "429"),
                 },
             },
+        },
+        "/api/v1/tokens": {
+            "post": {
+                "operationId": "token_from_page_link",
+                "summary": "Lost your token? Exchange your partner page link for a new one",
+                "requestBody": body("PageLinkRequest"),
+                "responses": {
+                    "201": answer("A new token, tied to your contact address.", "NewToken"),
+                    **_errors(*body_errors, "429"),
+                },
+            }
         },
         "/api/v1/registrations/{registration_id}/token": {
             "parameters": [registration_id],

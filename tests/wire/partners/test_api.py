@@ -198,6 +198,31 @@ def test_tokens_absent_wrong_revoked_rotated(api, feeds):
     assert client.get(url, headers=bearer(new)).status_code == 401
 
 
+def test_a_lost_token_is_replaced_with_the_partner_page_link(api, feeds):
+    """The page link (e-mailed with the approval, or anew from /partners/link) gives a verified token."""
+    from aggregator.storage.registrations import get_partner
+    from newsletter.partner_mail import page_url
+
+    client, db = api
+    registration_id, old = approved(client, db, f"{feeds.url}/one.xml")
+    secret = client.application.config["SECRET_KEY"]
+    partner = get_partner(db, get_registration(db, registration_id)["partner_id"])
+    link = page_url(client.application.config["WIRE"], secret, partner)
+    answer = client.post("/api/v1/tokens", json={"page_link": link})
+    assert answer.status_code == 201, answer.json
+    assert answer.json["registration_id"] == registration_id
+    new = answer.json["token"]
+    assert client.get(f"/api/v1/registrations/{registration_id}", headers=bearer(old)).status_code == 401
+    source = client.get(f"/api/v1/registrations/{registration_id}", headers=bearer(new)).json["sources"][0]
+    withdrawn = client.delete(f"/api/v1/registrations/{registration_id}/sources/{source['id']}", headers=bearer(new))
+    assert withdrawn.status_code == 200  # the new token is tied to the address: it may change sources
+
+    reg.revoke_page_links(db, partner["id"])  # a newer link was sent: this one is dead
+    for page_link in (link, link[:-3] + "abc", "", "https://elsewhere.example/partners/page/x"):
+        refused = client.post("/api/v1/tokens", json={"page_link": page_link})
+        assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "page_link", page_link
+
+
 def test_another_partners_token_finds_nothing(api, feeds):
     client, db = api
     mine, my_token = approved(client, db, f"{feeds.url}/one.xml")

@@ -38,7 +38,7 @@ def test_every_api_route_is_documented_and_nothing_else(tmp_path):
     doc = served.json
     assert doc["openapi"].startswith("3.")
     assert routes(app) == documented(doc)
-    assert len(routes(app)) == 8
+    assert len(routes(app)) == 9
 
 
 def test_every_operation_documents_its_errors_and_path_parameters():
