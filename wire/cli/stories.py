@@ -132,3 +132,23 @@ def stories_move(state, item_id, story_id, editor):
 
     move_item(state.db, item_id, story_id, editor)
     click.echo(f"item {item_id} moved to story {story_id}")
+
+
+@stories.command("undo")
+@click.argument("story_id", type=int)
+@click.option("--editor", default="cli", show_default=True)
+@pass_state
+def stories_undo(state, story_id, editor):
+    """Undo the last change to a story (headline, translation, tags, split, merge, move, selection).
+
+    The same undo as the desk's: the change is reverted and the undo recorded in the audit log;
+    run it again to go one change further back.
+
+    \b
+    Example:
+        wire stories undo 12
+    """
+    from aggregator.curation import undo_last_change
+
+    undone = undo_last_change(state.db, story_id, editor)
+    click.echo(f"story {story_id}: undone {undone['action']!r} by {undone['actor']} at {undone['at']}")

@@ -45,3 +45,24 @@ def test_an_admin_undoes_a_split_from_the_audit_page(admin_client, desk_client, 
     assert "Undo: story split" in html and "(undone)" in html
     admin_client.post("/desk/audit/undo", data={"story": str(story)})
     assert "has no change left to undo" in admin_client.get("/desk/audit").get_data(as_text=True)
+
+
+def test_the_cli_undoes_as_the_desk_does(db, config, stories, monkeypatch, tmp_path):
+    """`wire stories undo` calls the same undo: the desk's change reverted, the undo recorded as 'cli'."""
+    from click.testing import CliRunner
+
+    from aggregator.curation import edit_story
+    from aggregator.storage.desk import list_audit
+    from wire.cli import cli
+
+    monkeypatch.setenv("WIRE_DB", str(config.db))
+    monkeypatch.delenv("WIRE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    edit_story(db, stories["trial"], "ayse@example.org", "Trial postponed to January", None)
+    result = CliRunner().invoke(cli, ["stories", "undo", str(stories["trial"])])
+    assert result.exit_code == 0, result.output
+    assert "undone 'headline edited' by ayse@example.org" in result.output
+    assert get_story(db, stories["trial"])["headline"] is None
+    assert list_audit(db, story_id=stories["trial"])[0]["actor"] == "cli"
+    again = CliRunner().invoke(cli, ["stories", "undo", str(stories["trial"])])
+    assert again.exit_code == 2 and "has no change left to undo" in again.output
