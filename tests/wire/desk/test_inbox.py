@@ -111,3 +111,17 @@ def test_the_inbox_speaks_the_editors_language_right_to_left(desk_client_for, st
     assert "صندوق ورودی" in html and "جست‌وجو در همه هفته‌ها" in html  # Inbox, Search all weeks
     story = persian.get(f"/desk/stories/{stories['strike']}").get_data(as_text=True)
     assert "تیتر و خلاصه" in story  # Headline and summary
+
+
+def test_other_weeks_keep_the_filters(desk_client, stories, config):
+    from datetime import timedelta
+
+    from newsletter.weeks import week_bounds
+
+    week = week_of(utcnow(), config.zone)
+    last = week_of(week_bounds(week, config.zone)[0] - timedelta(days=1), config.zone)
+    html = desk_client.get("/desk/?language=tr").get_data(as_text=True)
+    assert f'href="/desk/?language=tr&amp;week={last}"' in html
+    assert shown(desk_client.get(f"/desk/?language=tr&week={last}")) == {stories["old"]}
+    assert shown(desk_client.get(f"/desk/?language=de&week={last}")) == set()
+    assert desk_client.get("/desk/?week=2026-W99").status_code == 400

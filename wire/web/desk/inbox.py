@@ -10,6 +10,7 @@ reads, `newsletter.triage.triage_stories` decides, each change audited with its 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -100,6 +101,13 @@ def inbox():
     def page_url(number: int) -> str:
         return url_for("desk.inbox") + "?" + urlencode({**here, "page": number})
 
+    def week_url(other: str) -> str:
+        """The same filters in another week (its first page)."""
+        return url_for("desk.inbox") + "?" + urlencode({**here, "week": other})
+
+    zone = current_app.config["WIRE"].zone
+    weeks = {"previous": week_of(start - timedelta(hours=1), zone), "next": week_of(end + timedelta(hours=1), zone)}
+
     return (
         render_template(
             "desk/inbox.html",
@@ -115,6 +123,8 @@ def inbox():
             themes=tag_choices("theme", language),
             labels=tag_labels(language),
             page_url=page_url,
+            week_url=week_url,
+            weeks=weeks,
             back=request.full_path if request.query_string else request.path,
         ),
         400 if error else 200,
