@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aggregator.storage.editions import get_edition, set_edition_status
+from aggregator.storage.editions import get_edition, save_draft, set_edition_status
 from aggregator.storage.stories import save_translation
 from aggregator.storage.subscribers import add_subscriber
 from newsletter import progress
@@ -43,6 +43,16 @@ def test_this_weeks_edition_is_one_click_away_and_drafted_when_missing(desk_clie
     edition_id, _ = seed_week(db, config)  # drafts it
     response = desk_client.get("/desk/edition")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/desk/editions/{edition_id}")
+    # a second "draft" (another tab, another editor) never redrafts over what editors chose
+    chosen = order_of(db, edition_id)[:2]
+    entries = [
+        {"section": section, "story_id": story, "position": n, "pinned": 0}
+        for n, (section, story) in enumerate(chosen, 1)
+    ]
+    save_draft(db, get_edition(db, edition_id)["week"], entries)  # the editors' choice: two stories
+    again = desk_client.post("/desk/edition")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/desk/editions/{edition_id}")
+    assert order_of(db, edition_id) == chosen
 
 
 def test_the_composer_shows_sections_in_order_and_moves_stories_and_sections(desk_client, db, week):

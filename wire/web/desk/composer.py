@@ -103,6 +103,9 @@ def edition():
 def draft():
     """Draft this week's edition, as `wire edition draft` does (pinned entries kept on a redraft)."""
     db = get_db()
+    existing = find_edition(db, _this_week())
+    if existing is not None:  # a second click, or another editor was quicker: never redraft over the selection
+        return redirect(url_for("desk.composer", edition_id=existing["id"]))
     try:
         edition_id = draft_edition(db, _config(), week=_this_week(), now=current_app.config["WIRE_CLOCK"]())
     except NothingToDraft:
