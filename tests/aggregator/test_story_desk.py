@@ -264,7 +264,6 @@ def test_an_audit_entry_names_the_editor_and_undo_restores_the_headline(db, week
     entries = list_audit(db, story_id=story)
     assert [(e["actor"], e["action"]) for e in entries[:2]] == [(OTHER, "headline edited"), (EDITOR, "headline edited")]
     assert datetime.fromisoformat(entries[0]["at"]) > datetime.now(UTC) - timedelta(minutes=1)
-    assert inbox(db).stories[-1].headline or True
     assert next(s for s in inbox(db).stories if s.id == story).headline == "Day 120 of the hunger strike"
     undone = undo_last_change(db, story, EDITOR)
     assert undone["actor"] == OTHER
@@ -298,7 +297,7 @@ def test_undo_restores_a_split(db, week):
     assert db.execute("SELECT count(*) FROM stories WHERE id = ?", [new_story]).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM story_pins").fetchone()[0] == 0  # the pins as they were: none
     with pytest.raises(InvalidInput, match="only item"):
-        split_item(db, week["first"] if False else get_story(db, week["trial"])["items"][0]["id"], EDITOR)
+        split_item(db, get_story(db, week["trial"])["items"][0]["id"], EDITOR)  # a story of one item
 
 
 def test_undo_restores_a_merge_and_a_move(db, week):
