@@ -51,7 +51,7 @@ def test_this_weeks_edition_is_one_click_away_and_drafted_when_missing(desk_clie
     ]
     save_draft(db, get_edition(db, edition_id)["week"], entries)  # the editors' choice: two stories
     again = desk_client.post("/desk/edition")
-    assert again.status_code == 302 and again.headers["Location"].endswith(f"/desk/editions/{edition_id}")
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/desk/editions/{edition_id}")
     assert order_of(db, edition_id) == chosen
 
 
@@ -68,7 +68,7 @@ def test_the_composer_shows_sections_in_order_and_moves_stories_and_sections(des
     before = order_of(db, edition_id)
     second = next(story for (section, story), (prev, _) in zip(before[1:], before, strict=False) if section == prev)
     response = desk_client.post(f"/desk/editions/{edition_id}/order", data={"story": second, "move": "up"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"#story-{second}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"#story-{second}")
     after = order_of(db, edition_id)
     assert (
         after.index(next(p for p in after if p[1] == second))
@@ -99,7 +99,7 @@ def test_intro_and_translation_show_in_the_preview_which_only_the_desk_may_frame
     response = desk_client.post(
         f"/desk/editions/{edition_id}/intro", data={"language": "fa", "intro": "خبرهای این هفته <b>مهم</b>"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     preview = desk_client.get(f"/desk/editions/{edition_id}/preview/fa")
     html = preview.get_data(as_text=True)
     assert PERSIAN in html and "خبرهای این هفته &lt;b&gt;مهم&lt;/b&gt;" in html and 'dir="rtl"' in html
@@ -119,7 +119,7 @@ def test_a_test_goes_to_the_editor_only_marked_as_a_test_and_is_not_a_delivery(d
     add_subscriber(db, "reader@example.org", "fa")
     save_translation(db, stories[TURKISH], "fa", PERSIAN)
     response = desk_client.post(f"/desk/editions/{edition_id}/test", data={"language": "fa"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     told = desk_client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"A test in Persian was sent to {desk_client.editor.email}." in told
     [message] = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in mail_sink.messages()]
@@ -152,7 +152,7 @@ def test_send_now_runs_in_the_background_shows_progress_and_then_the_edition_is_
     assert unconfirmed.status_code == 400 and get_edition(db, edition_id)["status"] == "draft"
 
     response = desk_client.post(f"/desk/editions/{edition_id}/send", data={"confirm": "1"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/desk/editions/{edition_id}/progress")
     progress.wait(config, edition_id, timeout=60)
     status = json.loads(desk_client.get(f"/desk/editions/{edition_id}/status.json").data)

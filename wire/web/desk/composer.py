@@ -101,20 +101,20 @@ def edition():
 @blueprint.post("/edition")
 @login_required
 def draft():
-    """Draft this week's edition, as `wire edition draft` does (pinned entries kept on a redraft)."""
+    """Draft this week's edition, as `wire edition draft` does; an edition that exists is shown, never redrafted."""
     db = get_db()
     existing = find_edition(db, _this_week())
     if existing is not None:  # a second click, or another editor was quicker: never redraft over the selection
-        return redirect(url_for("desk.composer", edition_id=existing["id"]))
+        return redirect(url_for("desk.composer", edition_id=existing["id"]), code=303)
     try:
         edition_id = draft_edition(db, _config(), week=_this_week(), now=current_app.config["WIRE_CLOCK"]())
     except NothingToDraft:
         flash(_("Nothing was published this week yet: there is no edition to draft."), "error")
-        return redirect(url_for("desk.edition"))
+        return redirect(url_for("desk.edition"), code=303)
     except WireError as error:
         return _refused(error, None)
     record_action(db, actor(), "edition drafted", "edition", edition_id)
-    return redirect(url_for("desk.composer", edition_id=edition_id))
+    return redirect(url_for("desk.composer", edition_id=edition_id), code=303)
 
 
 @blueprint.get("/editions/<int:edition_id>")
@@ -169,7 +169,8 @@ def _refused(error: WireError, edition_id: int | None, **keep):
 
 def _back(edition_id: int, anchor: str = ""):
     return redirect(
-        url_for("desk.composer", edition_id=edition_id, preview=_language(request.form.get("language"))) + anchor
+        url_for("desk.composer", edition_id=edition_id, preview=_language(request.form.get("language"))) + anchor,
+        code=303,
     )
 
 
@@ -301,7 +302,7 @@ def send_now(edition_id: int):
         return _refused(error, edition_id)
     record_action(db, actor(), "edition approved", "edition", edition_id, scheduled_at=at, now=True)
     progress.start_send(_config(), edition_id, actor())
-    return redirect(url_for("desk.send_progress", edition_id=edition_id))
+    return redirect(url_for("desk.send_progress", edition_id=edition_id), code=303)
 
 
 @blueprint.get("/editions/<int:edition_id>/progress")
