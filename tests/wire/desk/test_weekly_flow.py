@@ -136,6 +136,14 @@ def test_the_weekly_flow_from_inbox_to_the_readers_mailboxes(browser, live_app, 
         moved = movable.locator("xpath=ancestor::li[1]").get_attribute("data-story")
         movable.click()
         page.wait_for_url(re.compile(rf"#story-{moved}$"))
+        # drag and drop (desk-composer.js): the last story of a section dropped onto its first
+        section = page.locator("section.composer-section").filter(has=page.locator("li.composer-entry >> nth=1"))
+        entries = section.first.locator("li.composer-entry")
+        first, last = entries.first.get_attribute("data-story"), entries.last.get_attribute("data-story")
+        with page.expect_navigation():
+            entries.last.drag_to(entries.first)
+        order = [e["story_id"] for e in find_edition(db, week)["entries"]]
+        assert order.index(int(last)) < order.index(int(first))
 
         # preview in Persian: the Persian headline inside the frame, right to left
         page.click("section.composer-preview nav.languages a[lang=fa]")
