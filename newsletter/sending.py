@@ -176,10 +176,16 @@ class Signer:
         self.domain = domain.encode()
         self.loaded = None
         if self.key is not None:
+            from cryptography.exceptions import UnsupportedAlgorithm
             from cryptography.hazmat.primitives.asymmetric import rsa
             from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-            loaded = load_pem_private_key(self.key, password=None)
+            try:
+                loaded = load_pem_private_key(self.key, password=None)
+            except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+                raise InvalidInput(
+                    f"dkim_key_file: cannot read {config.dkim_key_file} as an unencrypted PEM private key ({error})"
+                ) from None
             if not isinstance(loaded, rsa.RSAPrivateKey):
                 raise InvalidInput(f"dkim_key_file: {config.dkim_key_file} holds no RSA private key")
             self.loaded = loaded
@@ -459,6 +465,7 @@ def _send_due(db, config, edition_id, rendered, transport, report, limit, progre
                     if interval:
                         delay = next_slot - time.monotonic()
                         if delay > 0:
+                            pending.flush(db)  # the last outcome is not left unwritten while we wait
                             time.sleep(delay)
                         next_slot = max(next_slot + interval, time.monotonic())
                     _deliver(db, config, edition_id, row, prepared, transport, report, pending)

@@ -102,3 +102,12 @@ def test_the_cached_key_signs_as_dkimpy_does(tmp_path, rendered):
     public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
     assert dkim.verify(ours + data, dnsfunc=lambda name, timeout=5: record)
+
+
+def test_a_key_file_that_is_no_private_key_is_one_clear_error(tmp_path):
+    from aggregator.exceptions import InvalidInput
+
+    (tmp_path / "dkim.pem").write_text("-----BEGIN CERTIFICATE-----\nnot a key\n-----END CERTIFICATE-----\n")
+    config = make_config(tmp_path, dkim_key_file=str(tmp_path / "dkim.pem"), mail_from=SENDER)
+    with pytest.raises(InvalidInput, match="dkim_key_file: cannot read .* as an unencrypted PEM private key"):
+        Signer(config)
