@@ -84,6 +84,23 @@ class InboxStory:
     tags: list[str]
     translations: list[str] = field(default_factory=list)  # languages with a translated headline
     section: str | None = None  # its section in the edition, when selected
+    evidence: dict[str, list[str]] = field(default_factory=dict)  # tag -> the words, across its items, that made it
+
+
+#: Words of evidence shown per tag of a story (its items' words, each once).
+EVIDENCE_WORDS = 5
+
+
+def story_evidence(items: list[InboxItem]) -> dict[str, list[str]]:
+    """Each tag of the story with the words that made it apply, gathered across its items, each once."""
+    found: dict[str, list[str]] = {}
+    for item in items:
+        for tag, words in item.evidence.items():
+            kept = found.setdefault(tag, [])
+            for word in words:
+                if len(kept) < EVIDENCE_WORDS and word.casefold() not in (w.casefold() for w in kept):
+                    kept.append(word)
+    return dict(sorted(found.items()))
 
 
 @dataclass
@@ -172,6 +189,7 @@ def load_inbox(
                 tags=sorted({tag for i in members for tag in i.tags}),
                 translations=translations.get(row["id"], []),
                 section=entry["section"] if entry else None,
+                evidence=story_evidence(members),
             )
         )
     return InboxPage(stories, filters.page, has_next, search is not None)

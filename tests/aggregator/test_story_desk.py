@@ -162,6 +162,10 @@ def test_a_story_shows_its_items_partners_and_why_it_is_tagged(db, week):
     turkish = next(item for item in story.items if item.language == "tr")
     assert turkish.partner == "Özgürlük Komitesi" and turkish.published.startswith("2026-11-17T23:00")
     assert story.tags == ["country-tr", "hunger-strike"]
+    assert story.evidence == {  # gathered across the reports in their order, each word once
+        "country-tr": ["Cezaevinde", "Türkei"],
+        "hunger-strike": ["açlık grevi", "Hungerstreik"],
+    }
     assert story.status == "new"
 
 
