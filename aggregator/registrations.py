@@ -27,7 +27,7 @@ import sqlite_utils
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from aggregator.db import iso
+from aggregator.db import iso, parse_iso
 from aggregator.exceptions import ConflictError, InvalidInput, NotFound
 from aggregator.language import CORE_LANGUAGES
 from aggregator.storage import registrations as store
@@ -122,37 +122,72 @@ def check_registration(data: dict) -> tuple[dict, list[FieldError]]:
     return clean, errors
 
 
-def duplicate_of(db: sqlite_utils.Database, url: str, ignore_registration: int | None = None) -> str | None:
+def duplicate_of(
+    db: sqlite_utils.Database,
+    url: str,
+    ignore_registration: int | None = None,
+    *,
+    now: datetime | None = None,
+    unconfirmed_max_age: int | None = None,
+) -> str | None:
     """Say in plain words where `url` is registered already (a source or an open registration), else None.
 
     URLs are compared in their canonical spelling (aggregator/urls.py), so `HTTP://Site.org/feed/`
-    and `http://site.org/feed?utm_source=x` are the same feed.
+    and `http://site.org/feed?utm_source=x` are the same feed. Given `now` and
+    `unconfirmed_max_age` (the confirmation link's life), a registration whose address was never
+    confirmed within that time no longer holds its feed: otherwise anyone could keep a feed from
+    its owner for good by registering it with an address they never confirm.
     """
     canonical = canonical_url(url)
+    collected = _collected(db, canonical)
+    if collected:
+        return collected
+    for row in store.registrations_with_canonical_url(db, canonical):
+        if row["id"] == ignore_registration or _lapsed(row, now, unconfirmed_max_age):
+            continue
+        return f"this feed has already been registered (registration {row['id']}, {row['status']})"
+    return None
+
+
+def _lapsed(row: dict, now: datetime | None, max_age: int | None) -> bool:
+    """A registration whose address was not confirmed in time: its link is dead, it holds nothing."""
+    if now is None or max_age is None or row["status"] not in ("previewed", "unconfirmed"):
+        return False
+    created = parse_iso(row["created_at"])
+    return created is not None and (now - created).total_seconds() > max_age
+
+
+def _collected(db: sqlite_utils.Database, canonical: str) -> str | None:
+    """Say which source already has this canonical URL, else None."""
     for source_id, source_url in store.source_urls(db):
         if canonical_url(source_url) == canonical:
             return f"this feed is already collected by Solidarity Wire (source {source_id})"
-    for row in store.registrations_with_canonical_url(db, canonical):
-        if row["id"] != ignore_registration:
-            return f"this feed has already been registered (registration {row['id']}, {row['status']})"
     return None
 
 
 # -- the registration's life ---------------------------------------------------------------------------------------
 
 
-def create_registration(db: sqlite_utils.Database, clean: dict, report: dict, ui_language: str, now: datetime) -> dict:
+def create_registration(
+    db: sqlite_utils.Database,
+    clean: dict,
+    report: dict,
+    ui_language: str,
+    now: datetime,
+    unconfirmed_max_age: int | None = None,
+) -> dict:
     """Store a checked registration (status 'previewed') with its site check; refuse a duplicate.
 
     `clean` comes from `check_registration`, `report` from `SiteReport.to_dict()`. Raises
     ConflictError when the feed is known, InvalidInput when the check found nothing to register.
+    With `unconfirmed_max_age`, registrations never confirmed within it do not count (`duplicate_of`).
     """
     blocking = [p for p in report.get("problems", []) if p["code"] in BLOCKING_PROBLEMS]
     if blocking or not report.get("kind"):
         raise InvalidInput(f"feed_url: nothing to register ({blocking[0]['message'] if blocking else 'no answer'})")
     found = report.get("feed_url") or report.get("final_url") or clean["feed_url"]
     for url in dict.fromkeys((clean["feed_url"], found)):
-        duplicate = duplicate_of(db, url)
+        duplicate = duplicate_of(db, url, now=now, unconfirmed_max_age=unconfirmed_max_age)
         if duplicate:
             raise ConflictError(f"feed_url: {duplicate}")
     registration_id = store.insert_registration(
@@ -213,7 +248,8 @@ def approve_registration(db: sqlite_utils.Database, registration_id: int, editor
     with another contact address has the organisation's name.
     """
     row = _decidable(db, registration_id)
-    duplicate = duplicate_of(db, row["found_url"], ignore_registration=registration_id)
+    # only sources count here: of two waiting registrations of one feed, the first approved wins
+    duplicate = _collected(db, canonical_url(row["found_url"]))
     if duplicate:
         raise ConflictError(f"registration {registration_id}: {duplicate}")
     existing = next(db.query("SELECT * FROM partners WHERE name = ?", [row["organisation"]]), None)

@@ -50,7 +50,7 @@ def registrations_with_canonical_url(db: sqlite_utils.Database, canonical: str) 
     """Registrations still open (not rejected) for this canonical feed or site URL."""
     return list(
         db.query(
-            "SELECT id, status, organisation FROM partner_registrations "
+            "SELECT id, status, organisation, created_at FROM partner_registrations "
             "WHERE canonical_url = ? AND status != 'rejected' ORDER BY id",
             [canonical],
         )

@@ -213,12 +213,15 @@ def register():
         return render_template("partners/register.html", form=form, errors=errors, general=None), 400
     if not _limit_address(clean["contact_email"]):
         abort(429)
-    duplicate = reg.duplicate_of(get_db(), clean["feed_url"])
+    max_age = _config().confirm_link_max_age  # a registration never confirmed in time holds no feed
+    duplicate = reg.duplicate_of(get_db(), clean["feed_url"], now=_now(), unconfirmed_max_age=max_age)
     if duplicate:
         return _duplicate(form)
     report = _check(clean["feed_url"])
     try:
-        registration = reg.create_registration(get_db(), clean, report.to_dict(), str(get_locale()), _now())
+        registration = reg.create_registration(
+            get_db(), clean, report.to_dict(), str(get_locale()), _now(), unconfirmed_max_age=max_age
+        )
     except ConflictError:
         return _duplicate(form)
     except InvalidInput:

@@ -100,8 +100,24 @@ def test_the_same_feed_twice_is_recognised_in_any_spelling(db):
     with pytest.raises(ConflictError, match="already collected"):
         reg.create_registration(db, clean, report("http://127.0.0.1:9/feed"), "de", NOW)
     first = registered(db, url="http://127.0.0.1:9/other.xml")
-    with pytest.raises(ConflictError, match=f"registration {first['id']}, previewed"):
+    with pytest.raises(ConflictError, match=f"registration {first['id']}, previewed"):  # the same partner again
         reg.create_registration(db, clean, report("http://127.0.0.1:9/other.xml/"), "de", NOW)
+    stranger, _ = reg.check_registration(dict(FIELDS, contact_email="someone@else.example"))
+    with pytest.raises(ConflictError, match=f"registration {first['id']}, previewed"):
+        reg.create_registration(db, stranger, report("http://127.0.0.1:9/other.xml"), "de", NOW)
+    # a registration never confirmed within the link's life holds no feed (nobody can squat a feed for good)
+    later = NOW + timedelta(days=3)
+    second = reg.create_registration(db, stranger, report("http://127.0.0.1:9/other.xml"), "de", later, 172800)
+    assert second["status"] == "previewed"
+    reg.confirm_registration(db, second["id"], later)
+    third, _ = reg.check_registration(dict(FIELDS, contact_email="third@else.example"))
+    with pytest.raises(ConflictError, match=f"registration {second['id']}, pending"):  # confirmed: it holds
+        reg.create_registration(db, third, report("http://127.0.0.1:9/other.xml"), "de", later + timedelta(days=9), 1)
+    # of two waiting registrations of one feed, the first approved wins; the other then meets the source
+    reg.confirm_registration(db, first["id"], later)
+    reg.approve_registration(db, second["id"], "editor", later)
+    with pytest.raises(ConflictError, match="already collected"):
+        reg.approve_registration(db, first["id"], "editor", later)
 
 
 def test_a_failed_check_registers_nothing(db):
