@@ -116,3 +116,18 @@ def test_triage_from_the_story_page(desk_client, stories, db):
 def test_partner_html_shows_as_text_on_the_story_page(desk_client, stories):
     html = page(desk_client, stories["vigil"])
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_story_of_last_week_is_selected_into_last_weeks_edition(desk_client, stories, db, config):
+    from datetime import timedelta
+
+    from aggregator.db import utcnow
+    from aggregator.storage.editions import find_edition
+    from newsletter.weeks import week_bounds, week_of
+
+    this = week_of(utcnow(), config.zone)
+    last = week_of(week_bounds(this, config.zone)[0] - timedelta(days=1), config.zone)
+    assert f"edition of {last}" in page(desk_client, stories["old"])
+    desk_client.post(f"/desk/stories/{stories['old']}/triage", data={"action": "select"})
+    assert [e["story_id"] for e in find_edition(db, last)["entries"]] == [stories["old"]]
+    assert find_edition(db, this) is None

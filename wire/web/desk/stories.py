@@ -28,6 +28,7 @@ from aggregator.curation import (
     translate_story,
     undo_last_change,
 )
+from aggregator.db import parse_iso
 from aggregator.exceptions import InvalidInput, NotFound, WireError
 from aggregator.storage.desk import get_story_fields, list_audit, list_item_tags
 from aggregator.storage.editions import find_edition
@@ -35,11 +36,12 @@ from aggregator.storage.stories import get_story
 from aggregator.tagging import default_taxonomy
 from aggregator.translate import TranslationUnavailable, suggest_translation
 from newsletter.triage import ACTIONS, triage_story
+from newsletter.weeks import week_of
 from wire.web import get_db
 from wire.web.desk import blueprint
 from wire.web.desk.audit import action_label
 from wire.web.desk.auth import actor, current_editor, login_required
-from wire.web.desk.inbox import tag_choices, tag_labels, this_week
+from wire.web.desk.inbox import tag_choices, tag_labels
 
 
 def _config():
@@ -57,8 +59,15 @@ def _back(story_id: int, anchor: str = ""):
     return redirect(url_for("desk.story", story_id=story_id) + anchor, code=303)
 
 
-def _status(db, story_id: int, rejected_at: str | None) -> str:
-    edition = find_edition(db, this_week())
+def story_week(story: dict) -> str:
+    """The week whose edition the story belongs to: that of its latest report (as the inbox lists it)."""
+    moment = parse_iso(story["last_published_at"] or story["created_at"])
+    assert moment is not None
+    return week_of(moment, _config().zone)
+
+
+def _status(db, story_id: int, rejected_at: str | None, week: str) -> str:
+    edition = find_edition(db, week)
     entry = next((e for e in edition["entries"] if e["story_id"] == story_id), None) if edition else None
     return "rejected" if rejected_at else "pinned" if entry and entry["pinned"] else "selected" if entry else "new"
 
@@ -88,8 +97,8 @@ def _page(story_id: int, drafts: dict | None = None, problems: dict | None = Non
             story_tags=sorted({tag for value in tags.values() for tag in value["tags"]}),
             all_tags=tag_choices("theme", language) + tag_choices("country", language),
             labels=tag_labels(language),
-            status=_status(db, story_id, fields["rejected_at"]),
-            week=this_week(),
+            status=_status(db, story_id, fields["rejected_at"], story_week(story)),
+            week=story_week(story),
             targets=[code for code in config.languages if code != story["language"]],
             drafts=drafts or {},
             problems=problems or {},
@@ -193,7 +202,8 @@ def story_triage(story_id: int):
     def work():
         if action not in ACTIONS:
             raise InvalidInput(f"unknown action {action!r}: expected one of {', '.join(ACTIONS)}")
-        return triage_story(get_db(), story_id, action, this_week(), actor())
+        db = get_db()
+        return triage_story(db, story_id, action, story_week(get_story(db, story_id)), actor())
 
     words = {"select": _("Selected."), "reject": _("Rejected."), "pin": _("Pinned."), "unpin": _("Unpinned.")}
     return _change(story_id, work, words.get(action, ""))
