@@ -171,10 +171,12 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
 
     from aggregator.storage.sources import list_due_sources, list_source_errors, update_source
     from crawlers.settings import settings_for
-    from crawlers.spiders.base import source_done
+    from crawlers.spiders.base import SourceSpider, source_done
     from crawlers.spiders.feeds import FeedsSpider
     from crawlers.spiders.sites import SitesSpider
 
+    # one connection for both spiders and their pipelines (settings are deep-copied: not there)
+    shared = SourceSpider.shared_db = open_db(config.db)
     process = CrawlerProcess(settings_for(config))
     interruption = Interruption(process)
     before = {
@@ -200,6 +202,10 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
         process.start(install_signal_handlers=False)
     finally:
         interruption.restore()
+        if shared.conn.in_transaction:  # a batch the pipelines did not get to commit (they do on close)
+            shared.conn.execute("COMMIT")
+        shared.conn.close()
+        SourceSpider.shared_db = None
     report = CrawlReport(interrupted=interruption.interrupted)
     for crawler in crawlers:
         stats = crawler.stats.get_stats()

@@ -36,6 +36,9 @@ class SourceSpider(scrapy.Spider):
     validators: dict[int, tuple[str | None, str | None]]  # source id -> (etag, last_modified) to store
     article_failures: dict[int, list[str]]  # source id -> article pages that could not be fetched
     source_notes: dict[int, list[str]]  # source id -> warnings of its feed (not well-formed, capped)
+    #: The crawl's one connection (set by `crawlers.run`), shared by both spiders and their pipelines:
+    #: their writes join the pipeline's open batch instead of waiting for its lock.
+    shared_db: sqlite_utils.Database | None = None
 
     def __init__(self, *args, sources: str | list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +50,7 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = crawler.settings.get("WIRE_CONFIG") or load_config()
-        spider.db = open_db(spider.config.db)
+        spider.db = SourceSpider.shared_db or open_db(spider.config.db)
         spider.outcomes, spider.open_items, spider.validators = {}, {}, {}
         spider.article_failures, spider.source_notes = {}, {}
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
