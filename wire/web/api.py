@@ -407,11 +407,12 @@ def register():
     _field_errors([{"field": p.field, "code": p.code, "message": p.message} for p in problems])
     _limit_address(clean["contact_email"])
     db = get_db()
-    duplicate = reg.duplicate_of(db, clean["feed_url"])
+    max_age = _config().confirm_link_max_age  # as the form: a registration never confirmed in time holds no feed
+    duplicate = reg.duplicate_of(db, clean["feed_url"], now=_now(), unconfirmed_max_age=max_age)
     if duplicate:  # known already: refused before anything is fetched
         raise ApiError(409, "feed_url", "duplicate", f"feed_url: {duplicate}")
     report = _check(clean["feed_url"])
-    registration = reg.create_registration(db, clean, report, ui_language, _now())
+    registration = reg.create_registration(db, clean, report, ui_language, _now(), unconfirmed_max_age=max_age)
     registration = reg.submit_registration(db, registration["id"])
     token = issue_token(db, registration["id"], _now())
     _send_confirmation(registration)

@@ -374,6 +374,19 @@ def test_same_feed_twice_is_a_conflict_before_fetching(api, feeds):
     assert len(feeds.requests) == fetched
 
 
+def test_a_registration_never_confirmed_in_time_no_longer_holds_its_feed(tmp_path, feeds, mail_sink):
+    """The form's rule, through the API: after confirm_link_max_age an unconfirmed registration holds nothing."""
+    from datetime import timedelta
+
+    app, config = make_app(tmp_path, mail_sink)
+    client = app.test_client()
+    assert register(client, f"{feeds.url}/one.xml").status_code == 201
+    later = NOW + timedelta(seconds=config.confirm_link_max_age + 60)
+    app.config["WIRE_CLOCK"] = lambda: later
+    again = register(client, f"{feeds.url}/one.xml", contact_email="owner@comite.example")
+    assert again.status_code == 201, again.json
+
+
 def test_rate_limits_per_client_and_per_address_answer_json(tmp_path, feeds, mail_sink):
     app, _config = make_app(tmp_path, mail_sink)
     app.config["PARTNER_LIMIT_PER_CLIENT"] = "3 per hour"
