@@ -4,6 +4,7 @@ server (aiosmtpd), approval, send now in the background with its progress, and a
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import json
@@ -18,6 +19,7 @@ from aggregator.storage.subscribers import add_subscriber
 from newsletter import progress
 from tests.conftest import make_config
 from tests.wire.desk.composer_data import seed_week
+from wire.mailsink import free_port
 
 TURKISH = "Kuzeykent Cezaevi'nde açlık grevi 87. gününde"
 PERSIAN = "روز ۸۷ اعتصاب غذای ماهر اکینجی در زندان کوزی‌کنت"
@@ -114,7 +116,9 @@ def test_intro_and_translation_show_in_the_preview_which_only_the_desk_may_frame
     assert refused.status_code == 400 and b"kept text" in refused.data  # what was typed is not lost
 
 
-def test_a_test_goes_to_the_editor_only_marked_as_a_test_and_is_not_a_delivery(desk_client, db, week, mail_sink):
+def test_a_test_goes_to_the_editor_only_marked_as_a_test_and_is_not_a_delivery(
+    desk_app, desk_client, db, week, mail_sink, config
+):
     edition_id, stories = week
     add_subscriber(db, "reader@example.org", "fa")
     save_translation(db, stories[TURKISH], "fa", PERSIAN)
@@ -128,6 +132,11 @@ def test_a_test_goes_to_the_editor_only_marked_as_a_test_and_is_not_a_delivery(d
     assert PERSIAN in message.get_body(("html",)).get_content()
     assert db.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 0
     assert get_edition(db, edition_id)["status"] == "draft"
+
+    # no SMTP server where the configuration points: the editor is told why, on the page
+    desk_app.config["WIRE"] = dataclasses.replace(config, smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    down = desk_client.post(f"/desk/editions/{edition_id}/test", data={"language": "fa"})
+    assert down.status_code == 503 and b"cannot reach the SMTP server" in down.data
 
 
 def test_approve_for_a_time_in_the_configured_zone_and_withdraw(desk_client, db, week):

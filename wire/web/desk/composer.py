@@ -45,6 +45,7 @@ from newsletter import i18n, progress
 from newsletter.approval import approve_edition, send_time, withdraw_approval
 from newsletter.compose import OTHER, THEME_SECTIONS
 from newsletter.editions import NothingToDraft, draft_edition, load_edition
+from newsletter.exceptions import SmtpUnavailable
 from newsletter.ordering import blocks, checked_order, move_section, move_story
 from newsletter.preview import preview_html
 from newsletter.render import section_title
@@ -60,7 +61,7 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
-STATUS_CODES = {ConflictError: 409, InvalidInput: 400, NotFound: 404}
+STATUS_CODES = {ConflictError: 409, InvalidInput: 400, NotFound: 404, SmtpUnavailable: 503}
 
 
 def _config():
