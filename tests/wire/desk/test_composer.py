@@ -236,3 +236,27 @@ def test_a_partners_html_shows_as_text_in_the_composer(desk_client, db, config):
     page = desk_client.get(f"/desk/editions/{edition_id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
+
+
+def test_a_send_that_stops_says_why_and_resumes_from_the_progress_page(
+    desk_app, desk_client, db, week, mail_sink, config
+):
+    edition_id, _ = week
+    for n in range(2):
+        add_subscriber(db, f"reader{n}@example.org", "fa")
+    desk_app.config["WIRE"] = dataclasses.replace(config, smtp_url=f"smtp://127.0.0.1:{free_port()}")  # down
+    desk_client.post(f"/desk/editions/{edition_id}/send", data={"confirm": "1"})
+    progress.wait(desk_app.config["WIRE"], edition_id, timeout=60)
+    stopped = json.loads(desk_client.get(f"/desk/editions/{edition_id}/status.json").data)
+    assert "cannot reach the SMTP server" in stopped["error"] and (stopped["queued"], stopped["sent"]) == (2, 0)
+    page = desk_client.get(f"/desk/editions/{edition_id}/progress").get_data(as_text=True)
+    assert re.search(r'id="resume"\s*>', page)  # the button is shown: nothing is sending
+    desk_app.config["WIRE"] = config  # the server is back
+    response = desk_client.post(f"/desk/editions/{edition_id}/resume")
+    assert response.status_code == 303
+    progress.wait(config, edition_id, timeout=60)
+    done = json.loads(desk_client.get(f"/desk/editions/{edition_id}/status.json").data)
+    assert (done["status"], done["sent"], done["error"]) == ("sent", 2, None)
+    assert sorted(m["To"] for m in mail_sink.messages()) == ["reader0@example.org", "reader1@example.org"]
+    again = desk_client.post(f"/desk/editions/{edition_id}/resume")
+    assert again.status_code == 409 and b"already sent to everyone" in again.data

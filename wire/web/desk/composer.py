@@ -308,14 +308,37 @@ def send_now(edition_id: int):
 
 @blueprint.get("/editions/<int:edition_id>/progress")
 @login_required
-def send_progress(edition_id: int):
+def send_progress(edition_id: int, status: int = 200, error: str | None = None):
     """Where the send stands; refreshes itself without JavaScript, updated live by `desk-composer.js`."""
     try:
         row = get_edition(get_db(), edition_id)
     except NotFound:
         abort(404)
     counts = progress.read_progress(get_db(), _config(), edition_id)
-    return render_template("desk/edition_progress.html", edition=row, progress=counts)
+    return render_template("desk/edition_progress.html", edition=row, progress=counts, error=error), status
+
+
+@blueprint.post("/editions/<int:edition_id>/resume")
+@login_required
+def resume_send(edition_id: int):
+    """Send again what a stopped send left waiting (the server was down): the same `send_edition`, which resumes.
+
+    Nothing is sent twice: delivered rows stay delivered, rows left in flight wait for an operator.
+    """
+    db = get_db()
+    try:
+        row = get_edition(db, edition_id)
+        if row["status"] == "sent":
+            raise ConflictError(f"edition {edition_id} ({row['week']}) was already sent to everyone")
+        if row["status"] not in ("approved", "sending"):
+            raise ConflictError(f"edition {edition_id} is not approved: approve it or send it from the composer")
+    except NotFound:
+        abort(404)
+    except WireError as error:
+        return send_progress(edition_id, status=409, error=str(error))
+    record_action(db, actor(), "edition send resumed", "edition", edition_id)
+    progress.start_send(_config(), edition_id, actor())
+    return redirect(url_for("desk.send_progress", edition_id=edition_id), code=303)
 
 
 @blueprint.get("/editions/<int:edition_id>/status.json")

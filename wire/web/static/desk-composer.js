@@ -59,6 +59,8 @@
       error.hidden = !data.error;
       bar.value = data.percent;
       box.dataset.status = data.status;
+      var resume = document.getElementById("resume");
+      if (resume) resume.hidden = data.running || data.status === "sent" || !(data.queued || data.error);
     }
 
     function poll() {
