@@ -133,7 +133,7 @@ def test_every_operation_against_its_document(api_schema, world, method, path, m
     )
     def run(case):
         # a negative case keeps what it made invalid (a path id below 1, a missing token): only valid parts are swapped
-        meta = case._meta
+        meta = case.meta
         parameters = case.path_parameters or {}
         if not (meta and meta.is_negative_at(ParameterLocation.PATH)) and parameters.get("registration_id", 0) % 2:
             parameters["registration_id"] = world["registration_id"]  # about half: the real registration and source
