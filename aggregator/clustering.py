@@ -28,19 +28,20 @@ and an interrupted run leaves items waiting for the next one, never a half-refre
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import numpy as np
 import sqlite_utils
 
 from aggregator.db import iso, moment_of, utcnow, writing
-from aggregator.dedupe import band_keys, from_bytes, is_near_duplicate, shingles, signatures, to_bytes
+from aggregator.dedupe import band_keys, from_bytes, is_near_duplicate, signature_of, to_bytes
 from aggregator.entities import COMMON_NAME_SHARE, Fingerprint, fingerprint, same_story_across_languages
 from aggregator.storage.items import (
     detach_items,
     get_item,
     list_item_story_ids,
-    list_unclustered_items,
     mark_all_items_for_reprocess,
     place_items,
 )
@@ -48,19 +49,20 @@ from aggregator.storage.pins import list_pin_stories, pins_by_item
 from aggregator.storage.signatures import (
     count_name_stories,
     count_settled_stories,
-    find_exact_story,
-    list_items_by_bands,
-    list_items_by_names,
     list_match_data,
-    list_settled_items,
+    list_pending_items,
+    list_settled_by_bands,
+    list_settled_by_hash,
+    list_settled_by_names,
     list_signatures,
-    list_story_members,
+    list_stories_members,
     save_match_data,
 )
 from aggregator.storage.stories import (
     has_other_settled_items,
     insert_story,
     list_empty_story_ids,
+    refresh_stories,
     refresh_story,
     story_exists,
 )
@@ -68,6 +70,8 @@ from aggregator.storage.stories import (
 #: Items placed per write transaction: the lock is held for one chunk's writes, never a whole
 #: crawl or rebuild, so the web app's writes (an unsubscribe) wait a fraction of a second.
 CHUNK_ITEMS = 200
+#: Items read per query while preparing a run: texts are read page by page, never all at once.
+PAGE_ITEMS = 500
 
 
 @dataclass
@@ -90,6 +94,20 @@ def _item_text(item: dict) -> str:
 MAX_MEMBERS = 12
 #: The cross-language rule looks only this far apart: a translation follows its original within days.
 LANGUAGE_WINDOW_DAYS = 7
+#: Placed items kept in memory between chunks before those left behind the window are dropped.
+CACHE_ITEMS = 20_000
+
+
+@dataclass
+class _Pending:
+    """An item waiting to be placed, with what placing it needs (its text is not kept)."""
+
+    item: dict  # id, title, language, content_hash, published_at, fetched_at, moment
+    when: datetime
+    print_: Fingerprint
+    minhash: np.ndarray
+    blob: bytes
+    size: int
 
 
 @dataclass
@@ -100,10 +118,10 @@ class _Placed:
     story_id: int
     language: str | None
     content_hash: str | None
-    minhash: object
+    minhash: np.ndarray
     size: int
     print_: Fingerprint
-    moment: str | None = None  # as stored (ISO text); kept for items placed in the current chunk
+    moment: str | None = None  # as stored (ISO text)
 
 
 class _Matcher:
@@ -116,9 +134,12 @@ class _Matcher:
     telling the same names and numbers. So A -> B -> C chains, where C shares something with
     B only, stay apart: C agrees with one member of two.
 
-    Items placed in the chunk being written are not in the database yet: they are found
-    through in-memory twins of the indexes (`recent`), and join the stored ones once the
-    chunk is committed (`settle`).
+    The stored indexes are read once per chunk (`prepare`), for all of its items at once and
+    over the span of their windows: the settled items do not change while a chunk is placed,
+    so each item then filters what was read to its own window in memory, and the cost of a
+    chunk is a few queries, not a dozen per item. Items placed in the chunk being written are
+    not in the database yet: they are found through in-memory twins of the indexes
+    (`recent`), and join the stored ones once the chunk is committed (`settle`).
     """
 
     def __init__(self, db, window: timedelta, threshold: float, containment: float):
@@ -134,6 +155,14 @@ class _Matcher:
         self.recent_names: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.recent_hashes: dict[str, list[int]] = defaultdict(list)
         self.recent_stories: dict[int, list[int]] = defaultdict(list)
+        # the stored indexes, read for the current chunk (`prepare`)
+        self.span: tuple[str, str] = ("", "")  # the chunk's windows, as stored moments
+        self.by_hash: dict[str, list[tuple[int, int, str]]] = {}  # content hash -> (id, story, moment)
+        self.by_band: dict[int, list[tuple[int, str]]] = {}  # band key -> (id, moment)
+        #: (language, kind, name) -> (id, moment) of items in other languages carrying the name
+        self.by_name: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+        self.name_span: tuple[str, str] = ("", "")
+        self.members: dict[int, list[tuple[int, str]]] = {}  # story -> (id, moment), newest first
 
     def count_names(self, names: set[str], since: str, until: str) -> None:
         """How many stories around the batch carry each name (for its rarity, and 'too common to tell')."""
@@ -177,7 +206,70 @@ class _Matcher:
         for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
             mapping.clear()
 
-    def _load(self, ids: list[int]) -> None:
+    # -- the stored indexes, read once per chunk ---------------------------------------------
+
+    def prepare(self, chunk: list[_Pending], bands: dict[int, list[int]]) -> None:
+        """Read what the chunk's items can be matched with: exact copies, band and name neighbours,
+        their signatures and names, and the members of the stories they are in."""
+        db = self.db
+        first, last = min(p.when for p in chunk), max(p.when for p in chunk)
+        self.span = low, high = iso(first - self.window), iso(last + self.window)
+        self.name_span = iso(first - self.language_window), iso(last + self.language_window)
+        if len(self.cache) > CACHE_ITEMS:  # items left behind every window of this run
+            self.cache = {i: p for i, p in self.cache.items() if p.moment is None or p.moment >= low}
+        self.by_hash = defaultdict(list)
+        hashes = {p.item["content_hash"] for p in chunk if p.item["content_hash"]}
+        for content_hash, item_id, story_id, moment in list_settled_by_hash(db, hashes, low, high):
+            self.by_hash[content_hash].append((item_id, story_id, moment))
+        for rows in self.by_hash.values():
+            rows.sort()
+        self.by_band = defaultdict(list)
+        for key, item_id, moment in list_settled_by_bands(
+            db, {k for p in chunk for k in bands[p.item["id"]]}, low, high
+        ):
+            self.by_band[key].append((item_id, moment))
+        self.by_name = {}
+        common = self.common()
+        wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for p in chunk:
+            for kind, values in self._name_keys(p.print_, common):
+                wanted[p.item["language"] or "", kind].update(values)
+        for (language, kind), names in wanted.items():
+            self._read_names(language, kind, names)
+        ids = {i for rows in self.by_band.values() for i, _ in rows}
+        ids |= {i for rows in self.by_name.values() for i, _ in rows}
+        ids |= {i for rows in self.by_hash.values() for i, _, _ in rows}
+        self._load(ids)
+        self.members = {}
+        self._read_members({self.cache[i].story_id for i in ids if i in self.cache})
+
+    @staticmethod
+    def _name_keys(mine: Fingerprint, common: set[str]) -> list[tuple[str, list[str]]]:
+        """The (kind, values) a cross-language twin of `mine` would be indexed under."""
+        return [
+            ("name", sorted(mine.names - common)),
+            ("latin" if mine.rtl else "rtl", sorted(mine.skeletons)),
+        ]
+
+    def _read_names(self, language: str, kind: str, values: Iterable[str]) -> None:
+        """Items in another language than `language` carrying `values` (the cross-language rule's only
+        candidates: asking for them alone keeps a name's same-language reposts out of the reply)."""
+        missing = [v for v in values if (language, kind, v) not in self.by_name]
+        for value in missing:
+            self.by_name[language, kind, value] = []
+        for name, item_id, moment in list_settled_by_names(self.db, kind, missing, language, *self.name_span):
+            self.by_name[language, kind, name].append((item_id, moment))
+
+    def _read_members(self, story_ids: Iterable[int]) -> None:
+        missing = [s for s in story_ids if s not in self.members]
+        for story_id in missing:
+            self.members[story_id] = []
+        for story_id, item_id, moment in list_stories_members(self.db, missing, *self.span):
+            self.members[story_id].append((item_id, moment))
+        for story_id in missing:
+            self.members[story_id].sort(reverse=True)
+
+    def _load(self, ids: Iterable[int]) -> None:
         missing = [i for i in ids if i not in self.cache]
         for row in list_match_data(self.db, missing) if missing else []:
             mine = row["names"]
@@ -195,7 +287,10 @@ class _Matcher:
                 from_bytes(row["minhash"]),
                 row["shingles"],
                 print_,
+                row["moment"],
             )
+
+    # -- one item ------------------------------------------------------------------------------
 
     def _recent_in(self, ids, low: str, high: str, not_language: str | None = None) -> list[int]:
         return [
@@ -207,19 +302,10 @@ class _Matcher:
             and (not_language is None or (p.language or "") != not_language)
         ]
 
-    def _placed(self, ids: set[int], when, span: timedelta, not_language: str | None = None) -> list[_Placed]:
-        """Candidates that already have a story and lie within `span` of `when` (in another language)."""
-        low, high = iso(when - span), iso(when + span)
-        stored = [i for i in ids if i not in self.recent]
-        found = list_settled_items(self.db, stored, low, high, not_language) if stored else []
-        self._load(found)
-        placed = [self.cache[i] for i in found if i in self.cache]
-        placed += [self.recent[i] for i in self._recent_in(ids, low, high, not_language)]
-        return sorted(placed, key=lambda p: p.id)
-
-    def _members(self, story_id: int, when) -> list[_Placed]:
-        low, high = iso(when - self.window), iso(when + self.window)
-        ids = list_story_members(self.db, story_id, low, high, MAX_MEMBERS)
+    def _members(self, story_id: int, low: str, high: str) -> list[_Placed]:
+        if story_id not in self.members:  # a story met only through an item of this chunk
+            self._read_members([story_id])
+        ids = [i for i, moment in self.members[story_id] if low <= moment <= high][:MAX_MEMBERS]
         self._load(ids)
         members = [self.cache[i] for i in ids if i in self.cache]
         members += [self.recent[i] for i in self._recent_in(self.recent_stories.get(story_id, ()), low, high)]
@@ -230,32 +316,53 @@ class _Matcher:
 
     def find(self, item: dict, when, minhash, size: int, bands: list[int], mine: Fingerprint) -> tuple[int | None, str]:
         low, high = iso(when - self.window), iso(when + self.window)
-        exact = find_exact_story(self.db, item["content_hash"], item["id"], low, high)
+        item_id = item["id"]
+        exact = next(
+            (
+                (i, story_id)
+                for i, story_id, moment in self.by_hash.get(item["content_hash"], ())
+                if i != item_id and low <= moment <= high
+            ),
+            None,
+        )
         twins = [
             (i, self.recent[i].story_id)
             for i in self._recent_in(self.recent_hashes.get(item["content_hash"], ()), low, high)
-            if i != item["id"]
+            if i != item_id
         ]
         if exact or twins:  # the same text: whatever story it is in, this one is in it too
             return min([*([exact] if exact else []), *twins])[1], "exact"
         candidates: dict[int, tuple[str, float]] = {}  # story -> (how, best Jaccard with a member)
-        ids = list_items_by_bands(self.db, bands) | {i for key in bands for i in self.recent_bands.get(key, ())}
-        ids.discard(item["id"])
-        for other in self._placed(ids, when, self.window):
+        ids = {i for key in bands for i, moment in self.by_band.get(key, ()) if low <= moment <= high}
+        ids.discard(item_id)
+        self._load(ids)
+        near = [self.cache[i] for i in ids if i in self.cache]
+        near += [
+            self.recent[i] for i in self._recent_in({i for k in bands for i in self.recent_bands.get(k, ())}, low, high)
+        ]
+        for other in sorted(near, key=lambda p: p.id):
+            if other.id == item_id:
+                continue
             same, jaccard = self._near(minhash, size, other)
             if same and jaccard > candidates.get(other.story_id, ("", -1.0))[1]:
                 candidates[other.story_id] = ("near", jaccard)
         common = self.common()
-        ids = set()
-        for kind, values in (
-            ("name", sorted(mine.names - common)),
-            ("latin" if mine.rtl else "rtl", sorted(mine.skeletons)),
-        ):
+        language = item["language"] or ""
+        name_low, name_high = iso(when - self.language_window), iso(when + self.language_window)
+        ids, recent = set(), set[int]()
+        for kind, values in self._name_keys(mine, common):
             if values:
-                ids |= list_items_by_names(self.db, kind, values)
-                ids |= {i for value in values for i in self.recent_names.get((kind, value), ())}
-        ids.discard(item["id"])
-        for other in self._placed(ids, when, self.language_window, not_language=item["language"] or ""):
+                self._read_names(language, kind, values)  # names only this item brings, or no longer common
+                for value in values:
+                    ids.update(
+                        i for i, moment in self.by_name[language, kind, value] if name_low <= moment <= name_high
+                    )
+                    recent.update(self.recent_names.get((kind, value), ()))
+        ids.discard(item_id)
+        self._load(ids)
+        others = [self.cache[i] for i in ids if i in self.cache]
+        others += [self.recent[i] for i in self._recent_in(recent - {item_id}, name_low, name_high, language)]
+        for other in sorted(others, key=lambda p: p.id):
             if (
                 other.story_id not in candidates
                 and other.language != item["language"]
@@ -264,7 +371,7 @@ class _Matcher:
                 candidates[other.story_id] = ("language", 0.0)
         best, best_key = None, None
         for story_id, (how, jaccard) in candidates.items():
-            members = self._members(story_id, when)
+            members = self._members(story_id, low, high)
             agree = sum(
                 self._near(minhash, size, m)[0] or same_story_across_languages(mine, m.print_, common, self.rarity)
                 for m in members
@@ -275,6 +382,32 @@ class _Matcher:
             if best_key is None or key > best_key:
                 best, best_key = (story_id, how), key
         return best if best else (None, "")
+
+
+def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
+    """Every item waiting to be placed, in publication order, with its fingerprint and signature.
+
+    Texts are read PAGE_ITEMS at a time and dropped once their signature and fingerprint are
+    computed: a signature (1 KB) stays in memory, not a text or its shingles. A signature
+    stored for an unchanged text is reused.
+    """
+    pending: list[_Pending] = []
+    after = 0
+    while page := list_pending_items(db, after, PAGE_ITEMS):
+        after = page[-1]["id"]
+        stored = list_signatures(db, [item["id"] for item in page])
+        for item in page:
+            text = _item_text(item)
+            del item["text"]
+            if item["id"] in stored:
+                blob, size = stored[item["id"]]
+                minhash = from_bytes(blob)
+            else:
+                minhash, size = signature_of(text)
+                blob = to_bytes(minhash)
+            pending.append(_Pending(item, moment_of(item), fingerprint(text, item["language"]), minhash, blob, size))
+    pending.sort(key=lambda p: (p.when, p.item["id"]))
+    return pending
 
 
 def cluster_new_items(
@@ -293,63 +426,47 @@ def cluster_new_items(
     story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
     """
     report = ClusterReport()
-    pending = list_unclustered_items(db)
+    pending = _prepare(db)
     if not pending:
         return report
     reuse = dict(reuse or {})
     window = timedelta(days=window_days)
-    moments = {item["id"]: moment_of(item) for item in pending}
-    pending.sort(key=lambda i: (moments[i["id"]], i["id"]))
-    stored = list_signatures(db, [i["id"] for i in pending])
     pins = pins_by_item(db)
     pin_story = list_pin_stories(db)
     used = set(pin_story.values())
     matcher = _Matcher(db, window, threshold, containment)
-    prints = {item["id"]: fingerprint(_item_text(item), item["language"]) for item in pending}
     matcher.count_names(
-        {n for p in prints.values() for n in p.names},
-        iso(min(moments.values()) - window),
-        iso(max(moments.values()) + window),
+        {n for p in pending for n in p.print_.names},
+        iso(pending[0].when - window),
+        iso(pending[-1].when + window),
     )
     for start in range(0, len(pending), CHUNK_ITEMS):
         chunk = pending[start : start + CHUNK_ITEMS]
-        # the costly part, outside the transaction: signatures of new text
-        fresh = [item for item in chunk if item["id"] not in stored]
-        shingle_sets = {item["id"]: shingles(_item_text(item)) for item in fresh}
-        computed = dict(zip(shingle_sets, signatures(list(shingle_sets.values())), strict=True)) if fresh else {}
-        prepared = {}
-        for item in chunk:
-            if item["id"] in stored:
-                blob, size = stored[item["id"]]
-                minhash = from_bytes(blob)
-            else:
-                minhash, size = computed[item["id"]], len(shingle_sets[item["id"]])
-                blob = to_bytes(minhash)
-            prepared[item["id"]] = (minhash, blob, size, band_keys(minhash))
+        bands = {p.item["id"]: band_keys(p.minhash) for p in chunk}
         with writing(db):
-            _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, reuse, matcher, report)
+            _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
         matcher.settle()
     return report
 
 
-def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, reuse, matcher, report) -> None:
+def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse, matcher, report) -> None:
     """Place one chunk of items; call inside one `writing(db)`."""
     now = iso(utcnow())
     # items still in a story (changed, or a rebuild) leave it first
-    leaving = {i: s for i, s in list_item_story_ids(db, [item["id"] for item in chunk]).items() if s is not None}
+    leaving = {i: s for i, s in list_item_story_ids(db, [p.item["id"] for p in chunk]).items() if s is not None}
     detach_items(db, list(leaving))
+    matcher.prepare(chunk, bands)
     touched: set[int] = set(leaving.values())
     placements, match_rows = [], []
-    for item in chunk:
+    for pending in chunk:
+        item, mine, minhash, size = pending.item, pending.print_, pending.minhash, pending.size
         report.items += 1
         report.item_ids.append(item["id"])
-        when, mine = moments[item["id"]], prints[item["id"]]
-        minhash, blob, size, bands = prepared[item["id"]]
         pin = pins.get(item["id"])
         if pin is not None:
             story_id, how = pin_story.get(pin), "pinned"
         else:
-            story_id, how = matcher.find(item, when, minhash, size, bands, mine)
+            story_id, how = matcher.find(item, pending.when, minhash, size, bands[item["id"]], mine)
         opened = story_id is None
         if opened:
             old = reuse.get(item["id"], leaving.get(item["id"]))
@@ -373,11 +490,11 @@ def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, re
         match_rows.append(
             {
                 "item_id": item["id"],
-                "minhash": blob,
+                "minhash": pending.blob,
                 "shingles": size,
                 "numbers": mine.numbers,
                 "rtl": mine.rtl,
-                "bands": bands,
+                "bands": bands[item["id"]],
                 "names": [("name", n) for n in mine.names]
                 + [("rtl" if mine.rtl else "latin", k) for k in mine.skeletons],
             }
@@ -394,15 +511,14 @@ def _place_chunk(db, chunk, prepared, moments, prints, pins, pin_story, used, re
                 mine,
                 item["published_at"] or item["fetched_at"],
             ),
-            bands,
+            bands[item["id"]],
         )
         matcher.count_story(mine.names, new_story=opened)
         if pin is not None:
             pin_story.setdefault(pin, story_id)
     save_match_data(db, match_rows)
     place_items(db, placements)
-    for story_id in sorted(touched):  # once per story and chunk, not once per item
-        refresh_story(db, story_id)
+    refresh_stories(db, sorted(touched))  # once per story and chunk, not once per item
 
 
 def rebuild_stories(

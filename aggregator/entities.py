@@ -209,11 +209,24 @@ def same_story_across_languages(
         return False
     weight = rarity or (lambda name: 1.0)
     evidence = sum(weight(name) for name in shared)
-    sizes = [sum(weight(name) for name in f.names) for f in (a, b) if not f.rtl]
-    if sizes and evidence < MIN_NAME_COVERAGE * min(sizes):
-        return False
     number = max((number_weight(n) for n in a.numbers & b.numbers), default=0.0)
-    return evidence >= EVIDENCE_WITHOUT_NUMBER or (number > 0 and evidence + number >= EVIDENCE_WITH_NUMBER)
+    if not (evidence >= EVIDENCE_WITHOUT_NUMBER or (number > 0 and evidence + number >= EVIDENCE_WITH_NUMBER)):
+        return False
+    # the coverage last, as it weighs every name of both texts (hundreds in a long article): too
+    # little when under MIN_NAME_COVERAGE of the lighter side's names, that is of each side's
+    latin = [f for f in (a, b) if not f.rtl]
+    return not (latin and all(_too_little(evidence, f.names, weight) for f in latin))
+
+
+def _too_little(evidence: float, names: frozenset[str], weight: Callable[[str], float]) -> bool:
+    """Whether `evidence` is under MIN_NAME_COVERAGE of what `names` weigh, stopping as soon as it is
+    (the running total only grows, so an early answer is the final one)."""
+    total = 0.0
+    for name in names:
+        total += weight(name)
+        if evidence < MIN_NAME_COVERAGE * total:
+            return True
+    return False
 
 
 def common_names(name_sets: list[set[str]], share: float = COMMON_NAME_SHARE) -> frozenset[str]:

@@ -105,7 +105,7 @@ class _Index:
     longest_start: int = 0  # the longest first word of a keyword ending in *
     #: a word of a text as written -> the keywords it may start; words repeat across items, so a
     #: crawl looks most of them up once (bounded: cleared when it grows past MEMO_WORDS)
-    memo: dict[str, tuple[tuple[int, str, int], ...]] = field(default_factory=dict)
+    memo: dict[str, tuple[tuple[tuple[int, str], tuple[int, ...]], ...]] = field(default_factory=dict)
 
 
 MEMO_WORDS = 200_000
@@ -146,10 +146,11 @@ def _index_of(taxonomy) -> _Index:
 
 @dataclass
 class _Candidates:
-    """The keywords of one tag and language that may match, and where their first word starts."""
+    """The keywords of one tag and language that may match, by where the word they start with stands."""
 
     numbers: set[int] = field(default_factory=set)
-    starts: set[int] | None = field(default_factory=set)  # None: try everywhere
+    #: start -> the numbers of the keywords its word may start, in order; None: try them anywhere
+    starts: dict[int, tuple[int, ...]] | None = field(default_factory=dict)
 
 
 def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | None:
@@ -161,25 +162,40 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
     found: dict[tuple[int, str], _Candidates] = {}
     for entry in index.always:
         found.setdefault(entry[:2], _Candidates(starts=None)).numbers.add(entry[2])
-    starts_of: dict[str, list[int]] = {}
-    for word in _WORDS.finditer(content):
-        starts_of.setdefault(word.group(0), []).append(word.start())
     memo = index.memo
-    for text, starts in starts_of.items():
-        hits = memo.get(text)
-        if hits is None:
+    # the distinct words first (cut in C): most words start no keyword, and the text is walked
+    # word by word only when one does, to find where those stand
+    hit: dict[str, tuple[tuple[tuple[int, str], tuple[int, ...]], ...]] = {}
+    for text in set(_WORDS.findall(content)):
+        groups = memo.get(text)
+        if groups is None:
             folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
             found_hits = list(index.whole.get(folded, ()))
             for end in range(1, min(len(folded), index.longest_start) + 1):
                 found_hits += index.start.get(folded[:end], ())
             if len(memo) >= MEMO_WORDS:
                 memo.clear()
-            hits = memo[text] = tuple(found_hits)
-        for position, language, number in hits:
-            candidates = found.setdefault((position, language), _Candidates())
-            candidates.numbers.add(number)
-            if candidates.starts is not None:
-                candidates.starts.update(starts)
+            grouped: dict[tuple[int, str], set[int]] = {}
+            for position, language, number in found_hits:
+                grouped.setdefault((position, language), set()).add(number)
+            groups = memo[text] = tuple((key, tuple(sorted(numbers))) for key, numbers in grouped.items())
+        if groups:
+            hit[text] = groups
+            for key, numbers in groups:
+                candidates = found.get(key)
+                if candidates is None:
+                    candidates = found[key] = _Candidates()
+                candidates.numbers.update(numbers)
+    if not hit:
+        return found
+    for word in _WORDS.finditer(content):
+        groups = hit.get(word.group(0))
+        if groups is not None:
+            start = word.start()
+            for key, numbers in groups:
+                starts = found[key].starts
+                if starts is not None:  # a token is one word: no other word's keywords start here
+                    starts[start] = numbers
     return found
 
 
@@ -190,19 +206,18 @@ def _keyword_pattern(part: str) -> re.Pattern:
 
 def _matches(parts: list[str], candidates: _Candidates, content: str):
     """What `re.compile("|".join(parts), re.IGNORECASE).finditer(content)` yields, by trying
-    only the candidate keywords, in their order, where their first word starts (no match
-    of the alternation can begin elsewhere, and the first alternative that matches wins)."""
-    numbers = sorted(candidates.numbers)
+    at each place where a candidate keyword's first word stands only the keywords starting
+    with that word, in their order (no match of the alternation can begin elsewhere, no other
+    alternative can match there, and the first alternative that matches wins)."""
     if candidates.starts is None:
-        yield from _subpattern(tuple(parts[n] for n in numbers)).finditer(content)
+        yield from _subpattern(tuple(parts[n] for n in sorted(candidates.numbers))).finditer(content)
         return
-    patterns = [_keyword_pattern(parts[n]) for n in numbers]
     end = 0
     for start in sorted(candidates.starts):
         if start < end:
             continue
-        for pattern in patterns:
-            match = pattern.match(content, start)
+        for number in candidates.starts[start]:
+            match = _keyword_pattern(parts[number]).match(content, start)
             if match:
                 yield match
                 end = match.end()
@@ -249,7 +264,9 @@ def tag_text(title: str, text: str, taxonomy=None, language: str | None = None) 
     # every keyword's pattern by (tag position, language): looked up only when there are candidates
     parts = _index_of(taxonomy).parts if candidates is not None else {}
     found: dict[str, list[str]] = {}
-    for position, tag in enumerate(taxonomy):
+    positions = range(len(taxonomy)) if candidates is None else sorted({position for position, _ in candidates})
+    for position in positions:
+        tag = taxonomy[position]
         words: list[str] = []
         languages = list(tag.patterns)
         if tag.kind == "theme" and language in tag.patterns:

@@ -50,7 +50,7 @@ def count_name_stories(db: sqlite_utils.Database, names: Iterable[str], since: s
 
 
 def list_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:
-    """Settled items with what matching needs: id, story_id, language, content_hash, minhash,
+    """Settled items with what matching needs: id, story_id, language, content_hash, moment, minhash,
     shingles, numbers (list), rtl, and names as [(kind, name)]."""
     found = []
     for part in _chunks(sorted(set(item_ids))):
@@ -60,7 +60,8 @@ def list_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict
         ):
             names[item_id].append((kind, name))
         for row in db.query(
-            f"SELECT i.id, i.story_id, i.language, i.content_hash, s.minhash, s.shingles, s.numbers, s.rtl "
+            f"SELECT i.id, i.story_id, i.language, i.content_hash, {_MOMENT} AS moment, s.minhash, s.shingles, "
+            f"s.numbers, s.rtl "
             f"FROM items i JOIN item_signatures s ON s.item_id = i.id WHERE i.id IN ({_marks(part)})",
             part,
         ):
@@ -70,66 +71,80 @@ def list_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict
     return found
 
 
-def list_settled_items(
-    db: sqlite_utils.Database, item_ids: Iterable[int], since: str, until: str, not_language: str | None = None
-) -> list[int]:
-    """The settled items among `item_ids` in [since, until] (and not in `not_language`), by id."""
-    other = " AND coalesce(language, '') != ?" if not_language is not None else ""
-    found = []
-    for part in _chunks(sorted(set(item_ids))):
-        found += [
-            row[0]
-            for row in db.execute(
-                f"SELECT id FROM items WHERE id IN ({_marks(part)}) "
-                f"AND {_SETTLED} AND {_MOMENT} BETWEEN ? AND ?{other}",
-                [*part, since, until, *([not_language] if other else [])],
-            )
-        ]
-    return sorted(found)
+def list_pending_items(db: sqlite_utils.Database, after_id: int, limit: int) -> list[dict]:
+    """Up to `limit` items to place (no story, or `reprocess = 1`) with ids above `after_id`, by id:
+    id, title, text, language, content_hash, published_at, fetched_at and their `moment`.
 
-
-def list_story_members(db: sqlite_utils.Database, story_id: int, since: str, until: str, limit: int) -> list[int]:
-    """The most recent settled items of a story in [since, until], newest first."""
-    return [
-        row[0]
-        for row in db.execute(
-            f"SELECT id FROM items WHERE story_id = ? AND reprocess = 0 AND {_MOMENT} BETWEEN ? AND ? "
-            f"ORDER BY id DESC LIMIT ?",
-            [story_id, since, until, limit],
+    Read page by page, so a crawl of 20,000 items never holds every text (nor the HTML) at once.
+    """
+    return list(
+        db.query(
+            f"SELECT id, title, text, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment "
+            f"FROM items WHERE (story_id IS NULL OR reprocess = 1) AND id > ? ORDER BY id LIMIT ?",
+            [after_id, limit],
         )
-    ]
+    )
 
 
-def find_exact_story(
-    db: sqlite_utils.Database, content_hash: str, item_id: int, since: str, until: str
-) -> tuple[int, int] | None:
-    """(item id, story id) of the first settled item in [since, until] with the same normalised text."""
-    row = db.execute(
-        f"SELECT id, story_id FROM items WHERE content_hash = ? AND id != ? AND {_SETTLED} "
-        f"AND {_MOMENT} BETWEEN ? AND ? ORDER BY id LIMIT 1",
-        [content_hash, item_id, since, until],
-    ).fetchone()
-    return (row[0], row[1]) if row else None
+def list_settled_by_hash(
+    db: sqlite_utils.Database, hashes: Iterable[str], since: str, until: str
+) -> list[tuple[str, int, int, str]]:
+    """(content_hash, item id, story id, moment) of settled items in [since, until] with one of `hashes`."""
+    found: list[tuple[str, int, int, str]] = []
+    for part in _chunks(sorted(set(hashes))):
+        found += db.execute(
+            f"SELECT content_hash, id, story_id, {_MOMENT} FROM items WHERE content_hash IN ({_marks(part)}) "
+            f"AND {_SETTLED} AND {_MOMENT} BETWEEN ? AND ?",
+            [*part, since, until],
+        ).fetchall()
+    return found
 
 
-def list_items_by_bands(db: sqlite_utils.Database, keys: list[int]) -> set[int]:
-    """Items sharing at least one LSH band key."""
-    return {
-        row[0]
-        for part in _chunks(sorted(set(keys)))
-        for row in db.execute(f"SELECT item_id FROM item_bands WHERE key IN ({_marks(part)})", part)
-    }
+def list_settled_by_bands(
+    db: sqlite_utils.Database, keys: Iterable[int], since: str, until: str
+) -> list[tuple[int, int, str]]:
+    """(band key, item id, moment) of settled items in [since, until] sharing one of the LSH band `keys`."""
+    found: list[tuple[int, int, str]] = []
+    for part in _chunks(sorted(set(keys))):
+        found += db.execute(
+            f"SELECT b.key, i.id, coalesce(i.published_at, i.fetched_at) FROM item_bands b "
+            f"JOIN items i ON i.id = b.item_id WHERE b.key IN ({_marks(part)}) "
+            f"AND i.story_id IS NOT NULL AND i.reprocess = 0 "
+            f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ?",
+            [*part, since, until],
+        ).fetchall()
+    return found
 
 
-def list_items_by_names(db: sqlite_utils.Database, kind: str, names: list[str]) -> set[int]:
-    """Items carrying one of `names` of `kind` ('name', 'latin' or 'rtl')."""
-    return {
-        row[0]
-        for part in _chunks(sorted(set(names)))
-        for row in db.execute(
-            f"SELECT item_id FROM item_names WHERE kind = ? AND name IN ({_marks(part)})", [kind, *part]
-        )
-    }
+def list_settled_by_names(
+    db: sqlite_utils.Database, kind: str, names: Iterable[str], not_language: str, since: str, until: str
+) -> list[tuple[str, int, str]]:
+    """(name, item id, moment) of settled items in [since, until], not in `not_language` ('' for
+    none), carrying one of `names` of `kind` ('name', 'latin' or 'rtl')."""
+    found: list[tuple[str, int, str]] = []
+    for part in _chunks(sorted(set(names))):
+        found += db.execute(
+            f"SELECT n.name, i.id, coalesce(i.published_at, i.fetched_at) FROM item_names n "
+            f"JOIN items i ON i.id = n.item_id WHERE n.kind = ? AND n.name IN ({_marks(part)}) "
+            f"AND i.story_id IS NOT NULL AND i.reprocess = 0 AND coalesce(i.language, '') != ? "
+            f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ?",
+            [kind, *part, not_language, since, until],
+        ).fetchall()
+    return found
+
+
+def list_stories_members(
+    db: sqlite_utils.Database, story_ids: Iterable[int], since: str, until: str
+) -> list[tuple[int, int, str]]:
+    """(story id, item id, moment) of the settled items of `story_ids` in [since, until]."""
+    found: list[tuple[int, int, str]] = []
+    for part in _chunks(sorted(set(story_ids))):
+        found += db.execute(
+            f"SELECT story_id, id, {_MOMENT} FROM items WHERE story_id IN ({_marks(part)}) AND reprocess = 0 "
+            f"AND {_MOMENT} BETWEEN ? AND ?",
+            [*part, since, until],
+        ).fetchall()
+    return found
 
 
 def list_signatures(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, tuple[bytes, int]]:

@@ -50,15 +50,7 @@ def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | Non
     higher priority, then a language more subscribers read, then the fullest text.
     """
     with writing(db):
-        rows = list(
-            db.query(
-                "SELECT items.id, items.title, items.language, items.published_at, "
-                "length(coalesce(items.text, '')) AS size, "
-                "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
-                "LEFT JOIN partners ON partners.id = sources.partner_id WHERE items.story_id = ?",
-                [story_id],
-            )
-        )
+        rows = list(db.query(f"{_STORY_ITEMS} WHERE items.story_id = ?", [story_id]))
         if not rows:
             if successor is not None:
                 move_story_references(db, story_id, successor)
@@ -68,29 +60,62 @@ def refresh_story(db: sqlite_utils.Database, story_id: int, successor: int | Non
             db.execute("DELETE FROM translations WHERE story_id = ?", [story_id])
             db.execute("DELETE FROM stories WHERE id = ?", [story_id])
             return
-        readers = dict(
-            db.execute(
-                "SELECT language, count(*) FROM subscribers WHERE status = 'active' GROUP BY language"
-            ).fetchall()
-        )
-        face = max(
-            rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"])
-        )
-        dates = sorted(r["published_at"] for r in rows if r["published_at"])
-        # plain SQL: sqlite-utils' update reads the table's schema on every call (clustering calls this per story)
-        db.execute(
-            "UPDATE stories SET title = ?, language = ?, representative_item_id = ?, item_count = ?, "
-            "first_published_at = ?, last_published_at = ? WHERE id = ?",
-            [
-                face["title"],
-                face["language"],
-                face["id"],
-                len(rows),
-                dates[0] if dates else None,
-                dates[-1] if dates else None,
-                story_id,
-            ],
-        )
+        db.execute(_UPDATE_STORY, _story_values(story_id, rows, _readers(db)))
+
+
+_STORY_ITEMS = (
+    "SELECT items.story_id, items.id, items.title, items.language, items.published_at, "
+    "length(coalesce(items.text, '')) AS size, "
+    "coalesce(partners.priority, 0) AS priority FROM items JOIN sources ON sources.id = items.source_id "
+    "LEFT JOIN partners ON partners.id = sources.partner_id"
+)
+# plain SQL: sqlite-utils' update reads the table's schema on every call (clustering refreshes many stories)
+_UPDATE_STORY = (
+    "UPDATE stories SET title = ?, language = ?, representative_item_id = ?, item_count = ?, "
+    "first_published_at = ?, last_published_at = ? WHERE id = ?"
+)
+
+
+def _readers(db: sqlite_utils.Database) -> dict[str, int]:
+    """language -> active subscribers reading it (the face prefers a language more people read)."""
+    return dict(
+        db.execute("SELECT language, count(*) FROM subscribers WHERE status = 'active' GROUP BY language").fetchall()
+    )
+
+
+def _story_values(story_id: int, rows: list[dict], readers: dict[str, int]) -> list:
+    """The UPDATE's values for a story with these item rows (see `refresh_story` for the face)."""
+    face = max(rows, key=lambda r: (r["size"] > 400, r["priority"], readers.get(r["language"], 0), r["size"], -r["id"]))
+    dates = sorted(r["published_at"] for r in rows if r["published_at"])
+    return [
+        face["title"],
+        face["language"],
+        face["id"],
+        len(rows),
+        dates[0] if dates else None,
+        dates[-1] if dates else None,
+        story_id,
+    ]
+
+
+def refresh_stories(db: sqlite_utils.Database, story_ids: list[int]) -> None:
+    """`refresh_story` for many stories, with one query per 500 stories instead of three per story.
+
+    Stories left without items go through `refresh_story` (they are deleted or kept for editions).
+    """
+    with writing(db):
+        readers = _readers(db)
+        for start in range(0, len(story_ids), 500):
+            part = story_ids[start : start + 500]
+            rows: dict[int, list[dict]] = {story_id: [] for story_id in part}
+            for row in db.query(f"{_STORY_ITEMS} WHERE items.story_id IN ({','.join('?' * len(part))})", part):
+                rows[row["story_id"]].append(row)
+            db.conn.executemany(
+                _UPDATE_STORY, [_story_values(story_id, found, readers) for story_id, found in rows.items() if found]
+            )
+            for story_id, found in rows.items():
+                if not found:
+                    refresh_story(db, story_id)
 
 
 def move_story_references(db: sqlite_utils.Database, story_id: int, successor: int) -> None:

@@ -1,0 +1,68 @@
+"""Signatures: the fast path computes datasketch's MinHash values exactly, so stored signatures stay valid."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from aggregator.dedupe import (
+    BANDS,
+    NUM_PERM,
+    ROWS,
+    SCHEME,
+    SEED,
+    band_keys,
+    from_bytes,
+    jaccard,
+    shingles,
+    signature_of,
+    to_bytes,
+)
+
+WORDS = ["grev", "açlık", "hunger", "strike", "prisoner", "Şahin", "زندان", "نسرین", "day", "144", "İstanbul"]
+
+
+def _datasketch(text: str) -> MinHash:
+    """datasketch's own MinHash of the text, built the slow way (one update per shingle)."""
+    from aggregator.dedupe import _hash32
+
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_hash32)
+    minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
+    return minhash
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_signature_of_equals_datasketch_minhash(seed):
+    rng = random.Random(seed)
+    text = " ".join(rng.choices(WORDS, k=rng.randint(0, 300)))
+    values, size = signature_of(text)
+    assert size == len(shingles(text))
+    assert np.array_equal(values, _datasketch(text).hashvalues.astype(np.uint64))
+
+
+def test_stored_signatures_read_back_and_estimate_jaccard_like_datasketch():
+    a, b = "one two three four five six seven eight nine ten " * 3, "one two three four five six seven eight nine"
+    values_a, _ = signature_of(a)
+    restored = from_bytes(to_bytes(values_a))
+    assert np.array_equal(restored, values_a)
+    assert jaccard(restored, signature_of(b)[0]) == pytest.approx(_datasketch(a).jaccard(_datasketch(b)))
+
+
+def test_band_keys_are_the_stored_blake2b_keys():
+    """The keys already in databases were blake2b digests of each band's uint64 bytes: kept as they were."""
+    values, _ = signature_of("a repost of a statement about a hunger strike in its day 144")
+    expected = [
+        int.from_bytes(
+            hashlib.blake2b(
+                values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8, person=band.to_bytes(2, "big")
+            ).digest(),
+            "big",
+            signed=True,
+        )
+        for band in range(BANDS)
+    ]
+    assert band_keys(values) == expected
