@@ -641,16 +641,19 @@ def _latin(text: str):
     runs: list[tuple[int, int, list[str], str, bool] | None] = []
     common = None  # words the text writes in lower case: "Though" and "Gets" are not names
     for match in _RUN.finditer(text):
-        words = match.group().split()
+        run = match.group()
+        words = run.split()
         end = match.end()
         suffix = ""
-        for i, word in enumerate(words):  # a case suffix ends the name: "Kaplan'ın avukatı"
+        marked = "'" in run or "’" in run
+        for i, word in enumerate(words if marked else ()):  # a case suffix ends the name: "Kaplan'ın avukatı"
             base, apostrophe, rest = word.replace("’", "'").partition("'")
             if apostrophe:
                 words = words[:i] + [base]
                 suffix = rest.lower()
                 break
-        cleaned = _clean(words)
+        # one word never names a person (`_clean` wants two): most runs are a sentence's first word
+        cleaned = _clean(words) if len(words) > 1 else None
         if cleaned is None:
             runs.append(None)
             continue
