@@ -1,4 +1,4 @@
-"""Run a crawl: both spiders in one Scrapy process, then cluster what came in.
+"""Run a crawl: both spiders in one Scrapy process, clustering what comes in alongside (`crawlers.folding`).
 
 Scrapy's Twisted reactor cannot be restarted in a process, so callers that crawl more
 than once (the scheduler, the demo, the tests) use `crawl_in_subprocess`.
@@ -16,11 +16,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from aggregator.clustering import cluster_new_items
 from aggregator.config import Config
 from aggregator.db import iso, open_db, utcnow
-from aggregator.exceptions import ConflictError, WireError
-from aggregator.indexing import index_items
+from aggregator.exceptions import ConflictError
+from crawlers.folding import Folding, fold_pass
 
 
 @dataclass
@@ -163,10 +162,17 @@ def crawl(
     Only one crawl of a database runs at a time (`crawl_lock`); a second one is refused.
     """
     with crawl_lock(config.db):
-        return _crawl(config, source_ids, kinds, on_source_done)
+        folding = Folding(config)
+        folding.start()  # forked before Scrapy starts its reactor and threads
+        try:
+            return _crawl(config, source_ids, kinds, on_source_done, folding)
+        finally:
+            folding.close()
 
 
-def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...], on_source_done) -> CrawlReport:
+def _crawl(
+    config: Config, source_ids: list[int] | None, kinds: tuple[str, ...], on_source_done, folding: Folding
+) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
     from aggregator.storage.sources import list_due_sources, list_source_errors, update_source
@@ -226,17 +232,20 @@ def _crawl(config: Config, source_ids: list[int] | None, kinds: tuple[str, ...],
             report.sources_interrupted += 1
     report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in list_source_errors(db)]
     if interruption.interrupted:
-        # Ctrl-C means stop now: what was stored stays unclustered (story_id NULL) and the
-        # next crawl places, tags and indexes it, like any item it brings
+        # Ctrl-C means stop now: what was placed while fetching stays placed; what was stored
+        # after stays unclustered (story_id NULL) and the next crawl places, tags and indexes it
+        folding.stop()
         return report
-    clusters = cluster_new_items(
-        db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
-    )
-    report.duplicates_folded, report.new_stories = clusters.folded, clusters.new_stories
-    try:
-        index_items(db, clusters.item_ids)
-    except WireError as error:  # a broken taxonomy file must not lose the crawl
-        report.errors.append(str(error))
+    folded = folding.finish()
+    if folded.error and folded.error.startswith("folding alongside"):
+        # the child failed unexpectedly: fold here, where an error stops the crawl as it always did
+        report.errors.append(folded.error)
+        more = fold_pass(db, config)
+        folded.folded, folded.new_stories = folded.folded + more.folded, folded.new_stories + more.new_stories
+        folded.error = more.error
+    report.duplicates_folded, report.new_stories = folded.folded, folded.new_stories
+    if folded.error:  # a broken taxonomy file must not lose the crawl
+        report.errors.append(folded.error)
     return report
 
 
@@ -271,7 +280,8 @@ def crawl_in_subprocess(
     }
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_child, args=(config, source_ids, kinds, queue), daemon=True)
+    # not a daemon: the crawl forks its folding child (`crawlers.folding`); killed below on timeout
+    process = context.Process(target=_child, args=(config, source_ids, kinds, queue))
     process.start()
     try:
         status, payload = queue.get(timeout=timeout)
@@ -299,6 +309,10 @@ def crawl_in_subprocess(
         raise RuntimeError(
             f"the crawl did not finish within {timeout:.0f} s; {len(unfinished)} source(s) left unfinished were marked"
         ) from None
+    except BaseException:  # Ctrl-C in the caller: the crawl is not a daemon, so stop it here
+        process.kill()
+        process.join(timeout=30)
+        raise
     process.join(timeout=30)
     if status == "error":
         raise RuntimeError(f"the crawl failed: {payload}")

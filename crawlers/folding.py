@@ -1,0 +1,115 @@
+"""Fold what a crawl stores while it is still fetching: clustering and indexing in a second process.
+
+A crawl has two halves of about equal cost: fetching, parsing and storing (Scrapy, on one
+core), then placing every new item in a story and tagging it (`cluster_new_items`,
+`index_items`). Run one after the other they leave the machine's second core idle, and
+the crawl takes their sum. `Folding` runs the second half in a child process, in passes
+over the items the crawl has committed so far, so the crawl takes about the longer of the
+two; one last pass after the crawl's last commit places the rest.
+
+The child is forked before Scrapy starts its reactor or threads, so it starts at once
+and shares the modules already imported; it opens its own database connection. Each pass
+is the same `cluster_new_items` a crawl ran afterwards before: items are placed in short
+chunk transactions, so the crawl's own writes and the child's alternate on SQLite's lock.
+An item is written once per crawl (a source is fetched once), and a pass sees it only once
+committed, so no pass can place an item whose text the crawl is still changing.
+
+If the crawl process dies, the child notices its parent is gone and stops after its
+current pass; what is placed stays placed, the rest waits for the next crawl.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+
+from aggregator.config import Config
+
+#: Seconds between passes while the crawl has committed nothing new.
+IDLE_SECONDS = 0.5
+
+
+@dataclass
+class FoldReport:
+    items: int = 0
+    folded: int = 0
+    new_stories: int = 0
+    error: str | None = None  # a broken taxonomy file: the crawl keeps its items and says so
+
+
+def fold_pass(db, config: Config) -> FoldReport:
+    """Place and index what is waiting now: one run of clustering, then tagging of what it placed."""
+    from aggregator.clustering import cluster_new_items
+    from aggregator.exceptions import WireError
+    from aggregator.indexing import index_items
+
+    clusters = cluster_new_items(
+        db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+    )
+    report = FoldReport(items=clusters.items, folded=clusters.folded, new_stories=clusters.new_stories)
+    if clusters.item_ids:
+        try:
+            index_items(db, clusters.item_ids)
+        except WireError as error:
+            report.error = str(error)
+    return report
+
+
+def _fold_until_told(config: Config, finish, parent: int, results) -> None:
+    from aggregator.db import open_db
+
+    db = open_db(config.db, migrate=False)
+    total = FoldReport()
+    try:
+        while os.getppid() == parent:
+            last = finish.is_set()  # read before the pass: everything committed by now is seen by it
+            done = fold_pass(db, config)
+            total.items += done.items
+            total.folded += done.folded
+            total.new_stories += done.new_stories
+            total.error = done.error or total.error
+            if last:
+                break
+            if not done.items:
+                finish.wait(IDLE_SECONDS)
+    except BaseException as error:  # reported to the crawl, which folds again itself
+        total.error = f"folding alongside the crawl failed: {type(error).__name__}: {error}"
+    finally:
+        db.conn.close()
+        results.put(total)
+
+
+class Folding:
+    """The child that folds alongside a crawl: `start()`, then `finish()`, or `stop()` on Ctrl-C."""
+
+    def __init__(self, config: Config):
+        context = multiprocessing.get_context("fork")
+        self.finish_event = context.Event()
+        self.results = context.Queue()
+        self.process = context.Process(
+            target=_fold_until_told,
+            args=(config, self.finish_event, os.getpid(), self.results),
+            name="wire-folding",
+        )
+
+    def start(self) -> None:
+        self.process.start()
+
+    def finish(self) -> FoldReport:
+        """One last pass over everything committed, then the totals of every pass."""
+        self.finish_event.set()
+        report = self.results.get()
+        self.process.join()
+        return report
+
+    def close(self) -> None:
+        """Make sure the child is gone (a crawl that failed before `finish`)."""
+        if self.process.is_alive():
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop now (Ctrl-C): each chunk is one transaction, so what is placed stays and the rest,
+        never half placed, waits for the next crawl."""
+        self.process.terminate()
+        self.process.join()
