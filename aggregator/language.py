@@ -90,6 +90,8 @@ _STOPLISTS = {
 #: words and the language's share of them and its lead over every other language reach one of
 #: these (share, lead) pairs: many small words and a fair lead, or fewer and a wide one.
 CONFIRM_WORDS = 20
+#: Characters of the text read for the count: a few sentences are enough, and the cost grows with it.
+CONFIRM_CHARS = 1200
 CONFIRM_RULES = ((0.15, 1.5), (0.08, 3.0))
 _WORD = re.compile(r"\w+")
 
@@ -288,7 +290,7 @@ def resolve_language(declared: str | None, text: str) -> tuple[str | None, str]:
     if code and code not in _supported():
         return code, "declared (no detector for it)"
     sample = _drop_repeated_title((text or "").strip())
-    if code and confirmed_by_small_words(sample[:2000], code):
+    if code and confirmed_by_small_words(sample[:CONFIRM_CHARS], code):
         return code, "declared+checked"
     if code:
         detected = detect_language(sample, min_confidence=0.6)

@@ -79,6 +79,9 @@ SAFE_ATTRIBUTES = {
 }
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ELLIPSIS_END = re.compile(r"(\[\s*(…|\.\.\.)\s*\]|…|\.\.\.|\[\s*&hellip;\s*\])\s*$")
+#: Characters at the end of a text that `looks_truncated` reads: the longest ending it knows
+#: ("continue reading" with the punctuation and spaces around a link) fits many times over.
+TRUNCATION_TAIL = 200
 _READ_MORE = re.compile(
     r"(read more|continue reading|weiterlesen|lire la suite|leer más|devamını oku|ادامه)\W*$", re.IGNORECASE
 )
@@ -242,8 +245,12 @@ def fold_paragraphs(text: str) -> str:
 
 
 def looks_truncated(text: str) -> bool:
-    """An excerpt ends in an ellipsis, '[…]' or a 'read more' link text."""
-    text = (text or "").strip()
+    """An excerpt ends in an ellipsis, '[…]' or a 'read more' link text.
+
+    Only the end is read: both patterns end in `$`, and a regular expression searching a whole
+    article for them tries every position (this runs for every item of every crawl).
+    """
+    text = (text or "").strip()[-TRUNCATION_TAIL:]
     return bool(_ELLIPSIS_END.search(text) or _READ_MORE.search(text))
 
 
