@@ -1,8 +1,10 @@
 """Send an edition over SMTP, each subscriber in their language, exactly once, as a state machine.
 
 The audience is frozen first: one delivery row per (edition, subscriber), `queued`. Each row is
-marked `sending` and committed before its SMTP transaction and `sent` right after it, so a
-process killed at any moment leaves at most the rows it was talking about in `sending`. The next
+marked `sending` and committed before its SMTP transaction; its outcome (`sent`...) is committed
+together with the next row's `sending` mark, or at the end, or before a pause for the send rate,
+so a process killed at any moment leaves at most the row it was talking about (or had just
+finished) in `sending`. The next
 run sends every queued row and reports those `sending` rows by count; only the operator decides
 whether they went out (`assume_sent`) or go again (`resend`). A 4xx answer defers the row with a
 doubling backoff up to `send_retry_limit` attempts; a 5xx answer fails it. The edition is `sent`
@@ -13,6 +15,10 @@ end; the claim of a process that died (same host, no such pid, or silent for CLA
 is taken over. The connection is opened once and reused; EHLO, then STARTTLS whenever offered,
 verified with `ssl.create_default_context()`, always before AUTH; a password never crosses an
 unencrypted connection. Messages are DKIM-signed with dkimpy when a key is configured.
+
+Speed (benchmarks/sending.py): each language's message is serialised once and each reader's
+bytes made from it (`newsletter.messages.MessageTemplate`); the next message is made and signed
+by a helper thread while the server answers the current one.
 
 No log line, error column or exception names an address or a token: rows are named by their
 delivery and subscriber ids, and servers' answers are redacted.
