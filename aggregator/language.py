@@ -7,14 +7,16 @@ offline. The detector is built once per process for the languages partners write
 Most items declare their language (every WordPress feed does), and most declarations are
 right: a long text full of the declared language's small words is confirmed by counting
 them against jusText's stop lists (which trafilatura already brings) in a fraction of a
-millisecond; lingua (2-3 ms an item, the largest single cost of a crawl) is asked only when
-that count is not clear. The shortcut never changes a decision: tests compare it with
-lingua's on real articles in every corpus language, declared rightly and wrongly.
+millisecond, and a partner's repost in another language is recognised the same way; lingua
+(2-3 ms an item, the largest single cost of a crawl) is asked only when that count is not
+clear. The shortcut never changes a decision: tests compare it with lingua's on real
+articles in every corpus language, declared rightly and wrongly.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 import justext
@@ -90,6 +92,8 @@ _STOPLISTS = {
 #: words and the language's share of them and its lead over every other language reach one of
 #: these (share, lead) pairs: many small words and a fair lead, or fewer and a wide one.
 CONFIRM_WORDS = 20
+#: Words a text needs before its small words alone overrule a declared language (shorter ones go to lingua).
+OVERRULE_WORDS = 60
 #: Characters of the text read for the count: a few sentences are enough, and the cost grows with it.
 CONFIRM_CHARS = 1200
 CONFIRM_RULES = ((0.15, 1.5), (0.08, 3.0))
@@ -106,27 +110,37 @@ def _stopword_languages() -> dict[str, tuple[str, ...]]:
     return {word: tuple(codes) for word, codes in index.items()}
 
 
-def confirmed_by_small_words(sample: str, code: str) -> bool:
-    """True when `sample` is clearly in `code` by its small words alone (no lingua needed).
+def clear_by_small_words(sample: str) -> str | None:
+    """The language `sample` is clearly written in by its small words alone, or None (lingua decides).
 
     jusText's lists come from Wikipedia word frequencies and overlap (the Finnish one holds
     many English words), so a word counts 1/n towards each of the n languages listing it:
-    words only one language uses weigh most. Unclear counts return False and lingua decides.
+    words only one language uses weigh most. The leader must reach one of `CONFIRM_RULES`.
     """
     index = _stopword_languages()
     words = _WORD.findall(sample.lower())
-    if len(words) < CONFIRM_WORDS or code not in _STOPLISTS:
-        return False
+    if len(words) < CONFIRM_WORDS:
+        return None
     scores: dict[str, float] = {}
-    for word in words:
+    for word, count in Counter(words).items():
         languages = index.get(word)
         if languages:
-            share = 1 / len(languages)
+            share = count / len(languages)
             for language in languages:
                 scores[language] = scores.get(language, 0.0) + share
-    own = scores.pop(code, 0.0)
+    if not scores:
+        return None
+    leader = max(scores, key=scores.__getitem__)
+    own = scores.pop(leader)
     runner_up = max(scores.values(), default=0.0)
-    return any(own >= share * len(words) and own >= lead * runner_up for share, lead in CONFIRM_RULES)
+    if any(own >= share * len(words) and own >= lead * runner_up for share, lead in CONFIRM_RULES):
+        return leader
+    return None
+
+
+def confirmed_by_small_words(sample: str, code: str) -> bool:
+    """True when `sample` is clearly in `code` by its small words alone (no lingua needed)."""
+    return clear_by_small_words(sample) == code
 
 
 def _lingua_languages() -> list[Language]:
@@ -290,8 +304,12 @@ def resolve_language(declared: str | None, text: str) -> tuple[str | None, str]:
     if code and code not in _supported():
         return code, "declared (no detector for it)"
     sample = _drop_repeated_title((text or "").strip())
-    if code and confirmed_by_small_words(sample[:CONFIRM_CHARS], code):
+    head = sample[:CONFIRM_CHARS]
+    clear = clear_by_small_words(head) if code else None
+    if clear is not None and clear == code:
         return code, "declared+checked"
+    if clear is not None and clear in CORE_LANGUAGES and len(_WORD.findall(head)) >= OVERRULE_WORDS:
+        return clear, f"detected (declared {code})"  # a repost in another language: its words say so
     if code:
         detected = detect_language(sample, min_confidence=0.6)
         if detected is None or detected == code:
