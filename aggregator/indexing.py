@@ -15,6 +15,7 @@ from aggregator.db import writing
 from aggregator.people import find_people
 from aggregator.storage.items import list_items_for_indexing
 from aggregator.storage.people import replace_mentions
+from aggregator.storage.signatures import list_item_ids
 from aggregator.storage.tags import replace_tag_evidence
 from aggregator.tagging import tag_text
 
@@ -30,12 +31,16 @@ class IndexReport:
 
 
 def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, taxonomy=None) -> IndexReport:
-    """Tag and index `item_ids`, or every item (after an editor changed the taxonomy)."""
+    """Tag and index `item_ids`, or every item (after an editor changed the taxonomy).
+
+    Texts are read CHUNK_ITEMS at a time, as they are written: a crawl of 20,000 items never
+    holds all their texts at once.
+    """
     report = IndexReport()
-    rows = list_items_for_indexing(db, item_ids)
-    for start in range(0, len(rows), CHUNK_ITEMS):
+    ids = list_item_ids(db) if item_ids is None else list(dict.fromkeys(item_ids))
+    for start in range(0, len(ids), CHUNK_ITEMS):
         evidence, mentions = [], []
-        for row in rows[start : start + CHUNK_ITEMS]:
+        for row in list_items_for_indexing(db, ids[start : start + CHUNK_ITEMS]):
             tags = tag_text(row["title"], row["text"] or "", taxonomy, row["language"])
             evidence.append((row["id"], tags))
             mentions.append((row["id"], find_people(f"{row['title']}\n{row['text'] or ''}")))

@@ -103,6 +103,7 @@ class _Index:
     always: list[tuple[int, str, int]]  # keywords not starting with a word character: always tried
     parts: dict[tuple[int, str], list[str]]  # (tag position, language) -> every keyword's pattern
     longest_start: int = 0  # the longest first word of a keyword ending in *
+    by_hand: bool = False  # a tag carries patterns without keyword lists: every pattern runs everywhere
     #: a word of a text as written -> the keywords it may start; words repeat across items, so a
     #: crawl looks most of them up once (bounded: cleared when it grows past MEMO_WORDS)
     memo: dict[str, tuple[tuple[tuple[int, str], tuple[int, ...]], ...]] = field(default_factory=dict)
@@ -112,7 +113,7 @@ MEMO_WORDS = 200_000
 
 
 def _index(taxonomy) -> _Index:
-    index = _Index({}, {}, [], {})
+    index = _Index({}, {}, [], {}, by_hand=any(tag.patterns and not tag.keywords for tag in taxonomy))
     for position, tag in enumerate(taxonomy):
         for language, keywords in (tag.keywords or {}).items():
             keywords = _keywords(keywords)
@@ -156,9 +157,9 @@ class _Candidates:
 def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | None:
     """{(tag position, language): what may match}; None when the taxonomy's tags carry no
     keyword lists (built by hand), so every pattern is run over the whole text."""
-    if any(tag.patterns and not tag.keywords for tag in taxonomy):
-        return None
     index = _index_of(taxonomy)
+    if index.by_hand:
+        return None
     found: dict[tuple[int, str], _Candidates] = {}
     for entry in index.always:
         found.setdefault(entry[:2], _Candidates(starts=None)).numbers.add(entry[2])

@@ -71,6 +71,11 @@ def list_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict
     return found
 
 
+def list_item_ids(db: sqlite_utils.Database) -> list[int]:
+    """Every item's id, in order (to walk all items a page at a time)."""
+    return [row[0] for row in db.execute("SELECT id FROM items ORDER BY id")]
+
+
 def list_pending_items(db: sqlite_utils.Database, after_id: int, limit: int) -> list[dict]:
     """Up to `limit` items to place (no story, or `reprocess = 1`) with ids above `after_id`, by id:
     id, title, text, language, content_hash, published_at, fetched_at and their `moment`.
@@ -174,10 +179,12 @@ def save_match_data(db: sqlite_utils.Database, rows: list[dict]) -> None:
     )
     conn.executemany("DELETE FROM item_bands WHERE item_id = ?", ids)
     conn.executemany("DELETE FROM item_names WHERE item_id = ?", ids)
+    # in key order: the inserts walk the key index from one end to the other instead of at random
     conn.executemany(
-        "INSERT INTO item_bands (key, item_id) VALUES (?, ?)", [(key, r["item_id"]) for r in rows for key in r["bands"]]
+        "INSERT INTO item_bands (key, item_id) VALUES (?, ?)",
+        sorted((key, r["item_id"]) for r in rows for key in r["bands"]),
     )
     conn.executemany(
         "INSERT INTO item_names (name, kind, item_id) VALUES (?, ?, ?)",
-        [(name, kind, r["item_id"]) for r in rows for kind, name in r["names"]],
+        sorted((name, kind, r["item_id"]) for r in rows for kind, name in r["names"]),
     )
