@@ -641,11 +641,11 @@ def _latin(text: str):
     runs: list[tuple[int, int, list[str], str, bool] | None] = []
     common = None  # words the text writes in lower case: "Though" and "Gets" are not names
     for match in _RUN.finditer(text):
-        run = match.group()
-        words = run.split()
+        written = match.group()
+        words = written.split()
         end = match.end()
         suffix = ""
-        marked = "'" in run or "’" in run
+        marked = "'" in written or "’" in written
         for i, word in enumerate(words if marked else ()):  # a case suffix ends the name: "Kaplan'ın avukatı"
             base, apostrophe, rest = word.replace("’", "'").partition("'")
             if apostrophe:
