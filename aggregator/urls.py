@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as w3lib_canonicalize_url
@@ -62,8 +63,13 @@ def _tracking_names(query: str) -> list[str]:
     return [name for name in names if is_tracking_param(name)]
 
 
+@lru_cache(maxsize=4096)
 def canonical_url(url: str, base: str | None = None) -> str:
-    """Return the canonical spelling of `url` (resolved against `base` when relative)."""
+    """Return the canonical spelling of `url` (resolved against `base` when relative).
+
+    Cached: a crawl spells each entry's link three times (looking the entry up, its key, its
+    canonical link), and w3lib's canonicalisation is one of the larger costs of an item.
+    """
     url = (url or "").strip()
     if base:
         url = urljoin(base, url)

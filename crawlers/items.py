@@ -25,4 +25,5 @@ class FeedItem:
     full_text_fetched: bool = False
     excerpt: bool = False  # the text is the feed's excerpt (the page could not give more)
     feed_hash: str | None = None  # the entry as the feed gave it, to skip unchanged entries next time
+    fresh: bool = False  # no stored item of its source has its key or link (`feed_hashes`)
     notes: list[str] = field(default_factory=list)

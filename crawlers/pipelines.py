@@ -70,7 +70,8 @@ class StoragePipeline:
         if not self.db.conn.in_transaction:
             self.db.conn.execute("BEGIN IMMEDIATE")
             self.opened_at = time.monotonic()
-        outcome, item_id = save_item(self.db, record)  # its own `writing()` joins the batch as a savepoint
+        # its own `writing()` joins the batch as a savepoint
+        outcome, item_id = save_item(self.db, record, fresh=item.fresh)
         self.pending += 1
         if self.pending >= BATCH_ITEMS:
             self.flush()

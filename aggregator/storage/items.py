@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -74,33 +75,44 @@ def find_item(db: sqlite_utils.Database, source_id: int, guid: str | None, url: 
 
 
 def feed_hashes(db: sqlite_utils.Database, source_id: int) -> dict[str, tuple[int, str | None]]:
-    """entry_key -> (item id, feed hash) for every item of a source: one query per feed, not per entry."""
-    return {
-        row[0]: (row[1], row[2])
-        for row in db.execute("SELECT entry_key, id, feed_hash FROM items WHERE source_id = ?", [source_id])
-    }
+    """entry_key -> (item id, feed hash) for every item of a source: one query per feed, not per entry.
+
+    The raw links are keys too (`raw:<url>`): an entry that none of them knows can be stored
+    without `find_item`'s three look-ups (`save_item(..., fresh=True)`).
+    """
+    known: dict[str, tuple[int, str | None]] = {}
+    for key, url, item_id, digest in db.execute(
+        "SELECT entry_key, url, id, feed_hash FROM items WHERE source_id = ?", [source_id]
+    ):
+        known[key] = (item_id, digest)
+        known.setdefault(f"raw:{url}", (item_id, digest))
+    return known
 
 
-def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
+def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False) -> tuple[str, int]:
     """Insert a new item or apply a sighting to the stored one; return ('new'|'updated'|'unchanged', id).
 
     What a sighting may change is `aggregator.updates.plan_update`'s decision. A changed
     title or text keeps the previous version in `item_revisions` and marks the item to be
     clustered, tagged and indexed again (its stored signatures and mentions are dropped).
+    `fresh`: the caller looked the entry up in `feed_hashes` and found nothing, so it is
+    inserted without looking again; should the same entry have been stored since (a feed
+    that lists it twice), the unique index says so and it is treated as a sighting.
     """
     record: dict[str, Any] = {key: item.get(key) for key in ITEM_FIELDS}
     record["entry_key"] = record["entry_key"] or entry_key(record["guid"], record["url"])
     record["canonical_url"] = record["canonical_url"] or canonical_url(record["url"])
     now = iso(utcnow())
     with writing(db):
+        if fresh:
+            try:
+                with db.atomic():
+                    return "new", _insert_item(db, record, item, now)
+            except sqlite3.IntegrityError:
+                pass  # stored since the caller looked: a sighting after all
         existing = find_item(db, record["source_id"], record["guid"], record["url"])
         if existing is None:
-            record.update(fetched_at=now, updated_at=now, tags=json.dumps(item.get("tags") or []))
-            columns = ", ".join(record)
-            cursor = db.execute(
-                f"INSERT INTO items ({columns}) VALUES ({', '.join('?' * len(record))})", list(record.values())
-            )
-            return "new", row_id(cursor.lastrowid)
+            return "new", _insert_item(db, record, item, now)
         update = plan_update(existing, record)
         if not update.changes:
             return "unchanged", existing["id"]
@@ -112,6 +124,14 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[str, int]:
             forget_match_data(db, existing["id"])
         db.table("items").update(existing["id"], update.changes)
         return ("updated" if update.changed else "unchanged"), existing["id"]
+
+
+def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str) -> int:
+    row = {**record, "fetched_at": now, "updated_at": now, "tags": json.dumps(item.get("tags") or [])}
+    cursor = db.execute(
+        f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+    return row_id(cursor.lastrowid)
 
 
 def forget_match_data(db: sqlite_utils.Database, item_id: int) -> None:

@@ -142,8 +142,13 @@ class FeedsSpider(SourceSpider):
             if by_link:
                 entry.guid = None
             entry.feed_hash = entry_fingerprint(entry)
-            stored = known.get(entry_key(entry.guid, entry.url)) or known.get(entry_key(None, entry.url))
+            stored = (
+                known.get(entry_key(entry.guid, entry.url))
+                or known.get(entry_key(None, entry.url))
+                or known.get(f"raw:{entry.url}")
+            )
             if stored is None:
+                entry.fresh = True  # stored without looking it up again (`save_item(fresh=True)`)
                 fresh.append(entry)
             elif stored[1] != entry.feed_hash:
                 changed.append(entry)

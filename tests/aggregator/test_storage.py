@@ -134,3 +134,16 @@ def test_polling_adapts_backs_off_and_never_gives_up():
     assert health(failing, now, 259200) == "failing"
     recovered = next_state(failing, FetchOutcome(200, True, new_items=2), now, min_interval=1800, max_backoff=86400)
     assert recovered["consecutive_failures"] == 0 and recovered["failing_since"] is None
+
+
+def test_an_entry_stored_as_fresh_twice_is_one_item(db):
+    """A feed that lists one entry twice: the crawl looked both up before either was stored."""
+    source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
+    entry = _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1")
+    status, first = save_item(db, dict(entry, entry_key="guid:g1"), fresh=True)
+    assert status == "new"
+    assert save_item(db, dict(entry, entry_key="guid:g1"), fresh=True) == ("unchanged", first)
+    changed = dict(entry, entry_key="guid:g1", title="Day 41", text="Day 41 of the hunger strike.")
+    assert save_item(db, changed, fresh=True) == ("updated", first)
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
+    assert [r["title"] for r in list_revisions(db, first)] == ["Day 40"]
