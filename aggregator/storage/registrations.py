@@ -40,6 +40,11 @@ def list_registrations(db: sqlite_utils.Database, status: str | None = None) -> 
     return rows
 
 
+def count_registrations(db: sqlite_utils.Database, status: str) -> int:
+    """How many registrations are in `status` (the desk's nav shows the pending ones; the index makes it cheap)."""
+    return int(db.execute("SELECT count(*) FROM partner_registrations WHERE status = ?", [status]).fetchone()[0])
+
+
 def update_registration(db: sqlite_utils.Database, registration_id: int, **changes) -> None:
     get_registration(db, registration_id)
     with writing(db):
@@ -150,6 +155,7 @@ def _now_floor() -> datetime:
 __all__ = [
     "REGISTRATION_STATUSES",
     "bump_link_version",
+    "count_registrations",
     "find_partner_by_email",
     "get_partner",
     "get_registration",

@@ -148,6 +148,7 @@ from wire.web.desk import (  # noqa: E402
     composer,  # noqa: F401
     editors,  # noqa: F401
     inbox,  # noqa: F401
+    partners,  # noqa: F401
     sources,  # noqa: F401
     stories,  # noqa: F401
     subscribers,  # noqa: F401
