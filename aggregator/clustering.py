@@ -401,10 +401,10 @@ def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
             del item["text"]
             if item["id"] in stored:
                 blob, size = stored[item["id"]]
-                minhash = from_bytes(blob)
             else:
-                minhash, size = signature_of(text)
-                blob = to_bytes(minhash)
+                values, size = signature_of(text)
+                blob = to_bytes(values)
+            minhash = from_bytes(blob)  # a view of the bytes to store: one copy of the signature in memory
             pending.append(_Pending(item, moment_of(item), fingerprint(text, item["language"]), minhash, blob, size))
     pending.sort(key=lambda p: (p.when, p.item["id"]))
     return pending
