@@ -232,3 +232,27 @@ def test_a_mail_that_cannot_be_sent_is_said_and_the_decision_stands(desk_app, de
     assert "The e-mail to the partner was not sent: please tell them yourself." in response.get_data(as_text=True)
     assert get_registration(db, row["id"])["status"] == "approved"
     assert decisions(db) == [(desk_client.editor.email, "partner registration approved", 1)]
+
+
+@pytest.mark.browser
+def test_reject_in_chromium_at_phone_width(desk_page, live_app, db, mail_sink, artifacts):
+    """The page at phone width with a partner's HTML as its name: no script runs, an empty reason is not sent."""
+    row = register(db, organisation=f"Comité {SCRIPT}", language="en")
+    dialogs = []
+    desk_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    desk_page.set_viewport_size({"width": 375, "height": 800})
+    desk_page.goto("/desk/partners")
+    assert desk_page.locator("header nav .count").inner_text() == "1"
+    card = desk_page.locator(f"#registration-{row['id']}")
+    assert card.locator("h2").inner_text() == f"Comité {SCRIPT}"  # the markup, as text
+    assert desk_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    desk_page.screenshot(path=str(artifacts / "desk-partners-375.png"), full_page=True)
+    card.locator("form.stacked button").click()  # no reason: the browser keeps the form (required)
+    assert card.locator("textarea[name=reason]").evaluate("el => el.validity.valueMissing")
+    assert get_registration(db, row["id"])["status"] == "pending"
+    card.locator("textarea[name=reason]").fill("Not about political prisoners.")
+    card.locator("form.stacked button").click()
+    desk_page.wait_for_selector("p.flash.ok")
+    assert get_registration(db, row["id"])["status"] == "rejected"
+    assert desk_page.locator("header nav .count").count() == 0
+    assert len(mail_sink.messages()) == 1 and dialogs == []
