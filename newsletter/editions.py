@@ -11,7 +11,7 @@ import sqlite_utils
 from aggregator.config import Config
 from aggregator.db import utcnow
 from aggregator.storage.editions import find_edition, get_copies, get_edition, save_copies, save_draft
-from aggregator.storage.stories import get_story, list_stories
+from aggregator.storage.stories import get_stories, get_story, list_stories
 from newsletter.compose import Edition, build_edition, plan_edition
 from newsletter.render import Rendered, render_edition
 from newsletter.weeks import week_bounds, week_of
@@ -51,7 +51,7 @@ def _in_week(item: dict, start: datetime, end: datetime) -> bool:
 def load_edition(db: sqlite_utils.Database, edition_id: int) -> Edition:
     """The edition from live data; an entry whose story lost all its items (kept for a sent edition) is left out."""
     row = get_edition(db, edition_id)
-    stories = {entry["story_id"]: get_story(db, entry["story_id"]) for entry in row["entries"]}
+    stories = get_stories(db, [entry["story_id"] for entry in row["entries"]])
     row["entries"] = [entry for entry in row["entries"] if stories[entry["story_id"]]["items"]]
     return build_edition(row, stories)
 

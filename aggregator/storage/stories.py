@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlite_utils
@@ -153,6 +154,36 @@ def get_story(db: sqlite_utils.Database, story_id: int) -> dict:
         t["language"]: t for t in db.query("SELECT * FROM translations WHERE story_id = ?", [story_id])
     }
     return row
+
+
+def get_stories(db: sqlite_utils.Database, story_ids: Iterable[int]) -> dict[int, dict]:
+    """Several stories, each as `get_story` gives it, in three queries instead of three per story.
+
+    An edition is loaded whole for every preview in the desk and every freeze: with 80 stories the
+    per-story queries were most of a preview's time.
+    """
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    stories = {
+        row["id"]: {**row, "items": [], "translations": {}}
+        for row in db.query(f"SELECT * FROM stories WHERE id IN ({marks})", ids)
+    }
+    missing = sorted(set(ids) - set(stories))
+    if missing:
+        raise NotFound(f"no story with id {missing[0]}")
+    for item in db.query(
+        "SELECT items.*, sources.name AS source_name, partners.name AS partner_name "
+        "FROM items JOIN sources ON sources.id = items.source_id "
+        "LEFT JOIN partners ON partners.id = sources.partner_id "
+        f"WHERE items.story_id IN ({marks}) ORDER BY items.story_id, items.published_at, items.id",
+        ids,
+    ):
+        stories[item["story_id"]]["items"].append(item)
+    for translation in db.query(f"SELECT * FROM translations WHERE story_id IN ({marks})", ids):
+        stories[translation["story_id"]]["translations"][translation["language"]] = translation
+    return stories
 
 
 def list_story_items(db: sqlite_utils.Database, story_id: int) -> list[dict]:

@@ -161,3 +161,15 @@ def test_a_background_send_that_cannot_reach_the_server_says_why_and_loses_nothi
     assert stopped.error and "cannot reach the SMTP server" in stopped.error
     assert "reader@example.org" not in stopped.error
     assert (stopped.status, stopped.queued, stopped.sent) == ("approved", 1, 0)  # resumable, nothing lost
+
+
+def test_stories_loaded_together_are_the_stories_loaded_one_by_one(db, config):
+    from aggregator.storage.stories import get_stories, get_story
+
+    _, stories = seed_week(db, config)
+    ids = list(stories.values())
+    save_translation(db, ids[0], "fa", "روز ۸۷ اعتصاب غذا")
+    assert get_stories(db, ids) == {story_id: get_story(db, story_id) for story_id in ids}
+    assert get_stories(db, []) == {}
+    with pytest.raises(NotFound, match="no story with id 9999"):
+        get_stories(db, [ids[0], 9999])
