@@ -62,7 +62,7 @@ def list_pin_stories(db: sqlite_utils.Database) -> dict[str, int]:
     found: dict[str, int] = {}
     for pin, story_id in db.execute(
         "SELECT p.pin, i.story_id FROM story_pins p JOIN items i ON i.id = p.item_id "
-        "WHERE i.story_id IS NOT NULL AND i.reprocess = 0 ORDER BY i.id"
+        "WHERE i.story_id IS NOT NULL AND i.reprocess = 0 ORDER BY p.item_id"  # from the pins: never a scan of items
     ):
         found.setdefault(pin, story_id)
     return found
