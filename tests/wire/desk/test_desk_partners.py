@@ -256,3 +256,10 @@ def test_reject_in_chromium_at_phone_width(desk_page, live_app, db, mail_sink, a
     assert get_registration(db, row["id"])["status"] == "rejected"
     assert desk_page.locator("header nav .count").count() == 0
     assert len(mail_sink.messages()) == 1 and dialogs == []
+
+
+def test_the_page_speaks_the_editors_language_right_to_left_in_persian(desk_client_for, db):
+    register(db)
+    html = desk_client_for(language="fa").get("/desk/partners").get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "ثبت‌نام‌های همکاران" in html and "Some entries have no date" not in html  # the problem in Persian too
