@@ -120,7 +120,9 @@ def test_approve_creates_the_partner_and_source_as_the_cli_does_and_mails_the_pa
     body = message.get_payload(decode=True).decode()
     assert "http://wire.example/partners/page/" in body
     assert "An editor approved" not in body  # French, not the English source
-    assert "Approved" in desk_client.get("/desk/partners?status=approved").get_data(as_text=True)
+    decided = desk_client.get("/desk/partners?status=approved").get_data(as_text=True)
+    assert f'id="registration-{row["id"]}"' in decided and desk_client.editor.email in decided
+    assert f'id="registration-{row["id"]}"' not in desk_client.get("/desk/partners").get_data(as_text=True)
 
     # the same registration approved by `wire partners approve` makes the same partner and source
     other = register(db, "Comité de soutien 2", url="http://127.0.0.1:9/feed2/")
@@ -145,6 +147,8 @@ def test_reject_without_a_reason_is_refused_with_a_clear_message_and_changes_not
         response = desk_client.post(f"/desk/partners/{row['id']}/reject", data=reason)
         assert response.status_code == 400
         assert "Write the reason for the partner: it is sent to them." in response.get_data(as_text=True)
+    too_long = desk_client.post(f"/desk/partners/{row['id']}/reject", data={"reason": "x" * 2001})
+    assert too_long.status_code == 400 and "longer than 2000 characters" in too_long.get_data(as_text=True)
     assert get_registration(db, row["id"])["status"] == "pending"
     assert decisions(db) == [] and mail_sink.messages() == []
 
