@@ -10,7 +10,12 @@ little. On real articles, matching one member let a story chain 81 unrelated art
 (benchmarks/story_quality.py, RESULTS.md). Everything an item is matched by is
 computed once, when it is first placed, and stored: a later crawl looks candidates up in
 indexes instead of loading or recomputing the stored items, so its cost follows the
-size of the crawl, not of the database.
+size of the crawl, not of the database (every lookup is served by an index:
+tests/aggregator/test_matching_queries.py).
+
+Speed (issue 9, benchmarks/clustering.py): texts are read a page at a time and only their
+signatures (1 KB) and names are kept; the indexes are read once per chunk for all of its
+items, not a dozen queries per item; stories are refreshed once per chunk.
 
 Editors' decisions are pins (`aggregator.storage.pins`) and always win: a pinned item
 joins only the story of its pin, and no item ever joins two pins' stories together.

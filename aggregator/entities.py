@@ -32,12 +32,28 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+#: `_CAPITALISED` without its look-behind: a pattern that starts with a character class lets the
+#: engine skip to the next capital letter, where a leading look-behind is tried at every position
+_CAPITAL_WORD = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(?:[’'][a-zçğıöşü]+)?)")
+
+
 def names(text: str, stop: frozenset[str] = frozenset()) -> set[str]:
-    """Capitalised words that are not sentence starts, folded; common words in `stop` dropped."""
-    found = set()
-    for match in _CAPITALISED.finditer(text or ""):
-        before = text[max(0, match.start() - 3) : match.start()]
-        if _SENTENCE_START.search(before):
+    """Capitalised words that are not sentence starts, folded; common words in `stop` dropped.
+
+    What `_CAPITALISED.finditer` finds: a match whose previous character is a word character or
+    an apostrophe is refused and the search goes on from the next position, as the look-behind
+    would have refused that position (tests/aggregator/test_entities.py compares them).
+    """
+    found: set[str] = set()
+    text = text or ""
+    search, position = _CAPITAL_WORD.search, 0
+    while (match := search(text, position)) is not None:
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
+            position = start + 1
+            continue
+        position = match.end()
+        if _SENTENCE_START.search(text[max(0, start - 3) : start]):
             continue
         key = fold(match.group(1))
         if len(key) >= 4 and key not in stop:

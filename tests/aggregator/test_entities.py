@@ -52,3 +52,42 @@ def test_same_answer_as_the_formula_on_random_fingerprints(seed):
         assert same_story_across_languages(a, b, common, weight) == expected
         answers.append(expected)
     assert any(answers) and not all(answers)  # both answers were met
+
+
+def _names_by_finditer(text: str) -> set[str]:
+    """`names` as first written: the look-behind pattern run with finditer."""
+    from aggregator.entities import _CAPITALISED, _SENTENCE_START, fold
+
+    found = set()
+    for match in _CAPITALISED.finditer(text):
+        if _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+            continue
+        key = fold(match.group(1))
+        if len(key) >= 4:
+            found.add(key)
+    return found
+
+
+TRICKY = [
+    "the iPhone-Nutzer and aB-Cd met McCain-Feingold, al-Assad and O'Neill in İstanbul",
+    "Kaplan'ın avukatı Şahin’in; l’Équipe d'Ekinci _Under_score x2Name Ünal-Öztürk",
+    "«Selin Korkmaz» (Baran Yıldız) — Нина Петрова и Олег Сидоров. Day 144: Amnesty",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_names_find_what_the_look_behind_pattern_found(text):
+    from aggregator.entities import names
+
+    assert names(text) == _names_by_finditer(text)
+
+
+def test_names_on_random_mixtures_of_tricky_pieces():
+    from aggregator.entities import names
+
+    rng = random.Random(3)
+    pieces = [*" ".join(TRICKY).split(), "-", "'", "’", "x", "_", ".", "\n", "Aa", "bB", "Ünal", "de"]
+    for _ in range(3_000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", "", "-"]) for _ in range(rng.randint(0, 12)))
+        assert names(text) == _names_by_finditer(text), text
