@@ -14,17 +14,21 @@ chunk transactions, so the crawl's own writes and the child's alternate on SQLit
 An item is written once per crawl (a source is fetched once), and a pass sees it only once
 committed, so no pass can place an item whose text the crawl is still changing.
 
-If the crawl process dies, the child notices its parent is gone and stops after its
-current pass; what is placed stays placed, the rest waits for the next crawl.
+If the crawl process dies, the child dies with it (`_die_with_parent`); what is placed
+stays placed, the rest waits for the next crawl.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from dataclasses import dataclass
 
 from aggregator.config import Config
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 #: Seconds between passes while the crawl has committed nothing new.
 IDLE_SECONDS = 0.5
@@ -56,8 +60,26 @@ def fold_pass(db, config: Config) -> FoldReport:
     return report
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this child the moment the crawl dies (a SIGKILL, a deadline).
+
+    Otherwise it would go on folding, holding the crawl lock it inherited, while the next crawl
+    starts its own; killed mid-pass it loses nothing (each chunk is one transaction). Where
+    prctl is missing, the loop below still stops once it sees its parent gone.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def _fold_until_told(config: Config, finish, parent: int, results) -> None:
     from aggregator.db import open_db
+
+    _die_with_parent()
+    if os.getppid() != parent:  # died before the request above
+        return
 
     db = open_db(config.db, migrate=False)
     total = FoldReport()

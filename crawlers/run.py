@@ -19,6 +19,7 @@ from pathlib import Path
 from aggregator.config import Config
 from aggregator.db import iso, open_db, utcnow
 from aggregator.exceptions import ConflictError
+from crawlers.batch import WriteBatch
 from crawlers.folding import Folding, fold_pass
 
 
@@ -183,6 +184,7 @@ def _crawl(
 
     # one connection for both spiders and their pipelines (settings are deep-copied: not there)
     shared = SourceSpider.shared_db = open_db(config.db)
+    batch = SourceSpider.shared_batch = WriteBatch(shared)
     process = CrawlerProcess(settings_for(config))
     interruption = Interruption(process)
     before = {
@@ -208,10 +210,9 @@ def _crawl(
         process.start(install_signal_handlers=False)
     finally:
         interruption.restore()
-        if shared.conn.in_transaction:  # a batch the pipelines did not get to commit (they do on close)
-            shared.conn.execute("COMMIT")
+        batch.flush()  # what the pipelines did not get to commit (they do on close)
         shared.conn.close()
-        SourceSpider.shared_db = None
+        SourceSpider.shared_db = SourceSpider.shared_batch = None
     report = CrawlReport(interrupted=interruption.interrupted)
     for crawler in crawlers:
         stats = crawler.stats.get_stats()

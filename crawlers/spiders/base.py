@@ -13,6 +13,7 @@ from aggregator.db import open_db, utcnow
 from aggregator.polling import FetchOutcome, next_state
 from aggregator.storage.items import find_item
 from aggregator.storage.sources import list_due_sources, source_id_with_url, update_source
+from crawlers.batch import WriteBatch
 from crawlers.errors import describe_failure, describe_status
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class SourceSpider(scrapy.Spider):
     #: The crawl's one connection (set by `crawlers.run`), shared by both spiders and their pipelines:
     #: their writes join the pipeline's open batch instead of waiting for its lock.
     shared_db: sqlite_utils.Database | None = None
+    shared_batch: WriteBatch | None = None  # its open transaction, which every write of the crawl joins
+    batch: WriteBatch
 
     def __init__(self, *args, sources: str | list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +54,7 @@ class SourceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = crawler.settings.get("WIRE_CONFIG") or load_config()
         spider.db = SourceSpider.shared_db or open_db(spider.config.db)
+        spider.batch = SourceSpider.shared_batch or WriteBatch(spider.db)
         spider.outcomes, spider.open_items, spider.validators = {}, {}, {}
         spider.article_failures, spider.source_notes = {}, {}
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
@@ -113,6 +117,7 @@ class SourceSpider(scrapy.Spider):
                 last_error_hint="the feed still works and its items were kept; tell the partner",
             )
         if changes:
+            self.batch.join()
             update_source(self.db, source_id, **changes)
 
     def article_failed(self, source_id: int, what: str) -> None:
@@ -126,6 +131,7 @@ class SourceSpider(scrapy.Spider):
         if changes.get("url") and changes["url"] != source["url"]:
             if source_id_with_url(self.db, changes["url"]) is not None:
                 changes.pop("url")
+        self.batch.join()
         update_source(self.db, source["id"], **changes)
         self.outcomes[source["id"]] = outcome
         self.crawler.signals.send_catch_log(signal=source_done, source=source, outcome=outcome)

@@ -1,0 +1,73 @@
+"""One open write transaction for a whole crawl's writes, committed every half second.
+
+A crawl writes for every item (the item, its FTS rows) and for every source (its health,
+its validators). Committed one by one, each write put the same index pages into the WAL
+again: the largest cost of storing after the text itself, and most of an unchanged
+re-crawl of a thousand feeds answering 304. `WriteBatch` keeps one transaction open on the
+crawl's connection, which every write joins (`aggregator.db.writing` nests as a savepoint),
+and commits it when `BATCH_WRITES` writes have joined, when it has been open `FLUSH_SECONDS`,
+and when the crawl closes.
+
+It keeps the crawl's promise about validators: a source's ETag is written when its last item
+settles (`SourceSpider.finish_source`), in the same transaction as its items or a later one,
+never an earlier one; a crawl killed before a commit loses both and fetches the feed again
+instead of getting a 304. Other writers (the web app's unsubscribe) wait at most one batch,
+well within SQLite's busy timeout.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlite_utils
+from twisted.internet import task
+
+#: Writes per transaction, and the longest a transaction stays open (seconds).
+BATCH_WRITES = 200
+FLUSH_SECONDS = 0.5
+
+
+class WriteBatch:
+    """The crawl's open transaction on `db`: `join()` before each write, `flush()` at the end."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.writes = 0
+        self.opened_at = 0.0
+        self.flusher: task.LoopingCall | None = None
+        self.users = 0
+
+    def start(self) -> None:
+        """Commit on a timer from the reactor, for as long as one of its users (spiders) runs."""
+        self.users += 1
+        if self.flusher is None:
+            self.flusher = task.LoopingCall(self.flush_if_due)
+            self.flusher.start(FLUSH_SECONDS / 2, now=False)
+
+    def stop(self) -> None:
+        """A user is done: commit; the timer stops with the last user (the other spider may still write)."""
+        self.users = max(0, self.users - 1)
+        if not self.users and self.flusher is not None:
+            if self.flusher.running:
+                self.flusher.stop()
+            self.flusher = None
+        self.flush()
+
+    def join(self) -> None:
+        """Make sure a transaction is open for the write that follows; commit a full one first."""
+        if self.writes >= BATCH_WRITES:
+            self.flush()
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            self.opened_at = time.monotonic()
+        self.writes += 1
+
+    def flush_if_due(self) -> None:
+        if self.db.conn.in_transaction and time.monotonic() - self.opened_at >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit what is open (items, and the sources whose fetch or last item it holds)."""
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("COMMIT")
+        self.writes = 0
