@@ -391,3 +391,29 @@ def test_live_clock_keeps_a_current_week():
 def test_naive_now_is_refused():
     with pytest.raises(ValueError, match="aware"):
         DemoNetwork(now=datetime(2024, 3, 6, 12, 0))
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 29, 23, 30, tzinfo=UTC),  # Monday 00:30 in Berlin: the week has just begun
+        datetime(2026, 11, 30, 5, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 12, 0, tzinfo=UTC),  # Thursday: ages are kept as written
+    ],
+)
+def test_every_run_has_a_current_week(now):
+    """Articles meant to be this week's fall in the current week whenever the demo runs, in their order."""
+    from newsletter.weeks import week_bounds, week_of
+    from wire.demo.content import DEMO_ZONE, load_partners
+
+    start, end = week_bounds(week_of(now, DEMO_ZONE), DEMO_ZONE)
+    articles = [article for partner in load_partners() for article in partner.articles]
+    recent = sorted((a for a in articles if a.hours_ago < 7 * 24), key=lambda a: a.hours_ago)
+    old = [a for a in articles if a.hours_ago >= 7 * 24]
+    assert recent and old
+    dates = [a.published(now) for a in recent]
+    assert all(start <= d <= now for d in dates)
+    assert dates == sorted(dates, reverse=True)  # the youngest stays the newest
+    assert all(a.published(now) < start for a in old)
+    if now - start > timedelta(hours=150):
+        assert all(a.published(now) == now - timedelta(hours=a.hours_ago) for a in articles)

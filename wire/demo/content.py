@@ -16,8 +16,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from aggregator.config import Config
 from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left languages
+from newsletter.weeks import week_bounds, week_of
+
+#: The demo's weeks are those of the default configuration's time zone (tests and `wire demo` use it).
+DEMO_ZONE = ZoneInfo(Config.__dataclass_fields__["timezone"].default)
+WEEK = timedelta(days=7)
+#: Articles meant to be this week's are at most this old (the content's largest in-week age is 140 h).
+OLDEST_IN_WEEK = timedelta(hours=150)
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of `now`'s week in the demo's time zone."""
+    return week_bounds(week_of(now, DEMO_ZONE), DEMO_ZONE)[0]
+
 
 CONTENT_DIR = Path(__file__).parent / "content"
 
@@ -73,8 +88,19 @@ class ArticleSpec:
         return "\n\n".join(self.paragraphs)
 
     def published(self, now: datetime) -> datetime:
-        """Date the article relative to ``now``, so every run has a current week."""
-        return now - timedelta(hours=self.hours_ago)
+        """Date the article relative to ``now``, so every run has a current week.
+
+        Early in a week (a run on Monday at 00:30) less of the week has passed than the
+        articles' ages span: then every age meant to fall in this week is shrunk in proportion
+        to what has passed of it, keeping their order, so the week still holds them all.
+        An article older than a week (``hours_ago`` of 168 or more) stays old.
+        """
+        age = timedelta(hours=self.hours_ago)
+        if age < WEEK:
+            passed = now - week_start(now)
+            if passed < OLDEST_IN_WEEK:
+                age = age * (passed / OLDEST_IN_WEEK)
+        return now - age
 
 
 @dataclass(frozen=True)
