@@ -23,7 +23,7 @@ from aggregator.scripts import RTL_LANGUAGES  # the one list of right-to-left la
 from newsletter.weeks import week_bounds, week_of
 
 #: The demo's weeks are those of the default configuration's time zone (tests and `wire demo` use it).
-DEMO_ZONE = ZoneInfo(Config.__dataclass_fields__["timezone"].default)
+DEMO_ZONE = ZoneInfo(str(Config.__dataclass_fields__["timezone"].default))
 WEEK = timedelta(days=7)
 #: Articles meant to be this week's are at most this old (the content's largest in-week age is 140 h).
 OLDEST_IN_WEEK = timedelta(hours=150)
