@@ -71,6 +71,11 @@ class InboxItem:
     tags: list[str]
     evidence: dict[str, list[str]]  # tag -> the words that made it apply
 
+    @property
+    def web_link(self) -> bool:
+        """Whether its URL can be a link on a page (http or https, never `javascript:` or the like)."""
+        return self.url.startswith(("https://", "http://"))
+
 
 @dataclass
 class InboxStory:
@@ -94,11 +99,16 @@ EVIDENCE_WORDS = 5
 def story_evidence(items: list[InboxItem]) -> dict[str, list[str]]:
     """Each tag of the story with the words that made it apply, gathered across its items, each once."""
     found: dict[str, list[str]] = {}
+    seen: dict[str, set[str]] = {}  # tag -> its kept words, casefolded
     for item in items:
         for tag, words in item.evidence.items():
             kept = found.setdefault(tag, [])
+            folded = seen.setdefault(tag, set())
             for word in words:
-                if len(kept) < EVIDENCE_WORDS and word.casefold() not in (w.casefold() for w in kept):
+                if len(kept) >= EVIDENCE_WORDS:
+                    break
+                if word.casefold() not in folded:
+                    folded.add(word.casefold())
                     kept.append(word)
     return dict(sorted(found.items()))
 
@@ -148,7 +158,11 @@ def load_inbox(
     entries = list_entries_of_stories(db, edition_id, story_ids) if edition_id else {}
     translations = list_translation_languages(db, story_ids)
     by_story: dict[int, list[InboxItem]] = {}
+    tag_lists: dict[str, list[str]] = {}  # each distinct JSON text parsed once: reports share their tags
     for item in items:
+        tags = item["tags"] or "[]"
+        if tags not in tag_lists:
+            tag_lists[tags] = json.loads(tags)
         by_story.setdefault(item["story_id"], []).append(
             InboxItem(
                 id=item["id"],
@@ -157,7 +171,7 @@ def load_inbox(
                 language=item["language"],
                 partner=item["partner_name"] or item["source_name"],
                 published=item["published_at"] or item["fetched_at"],
-                tags=json.loads(item["tags"] or "[]"),
+                tags=list(tag_lists[tags]),
                 evidence=evidence.get(item["id"], {}),
             )
         )

@@ -125,3 +125,52 @@ def test_other_weeks_keep_the_filters(desk_client, stories, config):
     assert shown(desk_client.get(f"/desk/?language=tr&week={last}")) == {stories["old"]}
     assert shown(desk_client.get(f"/desk/?language=de&week={last}")) == set()
     assert desk_client.get("/desk/?week=2026-W99").status_code == 400
+
+
+def test_a_story_shows_its_first_reports_and_links_to_the_rest(desk_client, stories, db, config):
+    """A page of 50 stories stays small: a story's first 3 reports, then how many more (on the story page);
+    every partner is still named and every report's tag evidence still counts."""
+    from datetime import timedelta
+
+    from aggregator.storage.items import save_item
+    from aggregator.storage.partners import ensure_partner
+    from aggregator.storage.sources import add_source
+    from aggregator.storage.stories import attach_item
+    from aggregator.storage.tags import replace_tag_evidence
+    from aggregator.text import content_hash
+    from tests.wire.desk.story_data import this_week_start
+
+    when = this_week_start(config) + timedelta(hours=14)
+    for number in range(4):  # the strike story had 2 reports: now 6
+        partner = f"Partner <b>{number}</b>"
+        source = add_source(
+            db, f"http://127.0.0.1:9/more{number}/feed/", partner, "feed", ensure_partner(db, partner), "en"
+        )
+        url = f"http://127.0.0.1:9/more/{number}"
+        title = f"Later report {number} <i>x</i>"
+        _, item_id = save_item(
+            db,
+            {
+                "source_id": source,
+                "guid": url,
+                "url": url,
+                "canonical_url": url,
+                "title": title,
+                "text": f"Report {number} on the hunger strike.",
+                "language": "en",
+                "published_at": (when + timedelta(hours=number)).isoformat(),
+                "content_hash": content_hash(title, str(number)),
+            },
+        )
+        replace_tag_evidence(db, [(item_id, {"health": [f"word{number}"]})])
+        attach_item(db, item_id, stories["strike"])
+    html = desk_client.get("/desk/").get_data(as_text=True)
+    story = html[html.index(f'id="story-{stories["strike"]}"') :]
+    story = story[: story.index("</article>")]
+    assert "Hungerstreik in Kuzeykent: Tag 87" in story and "Later report 0 &lt;i&gt;x&lt;/i&gt;" in story
+    assert "Later report 1" not in story and "Later report 3" not in story  # on the story page
+    assert re.search(rf'<a href="/desk/stories/{stories["strike"]}">and 3 more reports</a>', story)
+    assert "Partner &lt;b&gt;3&lt;/b&gt;" in story  # also reported by: every partner, shown or not
+    assert "word3" in story  # the evidence of a report not shown still counts
+    page = desk_client.get(f"/desk/stories/{stories['strike']}").get_data(as_text=True)
+    assert "Later report 3 &lt;i&gt;x&lt;/i&gt;" in page

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from aggregator.exceptions import ConflictError, InvalidInput, WireError
-from aggregator.inbox import InboxFilters, load_inbox
+from aggregator.inbox import InboxFilters, InboxStory, load_inbox
 from aggregator.storage.desk import STATUSES, list_partners
 from aggregator.storage.editions import find_edition
 from aggregator.tagging import default_taxonomy
@@ -30,6 +30,9 @@ from wire.web.desk.auth import actor, login_required
 
 #: The GET parameters of a filtered view, in the order links write them.
 FILTERS = ("week", "language", "partner", "country", "theme", "status", "q")
+
+#: Reports shown per story in the inbox; the others are counted, with a link to the story page.
+REPORTS_SHOWN = 3
 
 
 def this_week() -> str:
@@ -56,8 +59,21 @@ def tag_choices(kind: str, language: str) -> list[tuple[str, str]]:
     )
 
 
-def tag_labels(language: str) -> dict[str, str]:
-    return {tag.id: tag.labels.get(language) or tag.labels.get("en") or tag.id for tag in default_taxonomy()}
+class TagLabels(dict):
+    """Tag id -> its label; a tag the taxonomy no longer has shows as its id (`labels[tag]` in templates)."""
+
+    def __missing__(self, tag: str) -> str:
+        return tag
+
+
+def tag_labels(language: str) -> TagLabels:
+    return TagLabels((tag.id, tag.labels.get(language) or tag.labels.get("en") or tag.id) for tag in default_taxonomy())
+
+
+def more_reports(stories: list[InboxStory]) -> dict[int, str]:
+    """'and N more reports' for each N the page needs: translated once per number, not once per story."""
+    hidden = {len(story.items) - REPORTS_SHOWN for story in stories if len(story.items) > REPORTS_SHOWN}
+    return {n: ngettext("and %(num)d more report", "and %(num)d more reports", n) for n in sorted(hidden)}
 
 
 def _filters(args) -> InboxFilters:
@@ -122,6 +138,10 @@ def inbox():
             countries=tag_choices("country", language),
             themes=tag_choices("theme", language),
             labels=tag_labels(language),
+            # translated once and formatted per story, rather than a catalog lookup per story
+            check_label=_("Check story %(number)d"),
+            reports_shown=REPORTS_SHOWN,
+            more_reports=more_reports(page.stories),
             page_url=page_url,
             week_url=week_url,
             weeks=weeks,
