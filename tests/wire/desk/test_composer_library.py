@@ -124,6 +124,40 @@ def test_the_preview_is_the_email_renderer_s_html_with_a_token_that_belongs_to_n
         preview_html(db, config, edition_id, "xx")
 
 
+def test_a_preview_is_made_again_after_any_change_to_the_database_and_only_then(db, config):
+    """A preview seen again is not made again (no query at all), but a change committed by any connection,
+    this one, another one or another process, makes the next one from the new data."""
+    import sqlite3
+
+    edition_id, stories = seed_week(db, config)
+    story = stories["Kuzeykent Cezaevi'nde açlık grevi 87. gününde"]
+    first = preview_html(db, config, edition_id, "fa")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        assert preview_html(db, config, edition_id, "fa") == first
+    finally:
+        db.conn.set_trace_callback(None)
+    assert not [sql for sql in statements if "stories" in sql or "items" in sql], statements  # not read again
+    assert preview_html(db, config, edition_id, "tr") != first  # each language its own
+
+    save_translation(db, story, "fa", "تیتر تازه‌ی ویراستار")  # through the same connection, as the desk does
+    assert "تیتر تازه‌ی ویراستار" in preview_html(db, config, edition_id, "fa")
+    other = sqlite3.connect(config.db, isolation_level=None)  # another connection, as another process would
+    try:
+        other.execute(
+            "UPDATE translations SET headline = ? WHERE story_id = ? AND language = 'fa'", ["تیتر دوم", story]
+        )
+    finally:
+        other.close()
+    shown = preview_html(db, config, edition_id, "fa")
+    assert "تیتر دوم" in shown and "تیتر تازه‌ی ویراستار" not in shown
+    edition = load_edition(db, edition_id)
+    assert shown == personalise(
+        render_edition(edition, "fa", config.site_name, config.base_url, config.zone).html, PREVIEW_TOKEN
+    )
+
+
 def test_a_background_send_reaches_the_smtp_server_and_its_progress_is_read_from_deliveries(tmp_path, mail_sink, db):
     config = make_config(tmp_path, smtp_url=mail_sink.url)
     edition_id, _ = seed_week(db, config)
