@@ -65,6 +65,10 @@ class TagLabels(dict):
     def __missing__(self, tag: str) -> str:
         return tag
 
+    def join(self, tags: list[str]) -> str:
+        """The tags' labels, comma-separated (plain text: the template escapes it)."""
+        return ", ".join([self[tag] for tag in tags])
+
 
 def tag_labels(language: str) -> TagLabels:
     return TagLabels((tag.id, tag.labels.get(language) or tag.labels.get("en") or tag.id) for tag in default_taxonomy())
