@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -189,15 +190,44 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
                 candidates.numbers.update(numbers)
     if not hit:
         return found
-    for word in _WORDS.finditer(content):
-        groups = hit.get(word.group(0))
+    # where the hit words stand: found with str.find when they occur (even inside other words) a
+    # few times in all, else by walking every word of the text once
+    occurrences = 0
+    for text in hit:
+        occurrences += content.count(text)
+        if occurrences > FIND_OCCURRENCES:
+            places: Iterable[tuple[int, str]] = ((w.start(), w.group(0)) for w in _WORDS.finditer(content))
+            break
+    else:
+        places = ((start, text) for text in hit for start in _word_starts(content, text))
+    for start, text in places:
+        groups = hit.get(text)
         if groups is not None:
-            start = word.start()
             for key, numbers in groups:
                 starts = found[key].starts
                 if starts is not None:  # a token is one word: no other word's keywords start here
                     starts[start] = numbers
     return found
+
+
+#: Occurrences of a text's hit words (as substrings) up to which they are looked for one by one.
+FIND_OCCURRENCES = 40
+
+
+def _is_word_char(char: str) -> bool:
+    """What `\\w` matches in a str pattern: alphanumeric characters and the underscore."""
+    return char.isalnum() or char == "_"
+
+
+def _word_starts(content: str, word: str) -> list[int]:
+    """Where `word` stands in `content` as a whole run of word characters (where `\\w+` cuts one)."""
+    starts, size, at = [], len(word), content.find(word)
+    while at >= 0:
+        end = at + size
+        if (at == 0 or not _is_word_char(content[at - 1])) and (end == len(content) or not _is_word_char(content[end])):
+            starts.append(at)
+        at = content.find(word, at + 1)
+    return starts
 
 
 @lru_cache(maxsize=16384)
