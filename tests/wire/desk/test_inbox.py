@@ -174,3 +174,40 @@ def test_a_story_shows_its_first_reports_and_links_to_the_rest(desk_client, stor
     assert "word3" in story  # the evidence of a report not shown still counts
     page = desk_client.get(f"/desk/stories/{stories['strike']}").get_data(as_text=True)
     assert "Later report 3 &lt;i&gt;x&lt;/i&gt;" in page
+
+
+def test_the_inbox_shows_25_stories_a_page(desk_client, stories, db, config):
+    """25 stories a page (the server's time grows with the stories on it), the next ones a link away."""
+    from datetime import timedelta
+
+    from aggregator.storage.items import get_item, save_item
+    from aggregator.storage.sources import add_source
+    from aggregator.storage.stories import create_story
+    from aggregator.text import content_hash
+    from tests.wire.desk.story_data import this_week_start
+
+    source = add_source(db, "http://127.0.0.1:9/paging/feed/", "Paging partner", "feed", None, "en")
+    when = this_week_start(config) + timedelta(hours=20)
+    for number in range(22):  # 4 stories this week already: 26 in all
+        url = f"http://127.0.0.1:9/paging/{number}"
+        _, item_id = save_item(
+            db,
+            {
+                "source_id": source,
+                "guid": url,
+                "url": url,
+                "canonical_url": url,
+                "title": f"Story number {number}",
+                "text": f"Text {number}.",
+                "language": "en",
+                "published_at": (when + timedelta(minutes=number)).isoformat(),
+                "content_hash": content_hash(url, str(number)),
+            },
+        )
+        create_story(db, get_item(db, item_id))
+    first = desk_client.get("/desk/")
+    html = first.get_data(as_text=True)
+    second = shown(desk_client.get("/desk/?page=2"))
+    assert len(shown(first)) == 25 and len(second) == 1
+    assert not shown(first) & second
+    assert 'href="/desk/?page=2" rel="next"' in html
