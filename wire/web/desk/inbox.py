@@ -34,8 +34,8 @@ FILTERS = ("week", "language", "partner", "country", "theme", "status", "q")
 #: Reports shown per story in the inbox; the others are counted, with a link to the story page.
 REPORTS_SHOWN = 3
 
-#: Stories a page: with 100,000 items stored a page of 50 cost the server 36 ms of CPU, one of 25 costs
-#: 23 ms (benchmarks/desk_pages.py); editors walk the list with j/k and the next page is one link away.
+#: Stories a page: with 100,000 items stored a page of 50 cost the server 36 ms of CPU, one of 25
+#: costs 20-23 ms (benchmarks/desk_pages.py); editors walk the list with j/k, the next page a link away.
 STORIES_PER_PAGE = 25
 
 
