@@ -49,6 +49,9 @@ class _Previews:
         with self._lock:
             watch = self._watch.get(path)
             if watch is None:
+                # a new connection counts from its own start: previews kept under an earlier one are dropped
+                for key in [key for key in self._made if key[0] == path]:
+                    del self._made[key]
                 watch = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
                 self._watch[path] = watch
                 if len(self._watch) > self.WATCHED_FILES:

@@ -158,6 +158,26 @@ def test_a_preview_is_made_again_after_any_change_to_the_database_and_only_then(
     )
 
 
+def test_a_kept_preview_is_dropped_with_the_connection_that_watched_its_database(tmp_path):
+    """A watching connection closed to make room (tests open many databases) takes its previews with it:
+    a new one counts its versions from its own start, and could meet an old number again."""
+    import sqlite3
+
+    from newsletter.preview import _Previews
+
+    previews = _Previews()
+    paths = [str(tmp_path / f"{n}.db") for n in range(previews.WATCHED_FILES + 2)]
+    for path in paths:
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE t (a)")
+    version = previews.version(paths[0])
+    previews.put((paths[0], 1), version, "made under the first watch")
+    assert previews.get((paths[0], 1), previews.version(paths[0])) == "made under the first watch"
+    for path in paths[1:]:  # the first database's watch is closed
+        previews.version(path)
+    assert previews.get((paths[0], 1), previews.version(paths[0])) is None
+
+
 def test_a_background_send_reaches_the_smtp_server_and_its_progress_is_read_from_deliveries(tmp_path, mail_sink, db):
     config = make_config(tmp_path, smtp_url=mail_sink.url)
     edition_id, _ = seed_week(db, config)
