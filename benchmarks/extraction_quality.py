@@ -27,6 +27,7 @@ Run: `.venv/bin/python -m benchmarks.extraction_quality` (appends to benchmarks/
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -175,6 +176,12 @@ def load_cases(corpus: Path = CORPUS) -> list[Case]:
 # --- the two extractors -------------------------------------------------------------------------
 
 
+async def last_yielded(items):
+    """The last thing an asynchronous generator (an async spider callback) yields."""
+    yielded = [thing async for thing in items]
+    return yielded[-1] if yielded else None
+
+
 def ours(case: Case) -> Reading:
     """The production path: an excerpt-only feed item completed by the spider, then normalised."""
     from scrapy import Request
@@ -188,7 +195,7 @@ def ours(case: Case) -> Reading:
     request = Request(case.url, meta={"feed_item": item, "source_id": 1})
     response = HtmlResponse(case.url, body=case.html.encode("utf-8"), encoding="utf-8", request=request)
     spider = object.__new__(FeedsSpider)  # parse_article reads only the response
-    completed = list(spider.parse_article(response))[-1]
+    completed = asyncio.run(last_yielded(spider.parse_article(response)))  # no pool here: read in this process
     record = normalise_item(completed, now=datetime.now(UTC))
     return Reading(
         title=record["title"],

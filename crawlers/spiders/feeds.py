@@ -15,8 +15,8 @@ from aggregator.storage.items import feed_hashes
 from aggregator.storage.sources import update_source
 from aggregator.text import content_hash, html_to_text, looks_truncated
 from aggregator.urls import content_address, entry_key, is_http_url
-from crawlers.byline import strip_byline
-from crawlers.extract import extract_article
+from crawlers import extraction_pool
+from crawlers.extraction_pool import Page, read_page_async
 from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
 from crawlers.items import FeedItem
 from crawlers.spiders.base import HANDLED_STATUSES, SourceSpider
@@ -56,7 +56,11 @@ class FeedsSpider(SourceSpider):
     source_kind = "feed"
 
     async def start(self):
-        for request in self.start_requests():
+        requests = list(self.start_requests())
+        if requests:
+            # workers for the article pages, forked before the first response (`crawlers.extraction_pool`)
+            extraction_pool.start()
+        for request in requests:
             yield request
 
     def start_requests(self):
@@ -191,34 +195,46 @@ class FeedsSpider(SourceSpider):
             else:
                 yield entry
 
-    def parse_article(self, response):
-        """Complete a feed item from its page, keeping the feed's values where the page has none."""
+    async def parse_article(self, response):
+        """Complete a feed item from its page, keeping the feed's values where the page has none.
+
+        The page is read in `crawlers.extraction_pool`'s workers, started with the crawl (the
+        reactor goes on fetching and storing meanwhile); called outside a crawl, here.
+        """
         item: FeedItem = response.meta["feed_item"]
         if response.status >= 400 or not hasattr(response, "text"):
             item.notes.append(f"full text not fetched (HTTP {response.status})")
             self.article_failed(item.source_id, f"{response.url}: HTTP {response.status}")
             yield item
             return
-        article = extract_article(response.text, response.url, feed_title=item.title or None)
-        # bylines and datelines before the text ("· Campaign team") would become the teaser
-        article.content_html = strip_byline(article.content_html, article.author, item.title or article.title)
-        page_text = html_to_text(article.content_html or "")
-        feed_text = html_to_text(item.content_html or item.summary or "")
-        # a feed text that says it is cut off ("[…]", "Read more") is never the article, however short the page
-        if page_text.strip() and (len(page_text) > len(feed_text) or looks_truncated(feed_text)):
-            item.content_html = article.content_html
-            item.full_text_fetched = True
-            item.excerpt = False
-        # the partner's own title stands as the feed gave it; the page's best title (chosen with the
-        # feed's as a candidate) only fills a missing one or completes one the feed cut short
-        if not item.title or looks_truncated(item.title):
-            item.title = article.title or item.title or ""
-        item.author = item.author or article.author
-        item.published = item.published or article.published
-        item.language = item.language or article.language
-        item.image_url = item.image_url or article.image_url
-        item.canonical_url = article.canonical_url
-        yield item
+        # the feed's date stands when it has one: the page's is then not searched for
+        page = await read_page_async(response.text, response.url, item.title or None, want_date=item.published is None)
+        yield complete_item(item, page)
+
+    def closed(self, reason):
+        """The extraction workers live as long as the crawl: they hold copies of what the process had open."""
+        extraction_pool.stop()
+
+
+def complete_item(item: FeedItem, page: Page) -> FeedItem:
+    """`item` with what its page adds: the full text for an excerpt, and the fields the feed left empty."""
+    article = page.article
+    feed_text = html_to_text(item.content_html or item.summary or "")
+    # a feed text that says it is cut off ("[…]", "Read more") is never the article, however short the page
+    if page.text.strip() and (len(page.text) > len(feed_text) or looks_truncated(feed_text)):
+        item.content_html = article.content_html
+        item.full_text_fetched = True
+        item.excerpt = False
+    # the partner's own title stands as the feed gave it; the page's best title (chosen with the
+    # feed's as a candidate) only fills a missing one or completes one the feed cut short
+    if not item.title or looks_truncated(item.title):
+        item.title = article.title or item.title or ""
+    item.author = item.author or article.author
+    item.published = item.published or article.published
+    item.language = item.language or article.language
+    item.image_url = item.image_url or article.image_url
+    item.canonical_url = article.canonical_url
+    return item
 
 
 def entry_fingerprint(entry: FeedItem) -> str:
