@@ -130,7 +130,7 @@ class Folding:
         if self.process.is_alive():
             self.stop()
 
-    def stop(self) -> None:
+    def stop(self) -> None:  # idempotent: `close` calls it again
         """Stop now (Ctrl-C): each chunk is one transaction, so what is placed stays and the rest,
         never half placed, waits for the next crawl."""
         self.process.terminate()

@@ -210,6 +210,8 @@ def _crawl(
         process.start(install_signal_handlers=False)
     finally:
         interruption.restore()
+        if interruption.interrupted:
+            folding.stop()  # at once, before the writes below wait for its chunk's lock
         batch.flush()  # what the pipelines did not get to commit (they do on close)
         shared.conn.close()
         SourceSpider.shared_db = SourceSpider.shared_batch = None
@@ -233,9 +235,8 @@ def _crawl(
             report.sources_interrupted += 1
     report.errors = [f"source {row['id']} ({row['name']}): {row['last_error']}" for row in list_source_errors(db)]
     if interruption.interrupted:
-        # Ctrl-C means stop now: what was placed while fetching stays placed; what was stored
-        # after stays unclustered (story_id NULL) and the next crawl places, tags and indexes it
-        folding.stop()
+        # Ctrl-C means stop now (the folding child was stopped above): what it placed stays placed;
+        # the rest stays unclustered (story_id NULL) and the next crawl places, tags and indexes it
         return report
     folded = folding.finish()
     if folded.error and folded.error.startswith("folding alongside"):
