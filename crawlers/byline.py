@@ -162,7 +162,7 @@ _TOKEN = re.compile(r"[^\s·•|,;:/()\[\]«»\"“”—–-]+")
 
 
 @cache
-def _calendar_words() -> frozenset[str]:
+def calendar_words() -> frozenset[str]:
     """Month and weekday names, wide and abbreviated, in every locale partners are likely to use."""
     from babel.dates import get_day_names, get_month_names
 
@@ -187,7 +187,7 @@ def _is_byline(text: str, authors: list[set[str]]) -> bool:
         return True
     if _LEADING_BYLINE.match(text) and len(_words(text)) <= 8 and not text.rstrip().endswith((".", "!", "?")):
         return True
-    calendar = _calendar_words()
+    calendar = calendar_words()
     names = set().union(*authors) if authors else set()
     words = _words(text)
     residue = [

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from multiprocessing.util import Finalize
 
 from aggregator.text import html_to_text
-from crawlers.byline import strip_byline
+from crawlers.byline import calendar_words, strip_byline
 from crawlers.extract import Article, extract_article
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -71,11 +71,15 @@ def start(workers: int | None = None) -> None:
 
     A fork-context pool forks its workers at its first task, so one is given here and waited
     for: the workers are forked from this thread, at this moment, with what is loaded now.
+    `WIRE_EXTRACTION_WORKERS` sets how many (default: one per core); -1 starts none, and pages
+    are then read in the crawl's own process (to compare, or on a machine short of memory).
     """
     global _pool
-    if _pool is None:
+    workers = workers or int(os.environ.get("WIRE_EXTRACTION_WORKERS", 0)) or os.cpu_count() or 1
+    if _pool is None and workers > 0:
+        calendar_words()  # Babel's month and day names (0.2 s), loaded once here for every worker
         _pool = ProcessPoolExecutor(
-            max_workers=workers or os.cpu_count() or 1,
+            max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_worker_started,
         )
