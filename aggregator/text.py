@@ -222,7 +222,8 @@ def html_to_text(markup: str | None) -> str:
         markup = _flatten(markup)
     try:
         root = lxml_html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError):  # nothing parseable, or an XML encoding declaration
+    # nothing parseable, an XML encoding declaration, or a whole document with no body (lxml asserts)
+    except (etree.ParserError, ValueError, AssertionError):
         return fold_paragraphs(html.unescape(_TAG.sub(" ", markup)))
     for element in list(root.iter("script", "style", "noscript", "template")):
         element.drop_tree()  # keeps the text that follows it

@@ -69,3 +69,16 @@ def test_language_is_declared_then_checked(declared, text, expected):
     from aggregator.language import resolve_language
 
     assert resolve_language(declared, text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "markup, expected",
+    [
+        ("<!DOCTYPE html><html><head><title>x</title>", "x"),  # a whole document with no body: lxml asserts
+        ("<html><head></head></html>", ""),
+        ("<html><body><p>One</p><p>Two</p></body></html>", "One\n\nTwo"),
+    ],
+)
+def test_html_to_text_reads_whole_documents_too(markup, expected):
+    """A feed's content can be a whole page; the text is read, never an AssertionError that fails the feed."""
+    assert html_to_text(markup) == expected
