@@ -97,6 +97,7 @@ _UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2
 MAX_HTML_CHARS = 1_000_000
 MAX_NESTING = 200
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+_ANY_TAG = re.compile(r"<[^>]*>")  # elements, doctypes, comments: what a text never shows
 #: What makes a title markup rather than text that mentions a tag, as feedparser decides it
 #: (`lookslikehtml`): a closing tag; we also count a tag with attributes and a line break.
 _MARKUP = re.compile(r"</[a-zA-Z][a-zA-Z0-9]*\s*>|<[a-zA-Z][a-zA-Z0-9]*\s[^<>]*=|<br\s*/?>", re.IGNORECASE)
@@ -224,7 +225,7 @@ def html_to_text(markup: str | None) -> str:
         root = lxml_html.fragment_fromstring(markup, create_parent="div")
     # nothing parseable, an XML encoding declaration, or a whole document with no body (lxml asserts)
     except (etree.ParserError, ValueError, AssertionError):
-        return fold_paragraphs(html.unescape(_TAG.sub(" ", markup)))
+        return fold_paragraphs(html.unescape(_ANY_TAG.sub(" ", markup)))
     for element in list(root.iter("script", "style", "noscript", "template")):
         element.drop_tree()  # keeps the text that follows it
     for element in root.iter("br"):
