@@ -163,11 +163,15 @@ def crawl(
     Only one crawl of a database runs at a time (`crawl_lock`); a second one is refused.
     """
     with crawl_lock(config.db):
+        from crawlers import extraction_pool
+
         folding = Folding(config)
         folding.start()  # forked before Scrapy starts its reactor and threads
+        extraction_pool.start()  # the article readers too (the feeds spider would start them later)
         try:
             return _crawl(config, source_ids, kinds, on_source_done, folding)
         finally:
+            extraction_pool.stop()
             folding.close()
 
 
