@@ -44,6 +44,12 @@ def _confirmation(mail_sink, address):
     raise AssertionError(f"no mail to {address}")
 
 
+def _submit(page, selector):
+    """Click a form's button and wait for the page it answers with (evaluating mid-navigation finds no document)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _layout_ok(page, language):
     assert page.evaluate("document.documentElement.lang") == language
     assert page.evaluate("document.documentElement.dir") == ("rtl" if language in RTL else "ltr")
@@ -64,7 +70,7 @@ def test_subscribe_confirm_preferences_unsubscribe(served, page, mail_sink, arti
     _layout_ok(page, language)
     page.fill("#email", address)
     assert page.eval_on_selector("#language", "el => el.value") == language
-    page.click("form.stacked button[type=submit]")
+    _submit(page, "form.stacked button[type=submit]")
     page.wait_for_selector("main p.done[role=status]")  # "check your inbox", whatever the address
     _layout_ok(page, language)
     assert server.outbox.wait_idle(20)  # the pending row and the mail are made off the request
@@ -77,27 +83,27 @@ def test_subscribe_confirm_preferences_unsubscribe(served, page, mail_sink, arti
     page.goto(link)
     _layout_ok(page, language)
     assert find_by_email(db, address)["status"] == "pending"  # opening the link is not consent
-    page.click("main form button[type=submit]")
+    _submit(page, "main form button[type=submit]")
     row = find_by_email(db, address)
     assert row["status"] == "active" and row["consent_source"] == "web" and row["consent_at"]
     page.screenshot(path=str(artifacts / f"subscribe-confirmed-{language}.png"), full_page=True)
 
     page.click(f"a[href='/subscription/{row['token']}']")
     _layout_ok(page, language)
-    page.click("button[value=pause]")
+    _submit(page, "button[value=pause]")
     assert get_subscriber(db, row["id"])["paused_at"]
-    page.click("button[value=resume]")
+    _submit(page, "button[value=resume]")
     assert get_subscriber(db, row["id"])["paused_at"] is None
     page.select_option("#language", "ar")
-    page.click("button[value=language]")
+    _submit(page, "button[value=language]")
     _layout_ok(page, "ar")  # pages behind the personal link follow the reader's choice
     assert get_subscriber(db, row["id"])["language"] == "ar"
 
     page.click(f"a[href='/unsubscribe/{row['token']}']")
-    page.click("main form button[type=submit]")
+    _submit(page, "main form button[type=submit]")
     assert get_subscriber(db, row["id"])["status"] == "unsubscribed"
     page.click(f"a[href='/subscription/{row['token']}']")
-    page.click("button[value=resubscribe]")
+    _submit(page, "button[value=resubscribe]")
     assert get_subscriber(db, row["id"])["status"] == "active"
     assert all(urllib.parse.urlsplit(url).hostname == "127.0.0.1" for url in requested), requested
 
