@@ -673,6 +673,9 @@ def main() -> None:
                 f"ours: first {ours['first']:.1f} s, re-crawl {ours['second']:.1f} s",
                 flush=True,
             )
+            for report in (ours["first_report"], ours["second_report"]):
+                for error in report.errors[:5]:  # a crawl that went wrong says so, not only its time
+                    print(f"  ! {error}", flush=True)
             served = dict(sites.counts)
             peer = run_rss2email(urls, folder / "r2e")
             print(f"rss2email: {peer}", flush=True)
@@ -706,6 +709,7 @@ def main() -> None:
             else "not measurable (an earlier child was larger)"
         ),
         f"- server: {served.get(200, 0)} answers 200, {served.get(304, 0)} answers 304 during our two crawls",
+        "- errors reported by our crawls: " + ("; ".join(first.errors[:3] + second.errors[:3]) or "none"),
     ]
     if isinstance(peer, str):
         lines.append(f"- peer, rss2email: not measured: {peer}")

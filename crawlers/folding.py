@@ -21,17 +21,27 @@ stays placed, the rest waits for the next crawl.
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
+import time
 from dataclasses import dataclass
 
 from aggregator.config import Config
 
+logger = logging.getLogger(__name__)
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
-#: Seconds between passes while the crawl has committed nothing new.
+#: Passes in a row that may find the database locked before the child gives up (the crawl then folds).
+BUSY_RETRIES = 10
+
+#: Seconds between passes while the crawl has committed nothing new, and the least time from the
+#: start of one pass to the next while it fetches (the last pass starts as soon as it is done).
 IDLE_SECONDS = 0.5
+PASS_SECONDS = 8.0
 
 
 @dataclass
@@ -83,18 +93,34 @@ def _fold_until_told(config: Config, finish, parent: int, results) -> None:
 
     db = open_db(config.db, migrate=False)
     total = FoldReport()
+    busy = 0
     try:
         while os.getppid() == parent:
             last = finish.is_set()  # read before the pass: everything committed by now is seen by it
-            done = fold_pass(db, config)
+            started = time.monotonic()
+            try:
+                done = fold_pass(db, config)
+            except sqlite3.OperationalError as error:
+                # the crawl's writes and ours take turns on one lock; a pass that could not get it
+                # placed what it committed and is run again (what is left waits, never half placed)
+                busy += 1
+                if busy > BUSY_RETRIES:
+                    raise
+                logger.info("folding alongside the crawl: %s; trying again", error)
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                finish.wait(IDLE_SECONDS)
+                continue
+            busy = 0
             total.items += done.items
             total.folded += done.folded
             total.new_stories += done.new_stories
             total.error = done.error or total.error
             if last:
                 break
-            if not done.items:
-                finish.wait(IDLE_SECONDS)
+            # a pass has a cost of its own (the window's stories and names are read again): passes
+            # at least PASS_SECONDS apart fold what came in meanwhile in one go
+            finish.wait(max(IDLE_SECONDS, PASS_SECONDS - (time.monotonic() - started)))
     except BaseException as error:  # reported to the crawl, which folds again itself
         total.error = f"folding alongside the crawl failed: {type(error).__name__}: {error}"
     finally:
