@@ -20,7 +20,6 @@ inherited.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import multiprocessing
 import os
 import signal
@@ -32,8 +31,7 @@ from multiprocessing.util import Finalize
 from aggregator.text import html_to_text
 from crawlers.byline import calendar_words, strip_byline
 from crawlers.extract import Article, extract_article
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+from crawlers.folding import die_with_parent
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -56,10 +54,7 @@ def read_page(html: str, url: str, feed_title: str | None = None, want_date: boo
 
 def _worker_started() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    die_with_parent()
 
 
 def _ready() -> bool:

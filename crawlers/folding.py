@@ -14,7 +14,7 @@ chunk transactions, so the crawl's own writes and the child's alternate on SQLit
 An item is written once per crawl (a source is fetched once), and a pass sees it only once
 committed, so no pass can place an item whose text the crawl is still changing.
 
-If the crawl process dies, the child dies with it (`_die_with_parent`); what is placed
+If the crawl process dies, the child dies with it (`die_with_parent`); what is placed
 stays placed, the rest waits for the next crawl.
 """
 
@@ -68,7 +68,7 @@ def fold_pass(db, config: Config) -> FoldReport:
     return report
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this child the moment the crawl dies (a SIGKILL, a deadline).
 
     Otherwise it would go on folding, holding the crawl lock it inherited, while the next crawl
@@ -85,7 +85,7 @@ def _die_with_parent() -> None:
 def _fold_until_told(config: Config, finish, parent: int, results) -> None:
     from aggregator.db import open_db
 
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:  # died before the request above
         return
 
