@@ -122,6 +122,25 @@ def check_registration(data: dict) -> tuple[dict, list[FieldError]]:
     return clean, errors
 
 
+def check_feed_url(value: str | None) -> tuple[str, FieldError | None]:
+    """Check a feed address typed to add or change a feed: (the address, trimmed; the first error or None).
+
+    The one check behind the partner page's and the API's "add a feed" and "change the address",
+    made before anything is fetched: required, within `LIMITS["feed_url"]`, http(s) only. (A
+    registration's feed address is optional, the website standing in, so `check_registration`
+    checks it among the other fields.)
+    """
+    url = clean_at_door(value).strip()
+    limit = LIMITS["feed_url"]
+    if not url:
+        return url, FieldError("feed_url", "required", "feed_url: required")
+    if len(url) > limit:
+        return url, FieldError("feed_url", "too_long", f"feed_url: at most {limit} characters", limit)
+    if not is_http_url(url):
+        return url, FieldError("feed_url", "not_http", "feed_url: only http:// and https:// addresses")
+    return url, None
+
+
 def duplicate_of(
     db: sqlite_utils.Database,
     url: str,
@@ -429,6 +448,7 @@ __all__ = [
     "add_partner_source",
     "approve_registration",
     "change_source_url",
+    "check_feed_url",
     "check_registration",
     "confirm_code",
     "confirm_registration",

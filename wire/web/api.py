@@ -48,7 +48,6 @@ from aggregator.storage.api_tokens import (
 )
 from aggregator.storage.audit import record_action
 from aggregator.storage.registrations import get_registration, partner_sources
-from aggregator.urls import is_http_url
 from crawlers.site_check import check_site
 from newsletter.partner_mail import confirmation_message, send_message
 from wire.web import get_db
@@ -279,16 +278,10 @@ def _field_errors(errors: list[dict]) -> None:
 
 
 def _feed_url(data: dict) -> str:
-    """The feed URL of a feed request: required, within the form's limit, http(s) only (checked before fetching)."""
-    url = (data.get("feed_url") or "").strip()
-    if not url:
-        _field_errors([{"field": "feed_url", "code": "required", "message": "feed_url: required"}])
-    if len(url) > reg.LIMITS["feed_url"]:
-        limit = reg.LIMITS["feed_url"]
-        _field_errors([{"field": "feed_url", "code": "too_long", "message": f"feed_url: at most {limit} characters"}])
-    if not is_http_url(url):
-        message = "feed_url: only http:// and https:// addresses"
-        _field_errors([{"field": "feed_url", "code": "not_http", "message": message}])
+    """The feed URL of a feed request, checked before fetching by the partner page's check (`reg.check_feed_url`)."""
+    url, error = reg.check_feed_url(data.get("feed_url"))
+    if error is not None:
+        _field_errors([{"field": error.field, "code": error.code, "message": error.message}])
     return url
 
 

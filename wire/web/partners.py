@@ -300,14 +300,14 @@ def page(code):
             source_id = int(request.form.get("source_id") or 0)
         except ValueError:
             source_id = 0
-        feed_url = (request.form.get("feed_url") or "").strip()
         try:
             if action == "withdraw":
                 reg.withdraw_partner_source(db, partner["id"], source_id, _now())
                 done = gettext("We no longer collect this feed. Nothing was deleted: what we collected stays.")
             elif action in ("change", "add"):
-                if len(feed_url) > reg.LIMITS["feed_url"] or not is_http_url(feed_url):
-                    raise InvalidInput("feed_url")
+                feed_url, feed_url_error = reg.check_feed_url(request.form.get("feed_url"))  # the API's check too
+                if feed_url_error is not None:
+                    raise InvalidInput(feed_url_error.message)
                 language = request.form.get("language") or None
                 if language is not None and language not in reg.PARTNER_LANGUAGES:
                     abort(400)  # not one of the form's choices: nobody sends that with the form

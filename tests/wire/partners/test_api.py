@@ -324,6 +324,26 @@ def test_each_field_error_is_named(api, changes, field, code):
     assert list(db.query("SELECT id FROM partner_registrations")) == []
 
 
+@pytest.mark.parametrize(
+    ("feed_url", "code", "message"),
+    [
+        ("", "required", "feed_url: required"),
+        ("ftp://files.example/feed", "not_http", "feed_url: only http:// and https:// addresses"),
+        ("http://x.example/" + "a" * 1000, "too_long", "feed_url: at most 1000 characters"),
+    ],
+)
+def test_a_bad_feed_address_to_add_or_change_is_one_json_error_naming_the_field(api, feeds, feed_url, code, message):
+    client, db = api
+    registration_id, token = approved(client, db, f"{feeds.url}/one.xml")
+    [source] = client.get(f"/api/v1/registrations/{registration_id}", headers=bearer(token)).json["sources"]
+    base = f"/api/v1/registrations/{registration_id}/sources"
+    for method, path in [("post", base), ("patch", f"{base}/{source['id']}")]:
+        answer = getattr(client, method)(path, json={"feed_url": feed_url}, headers=bearer(token))
+        assert answer.status_code == 422, (method, answer.json)
+        assert answer.json == {"errors": [{"field": "feed_url", "code": code, "message": message}]}, method
+    assert [row["url"] for row in db.query("SELECT url FROM sources")] == [f"{feeds.url}/one.xml"]
+
+
 def test_script_payloads_are_stored_as_text_and_returned_escaped(api, feeds):
     client, db = api
     answer = register(

@@ -151,3 +151,20 @@ def test_every_partner_page_has_a_title_and_direction(site, static_site):
             assert "<title> ·" not in html
             if lang != "en":  # translated, not the English source
                 assert "Register your organisation" not in html and "Your partner page" not in html
+
+
+@pytest.mark.parametrize("feed_url", ["", "ftp://files.example/feed", "http://x.example/" + "a" * 1000])
+@pytest.mark.parametrize("action", ["change", "add"])
+def test_a_bad_feed_address_on_the_partner_page_is_said_and_changes_nothing(site, static_site, action, feed_url):
+    app, _config, db = site
+    client, partner, page, feed = approved_partner(app, db, static_site)
+    [source] = partner_sources(db, partner["id"], utcnow())
+    data = {"action": action, "source_id": source["id"], "feed_url": feed_url, "csrf_token": csrf(client, page)}
+    answer = client.post(page, data=data)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert (
+        '<p class="error" role="alert">'
+        "Please give an address starting with http:// or https://, of one of your feeds.</p>" in html
+    )
+    assert [s["url"] for s in partner_sources(db, partner["id"], utcnow())] == [feed.url + "/feed/"]

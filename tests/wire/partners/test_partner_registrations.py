@@ -79,6 +79,29 @@ def test_only_http_and_https(field, url):
     assert [(e.field, e.code) for e in errors] == [(field, "not_http")]
 
 
+@pytest.mark.parametrize(
+    ("value", "code", "message"),
+    [
+        (None, "required", "feed_url: required"),
+        ("   ", "required", "feed_url: required"),
+        ("ftp://example.org/feed", "not_http", "feed_url: only http:// and https:// addresses"),
+        ("javascript:alert(1)", "not_http", "feed_url: only http:// and https:// addresses"),
+        ("http://", "not_http", "feed_url: only http:// and https:// addresses"),
+        ("http://127.0.0.1/" + "a" * 1000, "too_long", "feed_url: at most 1000 characters"),
+    ],
+)
+def test_one_feed_address_check_for_the_partner_page_and_the_api(value, code, message):
+    """`check_feed_url` is the one check of a feed address typed to add or change a feed (page and API)."""
+    _url, error = reg.check_feed_url(value)
+    assert error is not None and (error.field, error.code, error.message) == ("feed_url", code, message)
+    if code == "too_long":
+        assert error.limit == reg.LIMITS["feed_url"]
+
+
+def test_a_good_feed_address_comes_back_trimmed_and_without_unseen_characters():
+    assert reg.check_feed_url("  http://127.0.0.1:9/fe\u200bed/\n") == ("http://127.0.0.1:9/feed/", None)
+
+
 def test_required_fields_and_addresses():
     _clean, errors = reg.check_registration({"languages": []})
     assert {(e.field, e.code) for e in errors} == {
