@@ -168,3 +168,16 @@ def test_a_bad_feed_address_on_the_partner_page_is_said_and_changes_nothing(site
         "Please give an address starting with http:// or https://, of one of your feeds.</p>" in html
     )
     assert [s["url"] for s in partner_sources(db, partner["id"], utcnow())] == [feed.url + "/feed/"]
+
+
+def test_the_preview_names_the_languages_in_the_page_language(site, static_site):
+    """Language names, not codes, joined by the catalog's list separator (Persian has its own comma)."""
+    from newsletter.i18n import language_name, translations
+
+    app, _config, _db = site
+    client = app.test_client()
+    html = register(client, fields(feed_site(static_site).url, languages=["fr", "tr"]), lang="fa").get_data(
+        as_text=True
+    )
+    comma = translations("fa").pgettext("list separator", ", ")
+    assert comma == "، " and f"<dd>{language_name('fr', 'fa')}{comma}{language_name('tr', 'fa')}</dd>" in html
