@@ -114,6 +114,14 @@ def submit(page, selector: str) -> None:
         page.click(selector)
 
 
+def assert_one_line(page, selector: str) -> None:
+    """Dates and language codes are never broken over two lines on the phone-sized screen."""
+    broken = page.eval_on_selector_all(
+        selector, "els => els.filter(e => e.getClientRects().length > 1).map(e => e.textContent)"
+    )
+    assert broken == [], broken
+
+
 def text(page, selector: str) -> str:
     return " ".join(page.inner_text(selector).split())
 
@@ -214,6 +222,7 @@ def register_and_preview(page, server, partner, email: str, language: str, artif
     if language == "fa":  # the partner's own text keeps its direction inside the page's
         direction = page.eval_on_selector("ol.preview-items li bdi.title", "el => getComputedStyle(el).direction")
         assert direction == "rtl"
+    assert_one_line(page, ".site-report .note bdi")
     assert text(page, "main form button[type=submit]") == _("Send my registration")
     page.screenshot(path=str(artifacts / f"partner-preview-{language}-375.png"), full_page=True)
 
@@ -295,6 +304,9 @@ def test_register_confirm_approve_crawl_and_see_the_items(served, page, demo_net
     if language == "fa":
         direction = page.eval_on_selector("ol.partner-items li bdi.title", "el => getComputedStyle(el).direction")
         assert direction == "rtl"
+    last_read = page.eval_on_selector(f"#source-{source['id']} .last-read", "el => getComputedStyle(el).direction")
+    assert last_read == "ltr"  # "2026-11-30 01:16 UTC", not reordered by a right-to-left page
+    assert_one_line(page, f"#source-{source['id']} .last-read, ol.partner-items .note bdi")
     page.screenshot(path=str(artifacts / f"partner-page-{language}-375.png"), full_page=True)
 
     # a wrong address for the feed is said in the partner's language, and changes nothing
