@@ -7,7 +7,8 @@ where there is no feed), then registers its website, sees the preview of what we
 sends it, confirms by the link in the e-mail read from aiosmtpd, an editor approves with
 `wire partners approve` (the real command, whose e-mail carries the page link), the source
 is crawled for real (Scrapy in its own process), and the partner page, opened from the
-approval e-mail, shows the items and tells a wrong feed address in the partner's language.
+approval e-mail, shows the items and tells a wrong feed address in the partner's language; a new
+page link asked for from there comes by e-mail in that language too, and opens the page.
 
 Every string the partner reads is compared with the app's own catalogs (newsletter/locales),
 never with English written here; in Spanish and Persian a catalog entry that is missing (the
@@ -323,4 +324,16 @@ def test_register_confirm_approve_crawl_and_see_the_items(served, page, demo_net
     page_speaks(page, language)
     assert text(page, "main h1") == _("Your partner page")
     assert text(page, "main form button[type=submit]") == _("Send me my link")
+    page.fill("#email", email)
+    submit(page, "main form button[type=submit]")
+    page_speaks(page, language)
+    assert text(page, "main p[role=status]") == _(
+        "If this address belongs to a partner, we have sent it a new link. Older links no longer work."
+    )
+    subject = _("Your partner page at %(name)s", name=config.site_name)
+    [renewed] = [message for message in mails_to(sink, email) if message["Subject"] == subject]
+    mail_speaks(renewed, language, subject, _("Older links no longer work. Keep this one to your organisation."))
+    page.goto(link_in(renewed, "page"))
+    page_speaks(page, language)
+    assert text(page, "main h1").startswith(_("Your partner page"))
     assert all(urllib.parse.urlsplit(url).hostname == "127.0.0.1" for url in requested), requested
