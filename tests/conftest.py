@@ -11,11 +11,11 @@ import pytest
 
 from aggregator.config import load_config
 from aggregator.db import open_db
+from tests.chromium import CHROMIUM, launch
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def make_config(tmp_path: Path, **overrides):
@@ -104,19 +104,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

@@ -20,7 +20,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # run as a script from anywhere: the repository's packages first
 
-CHROMIUM = "/usr/bin/chromium"
 LIMIT = 200 * 1024
 WIDTHS = {"desktop": (1280, 860), "phone": (375, 812)}
 EDITOR, PASSWORD = "editor@example.org", "a passphrase for the screenshots"
@@ -60,20 +59,11 @@ def prepare(folder: Path):
 def shoot(base_url: str) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    from tests.chromium import launch
+
     paths = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(playwright)  # the test suite's Chromium, flags and all (tests/chromium.py)
         for name, (width, height) in WIDTHS.items():
             context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
             page = context.new_page()
