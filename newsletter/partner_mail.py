@@ -14,8 +14,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
+import sqlite_utils
+
 from aggregator.config import Config
 from aggregator.registrations import page_code
+from aggregator.storage.registrations import get_partner
 from newsletter import i18n
 from newsletter.subscriptions import send_message
 
@@ -105,6 +108,19 @@ def decision_message(config: Config, registration: dict, partner_page_url: str |
     return _message(
         config, registration["contact_email"], registration["ui_language"], subject, "\n\n".join(parts) + "\n", now
     )
+
+
+def send_decision(db: sqlite_utils.Database, config: Config, secret: str, registration: dict, now: datetime) -> None:
+    """Tell the partner of an editor's decision on `registration` (as stored after it): build and send the e-mail.
+
+    The one way the desk and `wire partners` tell a partner, so that both send the same text; an
+    approval carries the new partner's page link signed with `secret` (the web app's key). Sending
+    errors are raised: the decision is already stored, and each caller says the failure its own way.
+    """
+    url = None
+    if registration["status"] == "approved":
+        url = page_url(config, secret, get_partner(db, registration["partner_id"]))
+    send_message(config, decision_message(config, registration, url, now))
 
 
 def page_link_message(config: Config, partner: dict, partner_page_url: str, now: datetime) -> EmailMessage:

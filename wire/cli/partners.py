@@ -33,14 +33,10 @@ def _secret(state) -> str:
 def _tell(state, registration: dict) -> None:
     """E-mail the decision to the partner; a failure is a warning, never an error: the decision is made."""
     from aggregator.db import utcnow
-    from aggregator.storage.registrations import get_partner
-    from newsletter.partner_mail import decision_message, page_url, send_message
+    from newsletter.partner_mail import send_decision
 
-    url = None
-    if registration["status"] == "approved":
-        url = page_url(state.config, _secret(state), get_partner(state.db, registration["partner_id"]))
     try:
-        send_message(state.config, decision_message(state.config, registration, url, utcnow()))
+        send_decision(state.db, state.config, _secret(state), registration, utcnow())
     except Exception as error:  # noqa: BLE001 - the decision is stored; the editor can tell the partner
         click.echo(
             f"Warning: the e-mail to the partner was not sent ({type(error).__name__}: {error}); tell them yourself",

@@ -23,8 +23,8 @@ from flask_babel import gettext
 from aggregator.exceptions import ConflictError, InvalidInput
 from aggregator.registrations import approve_registration, reject_registration
 from aggregator.storage.audit import record_action
-from aggregator.storage.registrations import count_registrations, get_partner, list_registrations
-from newsletter.partner_mail import decision_message, page_url, send_message
+from aggregator.storage.registrations import count_registrations, list_registrations
+from newsletter.partner_mail import send_decision
 from wire.web import get_db
 from wire.web.desk import blueprint
 from wire.web.desk.auth import actor, current_editor, login_required
@@ -129,12 +129,8 @@ def reject_partner(registration_id: int):
 
 def _tell(registration: dict) -> None:
     """E-mail the decision to the partner, as `wire partners` does; a failure is said, the decision stands."""
-    config = _config()
-    url = None
-    if registration["status"] == "approved":
-        url = page_url(config, current_app.config["SECRET_KEY"], get_partner(get_db(), registration["partner_id"]))
     try:
-        send_message(config, decision_message(config, registration, url, _now()))
+        send_decision(get_db(), _config(), current_app.config["SECRET_KEY"], registration, _now())
     except Exception as error:  # noqa: BLE001 - the decision is stored; the editor can tell the partner
         # the error's type only: an SMTP refusal would carry the partner's address into the log
         logger.error(
