@@ -89,6 +89,27 @@ PROBLEMS = {
 }
 
 
+#: Why the last fetch of a partner's source failed, said to the partner in their language with what
+#: they can do. The crawler's own words (`sources.last_error`, English, and a hint written for
+#: editors) follow on the page as the technical detail.
+FETCH_ERRORS = {
+    "unreachable": N_(
+        "We could not reach your site at our last visit. If this lasts, please check that your site is online: "
+        "we keep trying."
+    ),
+    "refused": N_(
+        "Your site refused to let us read this feed (HTTP %(status)s). "
+        "Please make the feed public and let our crawler read it."
+    ),
+    "not_found": N_(
+        "There is nothing at this address any more (HTTP %(status)s). "
+        "If your feed has moved, give its new address below."
+    ),
+    "temporary": N_("Your site had a passing problem (HTTP %(status)s). You need not do anything: we try again later."),
+    "problems": N_("We read your feed but found problems in it. If they last, please have your feed checked."),
+}
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as checkboxes: easier on a phone than a multiple select."""
 
@@ -179,6 +200,26 @@ def problem_text(problem: dict) -> str:
     """A site check's problem in the page's language."""
     text = PROBLEMS.get(problem["code"])
     return gettext(text) if text is not None else problem["message"]
+
+
+def fetch_error_kind(status: int | None) -> str:
+    """Sort the last fetch's failure by what the partner can do about it (a key of FETCH_ERRORS)."""
+    if status is None:  # no answer at all: DNS, refused connection, timeout, robots.txt
+        return "unreachable"
+    if status in (404, 410):
+        return "not_found"
+    if status == 429 or status >= 500:
+        return "temporary"
+    if status >= 400:
+        return "refused"
+    return "problems"  # the site answered, but what it sent had problems
+
+
+def fetch_error_text(source: dict) -> str | None:
+    """The last error of a source, for its partner, in the page's language (None when the last fetch went well)."""
+    if not source.get("last_error"):
+        return None
+    return gettext(FETCH_ERRORS[fetch_error_kind(source.get("last_status"))], status=source.get("last_status"))
 
 
 @blueprint.app_template_filter("http_only")
@@ -362,7 +403,12 @@ def request_link():
 
 @blueprint.app_context_processor
 def _partner_helpers():
-    return {"problem_text": problem_text, "partner_labels": LABELS, "partner_languages": reg.PARTNER_LANGUAGES}
+    return {
+        "problem_text": problem_text,
+        "fetch_error_text": fetch_error_text,
+        "partner_labels": LABELS,
+        "partner_languages": reg.PARTNER_LANGUAGES,
+    }
 
 
 __all__ = ["blueprint"]

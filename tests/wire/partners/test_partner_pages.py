@@ -181,3 +181,49 @@ def test_the_preview_names_the_languages_in_the_page_language(site, static_site)
     )
     comma = translations("fa").pgettext("list separator", ", ")
     assert comma == "، " and f"<dd>{language_name('fr', 'fa')}{comma}{language_name('tr', 'fa')}</dd>" in html
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (None, "unreachable"),
+        (200, "problems"),
+        (304, "problems"),
+        (401, "refused"),
+        (403, "refused"),
+        (400, "refused"),
+        (404, "not_found"),
+        (410, "not_found"),
+        (429, "temporary"),
+        (500, "temporary"),
+        (503, "temporary"),
+    ],
+)
+def test_why_a_fetch_failed_is_sorted_by_what_the_partner_can_do(status, kind):
+    from wire.web.partners import FETCH_ERRORS, fetch_error_kind
+
+    assert fetch_error_kind(status) == kind and kind in FETCH_ERRORS
+
+
+def test_a_failing_feed_is_explained_to_its_partner_in_their_language(site, mail_sink, static_site):
+    """A real crawl of a feed that now answers 404: the page says so in Spanish; the crawler's words follow."""
+    from crawlers.run import crawl_in_subprocess
+    from newsletter.i18n import translations
+    from wire.web.partners import FETCH_ERRORS
+
+    app, config, db = site
+    feed = feed_site(static_site)
+    client = app.test_client()
+    send(client, register(client, fields(feed.url), lang="es"), lang="es")
+    row = reg.confirm_registration(db, list_registrations(db)[0]["id"], utcnow())
+    partner = get_partner(db, reg.approve_registration(db, row["id"], "editor", utcnow())["partner_id"])
+    feed.routes["/feed/"] = (404, {"Content-Type": "text/html"}, b"<p>Not found</p>")  # the partner moved it
+    crawl_in_subprocess(config, source_ids=[s["id"] for s in partner_sources(db, partner["id"], utcnow())])
+    [source] = partner_sources(db, partner["id"], utcnow())
+    assert (source["last_status"], bool(source["last_error"])) == (404, True)
+
+    html = client.get(f"/partners/page/{reg.page_code(app.config['SECRET_KEY'], partner)}").get_data(as_text=True)
+    explained = translations("es").gettext(FETCH_ERRORS["not_found"]) % {"status": 404}
+    assert explained != FETCH_ERRORS["not_found"] % {"status": 404} and explained in html
+    assert '<small class="detail" lang="en" dir="ltr">' in html  # the crawler's English, marked as English
+    assert source["last_error_hint"] not in html  # written for editors ("run `wire sources add`")
