@@ -60,6 +60,15 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         conn.execute("COMMIT")
 
 
+def query_rows(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> list[dict]:
+    """Rows as dicts, read without sqlite-utils' `query`: inside a transaction `query` wraps each
+    statement in a savepoint, and every savepoint makes SQLite's full-text index flush its pending
+    terms as a new segment, so a crawl storing items in one transaction paid that per item."""
+    cursor = db.conn.execute(sql, params)
+    keys = [column[0] for column in cursor.description]
+    return [dict(zip(keys, row, strict=True)) for row in cursor]
+
+
 def row_id(value: object) -> int:
     """The id SQLite gave a new row (`lastrowid`, sqlite-utils' `last_pk`), which their types call optional."""
     if not isinstance(value, int):

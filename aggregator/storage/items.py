@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from aggregator.db import iso, row_id, utcnow, writing
+from aggregator.db import iso, query_rows, row_id, utcnow, writing
 from aggregator.exceptions import NotFound
 from aggregator.updates import plan_update
 from aggregator.urls import canonical_url, entry_key
@@ -48,30 +48,28 @@ def find_item(db: sqlite_utils.Database, source_id: int, guid: str | None, url: 
     feedparser reads them as such.
     """
     if guid:
-        row = next(
-            db.query("SELECT * FROM items WHERE source_id = ? AND entry_key = ?", [source_id, entry_key(guid, url)]),
-            None,
-        )
+        row = _first(db, "SELECT * FROM items WHERE source_id = ? AND entry_key = ?", [source_id, entry_key(guid, url)])
         if row is not None:
             return row
     unclaimed = "" if guid is None else " AND (guid IS NULL OR guid = ?)"
     extra = [] if guid is None else [guid]
-    row = next(
-        db.query(
-            f"SELECT * FROM items WHERE source_id = ? AND entry_key = ?{unclaimed}",
-            [source_id, entry_key(None, url), *extra],
-        ),
-        None,
+    row = _first(
+        db,
+        f"SELECT * FROM items WHERE source_id = ? AND entry_key = ?{unclaimed}",
+        [source_id, entry_key(None, url), *extra],
     )
     if row is not None:
         return row
-    return next(
-        db.query(
-            f"SELECT * FROM items WHERE source_id = ? AND url = ?{unclaimed} ORDER BY id LIMIT 1",
-            [source_id, url, *extra],
-        ),
-        None,
+    return _first(
+        db,
+        f"SELECT * FROM items WHERE source_id = ? AND url = ?{unclaimed} ORDER BY id LIMIT 1",
+        [source_id, url, *extra],
     )
+
+
+def _first(db: sqlite_utils.Database, sql: str, params: list) -> dict | None:
+    rows = query_rows(db, sql, params)
+    return rows[0] if rows else None
 
 
 def feed_hashes(db: sqlite_utils.Database, source_id: int) -> dict[str, tuple[int, str | None]]:
@@ -103,19 +101,28 @@ def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False) -> tup
     record["entry_key"] = record["entry_key"] or entry_key(record["guid"], record["url"])
     record["canonical_url"] = record["canonical_url"] or canonical_url(record["url"])
     now = iso(utcnow())
-    with writing(db):
-        if fresh:
-            try:
-                with db.atomic():
-                    return "new", _insert_item(db, record, item, now)
-            except sqlite3.IntegrityError:
-                pass  # stored since the caller looked: a sighting after all
-        existing = find_item(db, record["source_id"], record["guid"], record["url"])
-        if existing is None:
+    if not db.conn.in_transaction:
+        with writing(db):
+            return _save(db, record, item, now, fresh)
+    # Inside the caller's transaction (a crawl's batch) a new item is one INSERT, atomic on its own
+    # (its full-text trigger included): no savepoint around it, because each savepoint makes
+    # SQLite's FTS5 flush a segment, which made storing an item 2.4 times as costly.
+    return _save(db, record, item, now, fresh)
+
+
+def _save(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str, fresh: bool) -> tuple[str, int]:
+    if fresh:
+        try:
             return "new", _insert_item(db, record, item, now)
-        update = plan_update(existing, record)
-        if not update.changes:
-            return "unchanged", existing["id"]
+        except sqlite3.IntegrityError:
+            pass  # stored since the caller looked (a failed statement leaves nothing): a sighting after all
+    existing = find_item(db, record["source_id"], record["guid"], record["url"])
+    if existing is None:
+        return "new", _insert_item(db, record, item, now)
+    update = plan_update(existing, record)
+    if not update.changes:
+        return "unchanged", existing["id"]
+    with writing(db):  # a sighting writes several rows: all or none
         if update.changed:
             db.table("item_revisions").insert(
                 {"item_id": existing["id"], "title": existing["title"], "text": existing["text"], "replaced_at": now}
@@ -123,7 +130,7 @@ def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False) -> tup
             update.changes.update(updated_at=now, reprocess=1)
             forget_match_data(db, existing["id"])
         db.table("items").update(existing["id"], update.changes)
-        return ("updated" if update.changed else "unchanged"), existing["id"]
+    return ("updated" if update.changed else "unchanged"), existing["id"]
 
 
 def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str) -> int:
