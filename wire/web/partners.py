@@ -94,8 +94,8 @@ PROBLEMS = {
 #: editors) follow on the page as the technical detail.
 FETCH_ERRORS = {
     "unreachable": N_(
-        "We could not reach your site at our last visit. If this lasts, please check that your site is online: "
-        "we keep trying."
+        "We could not read your site at our last visit. If this lasts, please check that your site is online "
+        "and that its robots.txt lets our crawler in: we keep trying."
     ),
     "refused": N_(
         "Your site refused to let us read this feed (HTTP %(status)s). "
