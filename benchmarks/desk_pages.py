@@ -260,6 +260,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _peak_memory_mb(pid: int) -> float:
+    """The process's peak resident memory (Linux /proc VmHWM): each serving thread keeps its own SQLite cache."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _pin_to_two_cores() -> None:
     cores = sorted(os.sched_getaffinity(0))[:2]
     os.sched_setaffinity(0, cores)
@@ -359,6 +367,7 @@ def main(items: int = ITEMS, stories: int = STORIES) -> None:
             load = os.getloadavg()
             lines += [
                 "",
+                f"Server's peak resident memory: {_peak_memory_mb(server.pid):.0f} MB.",
                 f"Load average (1/5/15 min) at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on 2 cores "
                 "(the machine is shared: with a load above 2, response times include waiting for a core; the "
                 "server's CPU time per request does not).",
