@@ -22,7 +22,6 @@ valid, several times faster.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -114,22 +113,36 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 CANDIDATE_THRESHOLD = 0.3
 _BANDS = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
 BANDS, ROWS = _BANDS.b, _BANDS.r
-_PERSONS = [band.to_bytes(2, "big") for band in range(BANDS)]
+#: Odd 64-bit constants (splitmix64's) that mix a band's values into one key.
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+_BAND_SEEDS = (np.arange(1, BANDS + 1, dtype=np.uint64) * _MIX[0])[None, :]
+
+
+def band_key_matrix(values: np.ndarray) -> np.ndarray:
+    """One uint64 key per LSH band for each row of signatures (n x NUM_PERM): (n x BANDS).
+
+    Two rows share a band's key when the band's ROWS values are equal (and, for other values,
+    with a chance of about 2**-64: a collision only adds a candidate that the signatures then
+    reject). datasketch's MinHashLSH keeps its bands in memory, Redis or Cassandra; the keys
+    are not stored here but computed for a crawl's window at once (`aggregator.clustering`),
+    so they are a pure function of the signature, vectorised over all rows.
+    """
+    rows = np.asarray(values, dtype=np.uint64)[:, : BANDS * ROWS].reshape(len(values), BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        keys = np.broadcast_to(_BAND_SEEDS, (len(values), BANDS)).copy()
+        for column in range(ROWS):
+            keys ^= rows[:, :, column]
+            keys *= _MIX[1]
+            keys ^= keys >> np.uint64(31)
+        keys *= _MIX[2]
+        keys ^= keys >> np.uint64(29)
+    return keys
 
 
 def band_keys(values) -> list[int]:
-    """One signed 64-bit key per LSH band, for an SQL index (datasketch's own LSH storage is
-    in memory, Redis or Cassandra; SQLite keeps these keys instead, so a crawl process never
-    rebuilds an index of the stored items)."""
-    raw = np.asarray(getattr(values, "hashvalues", values), dtype=np.uint64).tobytes()
-    width = ROWS * 8
-    blake2b, from_bytes_ = hashlib.blake2b, int.from_bytes
-    return [
-        from_bytes_(
-            blake2b(raw[band * width : (band + 1) * width], digest_size=8, person=person).digest(), "big", signed=True
-        )
-        for band, person in enumerate(_PERSONS)
-    ]
+    """The LSH band keys of one signature (see `band_key_matrix`)."""
+    row = np.asarray(getattr(values, "hashvalues", values), dtype=np.uint64)[None, :]
+    return band_key_matrix(row)[0].tolist()
 
 
 def is_near_duplicate(

@@ -142,9 +142,9 @@ def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, 
 
 
 def forget_match_data(db: sqlite_utils.Database, item_id: int) -> None:
-    """Drop what was computed from an item's old text: signatures, LSH bands, names, mentions, tag evidence."""
+    """Drop what was computed from an item's old text: signature, names, mentions, tag evidence."""
     with writing(db):
-        for table in ("item_signatures", "item_bands", "item_names", "people_mentions", "tag_evidence"):
+        for table in ("item_signatures", "item_names", "people_mentions", "tag_evidence"):
             db.execute(f"DELETE FROM {table} WHERE item_id = ?", [item_id])
 
 

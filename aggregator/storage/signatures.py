@@ -1,4 +1,4 @@
-"""What story matching reads and writes: signatures, LSH band keys and names of placed items.
+"""What story matching reads and writes: signatures and names of placed items.
 
 An item is *settled* when it has a story and is not waiting to be placed again
 (`reprocess = 0`): only settled items are candidates for matching, so items waiting in a
@@ -105,20 +105,26 @@ def list_settled_by_hash(
     return found
 
 
-def list_settled_by_bands(
-    db: sqlite_utils.Database, keys: Iterable[int], since: str, until: str
-) -> list[tuple[int, int, str]]:
-    """(band key, item id, moment) of settled items in [since, until] sharing one of the LSH band `keys`."""
-    found: list[tuple[int, int, str]] = []
-    for part in _chunks(sorted(set(keys))):
-        found += db.execute(
-            f"SELECT b.key, i.id, coalesce(i.published_at, i.fetched_at) FROM item_bands b "
-            f"JOIN items i ON i.id = b.item_id WHERE b.key IN ({_marks(part)}) "
-            f"AND i.story_id IS NOT NULL AND i.reprocess = 0 "
-            f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ?",
-            [*part, since, until],
-        ).fetchall()
-    return found
+def list_settled_signatures(db: sqlite_utils.Database, since: str, until: str) -> tuple[list[int], list[str], bytes]:
+    """(item ids, moments, their MinHash signatures joined) of the settled items in [since, until].
+
+    One range read of the moment index: a crawl's window of about 20,000 items takes some
+    30 ms, where storing 37 LSH band keys per item in an indexed table cost 0.3-0.5 ms per item
+    and grew with the database (benchmarks/clustering.py).
+    """
+    ids: list[int] = []
+    moments: list[str] = []
+    blobs: list[bytes] = []
+    for item_id, moment, blob in db.execute(
+        "SELECT i.id, coalesce(i.published_at, i.fetched_at), s.minhash FROM items i "
+        "JOIN item_signatures s ON s.item_id = i.id WHERE coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ? "
+        "AND i.story_id IS NOT NULL AND i.reprocess = 0",
+        [since, until],
+    ):
+        ids.append(item_id)
+        moments.append(moment)
+        blobs.append(blob)
+    return ids, moments, b"".join(blobs)
 
 
 def list_settled_by_names(
@@ -164,10 +170,10 @@ def list_signatures(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int,
 
 
 def save_match_data(db: sqlite_utils.Database, rows: list[dict]) -> None:
-    """Store, replacing, each item's signature, band keys and names, with a few executemany calls.
+    """Store, replacing, each item's signature and names, with a few executemany calls.
 
-    Each row: item_id, minhash (bytes), shingles, numbers (list), rtl (bool), bands (list of
-    ints), names (list of (kind, name)). Call inside `writing(db)`.
+    Each row: item_id, minhash (bytes), shingles, numbers (list), rtl (bool), names (list of
+    (kind, name)). Call inside `writing(db)`.
     """
     if not rows:
         return
@@ -177,13 +183,8 @@ def save_match_data(db: sqlite_utils.Database, rows: list[dict]) -> None:
         "INSERT OR REPLACE INTO item_signatures (item_id, minhash, shingles, numbers, rtl) VALUES (?, ?, ?, ?, ?)",
         [(r["item_id"], r["minhash"], r["shingles"], json.dumps(sorted(r["numbers"])), int(r["rtl"])) for r in rows],
     )
-    conn.executemany("DELETE FROM item_bands WHERE item_id = ?", ids)
     conn.executemany("DELETE FROM item_names WHERE item_id = ?", ids)
     # in key order: the inserts walk the key index from one end to the other instead of at random
-    conn.executemany(
-        "INSERT INTO item_bands (key, item_id) VALUES (?, ?)",
-        sorted((key, r["item_id"]) for r in rows for key in r["bands"]),
-    )
     conn.executemany(
         "INSERT INTO item_names (name, kind, item_id) VALUES (?, ?, ?)",
         sorted((name, kind, r["item_id"]) for r in rows for kind, name in r["names"]),
