@@ -262,6 +262,19 @@ class _Matcher:
             self.recent_hashes[placed.content_hash].append(placed.id)
         self.recent_stories[placed.story_id].append(placed.id)
 
+    def snapshot(self) -> tuple:
+        """What matching a chunk changes, to match it again (`restore`)."""
+        return dict(self.name_counts), self.window_size, set(self.frequent)
+
+    def restore(self, state: tuple) -> None:
+        """Undo a chunk's matching: its placements and counts go, and so does every placed item
+        read, whose story may have changed (the reason to match again)."""
+        counts, self.window_size, self.frequent = state
+        self.name_counts = defaultdict(int, counts)
+        for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
+            mapping.clear()
+        self.cache.clear()
+
     def settle(self) -> None:
         """The chunk is committed: its items are found through the database from now on."""
         placed_bands: dict[int, list[int]] = defaultdict(list)
@@ -484,6 +497,7 @@ def cluster_new_items(
     containment: float = 0.7,
     window_days: int = 10,
     reuse: dict[int, int] | None = None,
+    chunk_items: int | None = None,
 ) -> ClusterReport:
     """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
 
@@ -492,6 +506,7 @@ def cluster_new_items(
     so an interrupted run leaves every item either placed or still waiting (no story, or
     `reprocess = 1`) for the next run, never a story half refreshed. An item that opens a new
     story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
+    `chunk_items`: another chunk size (smaller while a crawl waits for the lock).
     """
     report = ClusterReport()
     pending = _prepare(db)
@@ -509,36 +524,97 @@ def cluster_new_items(
         iso(pending[0].when - window),
         iso(pending[-1].when + window),
     )
-    for start in range(0, len(pending), CHUNK_ITEMS):
-        chunk = pending[start : start + CHUNK_ITEMS]
+    per_chunk = chunk_items or CHUNK_ITEMS
+    for start in range(0, len(pending), per_chunk):
+        chunk = pending[start : start + per_chunk]
         keys = band_key_matrix(np.stack([p.minhash for p in chunk])).tolist()
         bands = {p.item["id"]: row for p, row in zip(chunk, keys, strict=True)}
-        with writing(db):
-            _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
+        _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
         matcher.settle()
     return report
 
 
+@dataclass
+class _Decision:
+    pending: _Pending
+    story_id: int  # negative: a story the chunk opens
+    how: str
+    placed: _Placed
+
+
 def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse, matcher, report) -> None:
-    """Place one chunk of items; call inside one `writing(db)`."""
-    now = iso(utcnow())
-    # items still in a story (changed, or a rebuild) leave it first
-    leaving = {i: s for i, s in list_item_story_ids(db, [p.item["id"] for p in chunk]).items() if s is not None}
-    detach_items(db, list(leaving))
+    """Place one chunk of items: matched first, then written in one short `writing(db)`.
+
+    Matching a chunk takes a few milliseconds per item; inside the write transaction it held
+    SQLite's lock all that time and a crawl storing alongside (`crawlers.folding`) waited for
+    it. The chunk is matched outside, on what is settled (only settled items are candidates,
+    and a crawl only adds unsettled ones), and written in a transaction that first checks that
+    every story the chunk joins still exists; if one went meanwhile (an editor merged it), the
+    chunk is matched again inside the transaction, as before.
+    """
+    snapshot = (dict(pin_story), set(used), matcher.snapshot())
+    decisions = _match_chunk(db, chunk, bands, pins, pin_story, matcher)
+    with writing(db):
+        joined = {d.story_id for d in decisions if d.story_id > 0}
+        if not all(story_exists(db, story_id) for story_id in sorted(joined)):
+            pin_story.clear()
+            pin_story.update(snapshot[0])
+            used.clear()
+            used.update(snapshot[1])
+            matcher.restore(snapshot[2])
+            decisions = _match_chunk(db, chunk, bands, pins, pin_story, matcher)
+        _write_chunk(db, decisions, pin_story, used, reuse, report)
+
+
+def _match_chunk(db, chunk: list[_Pending], bands, pins, pin_story, matcher) -> list[_Decision]:
+    """The story each item of the chunk joins (a new one: a negative id, shared by the items that join it)."""
     matcher.prepare(chunk, bands)
-    touched: set[int] = set(leaving.values())
-    placements, match_rows = [], []
+    decisions: list[_Decision] = []
+    opened = 0
     for pending in chunk:
-        item, mine, minhash, size = pending.item, pending.print_, pending.minhash, pending.size
-        report.items += 1
-        report.item_ids.append(item["id"])
+        item, mine = pending.item, pending.print_
         pin = pins.get(item["id"])
         if pin is not None:
             story_id, how = pin_story.get(pin), "pinned"
         else:
-            story_id, how = matcher.find(item, pending.when, minhash, size, bands[item["id"]], mine)
-        opened = story_id is None
-        if opened:
+            story_id, how = matcher.find(item, pending.when, pending.minhash, pending.size, bands[item["id"]], mine)
+        new = story_id is None
+        if new:
+            opened += 1
+            story_id = -opened  # a story this chunk opens: its id comes when it is written
+            if pin is not None:
+                pin_story.setdefault(pin, story_id)
+        placed = _Placed(
+            item["id"],
+            story_id,
+            item["language"],
+            item["content_hash"],
+            pending.minhash,
+            pending.size,
+            mine,
+            item["published_at"] or item["fetched_at"],
+        )
+        decisions.append(_Decision(pending, story_id, how, placed))
+        matcher.add(placed, bands[item["id"]])
+        matcher.count_story(mine.names, new_story=new)
+    return decisions
+
+
+def _write_chunk(db, decisions: list[_Decision], pin_story, used, reuse, report) -> None:
+    """Write the chunk's placements; call inside one `writing(db)`."""
+    now = iso(utcnow())
+    ids = [d.pending.item["id"] for d in decisions]
+    # items still in a story (changed, or a rebuild) leave it first
+    leaving = {i: s for i, s in list_item_story_ids(db, ids).items() if s is not None}
+    detach_items(db, list(leaving))
+    touched: set[int] = set(leaving.values())
+    real: dict[int, int] = {}  # the chunk's new stories: placeholder -> id
+    placements, match_rows = [], []
+    for decision in decisions:
+        item, mine, placeholder = decision.pending.item, decision.pending.print_, decision.story_id
+        report.items += 1
+        report.item_ids.append(item["id"])
+        if placeholder < 0 and placeholder not in real:  # the item that opens the story
             old = reuse.get(item["id"], leaving.get(item["id"]))
             if (
                 old is not None
@@ -549,19 +625,22 @@ def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse,
                 story_id = old
             else:
                 story_id = insert_story(db, item, now)
+            real[placeholder] = story_id
             used.add(story_id)
             report.new_stories += 1
         else:
+            story_id = real.get(placeholder, placeholder)
             report.folded += 1
-            report.exact += how == "exact"
-            report.near_duplicates += how == "near"
-            report.across_languages += how == "language"
+            report.exact += decision.how == "exact"
+            report.near_duplicates += decision.how == "near"
+            report.across_languages += decision.how == "language"
+        decision.placed.story_id = story_id
         placements.append((item["id"], story_id))
         match_rows.append(
             {
                 "item_id": item["id"],
-                "minhash": pending.blob,
-                "shingles": size,
+                "minhash": decision.pending.blob,
+                "shingles": decision.pending.size,
                 "numbers": mine.numbers,
                 "rtl": mine.rtl,
                 "names": [("name", n) for n in mine.names]
@@ -569,22 +648,9 @@ def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse,
             }
         )
         touched.add(story_id)
-        matcher.add(
-            _Placed(
-                item["id"],
-                story_id,
-                item["language"],
-                item["content_hash"],
-                minhash,
-                size,
-                mine,
-                item["published_at"] or item["fetched_at"],
-            ),
-            bands[item["id"]],
-        )
-        matcher.count_story(mine.names, new_story=opened)
-        if pin is not None:
-            pin_story.setdefault(pin, story_id)
+    for pin, story_id in list(pin_story.items()):
+        if story_id is not None and story_id < 0:
+            pin_story[pin] = real[story_id]
     save_match_data(db, match_rows)
     place_items(db, placements)
     refresh_stories(db, sorted(touched))  # once per story and chunk, not once per item

@@ -9,6 +9,7 @@ datasette's `execute_write_fn`). sqlite-utils calls made inside it nest as savep
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -41,6 +42,52 @@ def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
     return db
 
 
+#: Connections that take turns with another process's writer (see `share_write_turns`).
+_TURNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: How long a writer waits for its turn before going on without it (SQLite's lock still holds).
+TURN_WAIT_SECONDS = 5.0
+
+
+def share_write_turns(db: sqlite_utils.Database, turn, wanted=None) -> None:
+    """Make `db`'s write transactions take `turn` (a multiprocessing Lock shared with the other writer).
+
+    SQLite's busy handler is not fair: a waiting writer sleeps and polls (every 100 ms after a
+    few tries), and a process that commits and begins again at once keeps the lock. A crawl
+    committing every half second and its folding child starved each other for seconds per
+    pass (15 s in one pass of a 10,000-item crawl). Both take this lock around each write
+    transaction, so a waiter is woken when the other commits. It only orders the two writers:
+    correctness stays SQLite's, and a turn not given within TURN_WAIT_SECONDS (its holder
+    killed) is no longer waited for. `wanted` (a multiprocessing Event): set while this side
+    waits for its turn, so that the other, holding a long batch open, commits at its next write
+    (`crawlers.batch.WriteBatch`).
+    """
+    _TURNS[db] = (turn, wanted)
+
+
+def take_turn(db: sqlite_utils.Database) -> bool:
+    """Wait for `db`'s write turn, if it shares one; False when it has none or gave up waiting."""
+    shared = _TURNS.get(db)
+    if shared is None:
+        return False
+    turn, wanted = shared
+    if wanted is not None:
+        wanted.set()
+    try:
+        if turn.acquire(timeout=TURN_WAIT_SECONDS):
+            return True
+    finally:
+        if wanted is not None:
+            wanted.clear()
+    del _TURNS[db]  # its holder is gone: from now on SQLite's busy handler alone decides
+    return False
+
+
+def end_turn(db: sqlite_utils.Database, took: bool) -> None:
+    """Give the turn `take_turn` took back (after COMMIT or ROLLBACK)."""
+    if took:
+        _TURNS[db][0].release()
+
+
 @contextmanager
 def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Run the block as one write transaction, taken with BEGIN IMMEDIATE; nested calls join it."""
@@ -49,15 +96,19 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         with db.atomic():
             yield db
         return
-    conn.execute("BEGIN IMMEDIATE")
+    took = take_turn(db)
     try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+    finally:
+        end_turn(db, took)
 
 
 def query_rows(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> list[dict]:

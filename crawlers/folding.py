@@ -50,14 +50,23 @@ class FoldReport:
     error: str | None = None  # a broken taxonomy file: the crawl keeps its items and says so
 
 
-def fold_pass(db, config: Config) -> FoldReport:
+#: Items per clustering transaction while the crawl still writes: each chunk holds the write lock
+#: while it is matched (a few ms per item), and the crawl waits for it; after the crawl, the default.
+ALONGSIDE_CHUNK_ITEMS = 50
+
+
+def fold_pass(db, config: Config, alongside: bool = False) -> FoldReport:
     """Place and index what is waiting now: one run of clustering, then tagging of what it placed."""
     from aggregator.clustering import cluster_new_items
     from aggregator.exceptions import WireError
     from aggregator.indexing import index_items
 
     clusters = cluster_new_items(
-        db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+        db,
+        config.near_duplicate_threshold,
+        config.containment_threshold,
+        config.story_window_days,
+        chunk_items=ALONGSIDE_CHUNK_ITEMS if alongside else None,
     )
     report = FoldReport(items=clusters.items, folded=clusters.folded, new_stories=clusters.new_stories)
     if clusters.item_ids:
@@ -82,21 +91,22 @@ def die_with_parent() -> None:
         pass
 
 
-def _fold_until_told(config: Config, finish, parent: int, results) -> None:
-    from aggregator.db import open_db
+def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted) -> None:
+    from aggregator.db import open_db, share_write_turns
 
     die_with_parent()
     if os.getppid() != parent:  # died before the request above
         return
 
     db = open_db(config.db, migrate=False)
+    share_write_turns(db, turn, wanted)
     total = FoldReport()
     busy = 0
     try:
         while os.getppid() == parent:
             last = finish.is_set()  # read before the pass: everything committed by now is seen by it
             try:
-                done = fold_pass(db, config)
+                done = fold_pass(db, config, alongside=not last)
             except sqlite3.OperationalError as error:
                 # the crawl's writes and ours take turns on one lock; a pass that could not get it
                 # placed what it committed and is run again (what is left waits, never half placed)
@@ -131,9 +141,11 @@ class Folding:
         context = multiprocessing.get_context("fork")
         self.finish_event = context.Event()
         self.results = context.Queue()
+        self.turn = context.Lock()  # the write turn, taken by the crawl's and the child's transactions
+        self.wanted = context.Event()  # set while the child waits for its turn
         self.process = context.Process(
             target=_fold_until_told,
-            args=(config, self.finish_event, os.getpid(), self.results),
+            args=(config, self.finish_event, os.getpid(), self.results, self.turn, self.wanted),
             name="wire-folding",
         )
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from aggregator.config import Config
-from aggregator.db import iso, open_db, utcnow
+from aggregator.db import iso, open_db, share_write_turns, utcnow
 from aggregator.exceptions import ConflictError
 from crawlers.batch import WriteBatch
 from crawlers.folding import Folding, fold_pass
@@ -188,7 +188,8 @@ def _crawl(
 
     # one connection for both spiders and their pipelines (settings are deep-copied: not there)
     shared = SourceSpider.shared_db = open_db(config.db)
-    batch = SourceSpider.shared_batch = WriteBatch(shared)
+    share_write_turns(shared, folding.turn)  # the crawl's and the folding child's writes alternate fairly
+    batch = SourceSpider.shared_batch = WriteBatch(shared, folding.wanted)
     process = CrawlerProcess(settings_for(config))
     interruption = Interruption(process)
     before = {

@@ -69,7 +69,7 @@ def _consistent(db) -> None:
 
 def _crash_on_chunk(monkeypatch, number: int) -> None:
     """Make the `number`th chunk fail after placing its items, before its transaction commits."""
-    real, calls = clustering._place_chunk, []
+    real, calls = clustering._write_chunk, []
 
     def failing(*args, **kwargs):
         calls.append(1)
@@ -77,7 +77,7 @@ def _crash_on_chunk(monkeypatch, number: int) -> None:
         if len(calls) == number:
             raise Crash
 
-    monkeypatch.setattr(clustering, "_place_chunk", failing)
+    monkeypatch.setattr(clustering, "_write_chunk", failing)
 
 
 def test_clustering_commits_in_chunks_and_a_crash_leaves_items_waiting(db, monkeypatch):
@@ -152,3 +152,53 @@ def test_indexing_commits_in_chunks(db, monkeypatch):
     report = index_items(db, sorted(truth))
     assert report.items == len(truth)
     assert len(begun) == 4  # 10 items, 3 per transaction
+
+
+def test_a_story_merged_away_while_a_chunk_is_matched_is_matched_again(db, monkeypatch):
+    """A chunk is matched outside the write transaction (a crawl storing alongside must not wait
+    for it); an editor merging the story it joins meanwhile makes it match again inside."""
+    from aggregator.curation import merge_stories
+    from aggregator.db import open_db
+
+    truth = _load(db, groups=4, copies=2)
+    cluster_new_items(db)
+    first = min(i for i, g in truth.items() if g == 1)
+    gone = db.execute("SELECT story_id FROM items WHERE id = ?", [first]).fetchone()[0]
+    other = db.execute(
+        "SELECT story_id FROM items WHERE id = ?", [min(i for i, g in truth.items() if g == 0)]
+    ).fetchone()[0]
+    row = db.execute("SELECT source_id, title, text, published_at FROM items WHERE id = ?", [first]).fetchone()
+    text = row[2].replace("changed", "altered", 1)
+    _, repost = save_item(
+        db,
+        {
+            "source_id": row[0],
+            "guid": "repost",
+            "url": "http://127.0.0.1/repost",
+            "title": row[1],
+            "text": text,
+            "language": "en",
+            "content_hash": content_hash(row[1], text),
+            "published_at": row[3],
+        },
+    )
+    editor = open_db(db.conn.execute("PRAGMA database_list").fetchone()[2])
+    real, calls = clustering._match_chunk, []
+
+    def matched_then_merged(*args, **kwargs):
+        decisions = real(*args, **kwargs)
+        calls.append([d.story_id for d in decisions])
+        if len(calls) == 1:  # the editor's merge commits between the matching and the writing
+            assert merge_stories(editor, other, gone, "editor") == other
+        return decisions
+
+    monkeypatch.setattr(clustering, "_match_chunk", matched_then_merged)
+    report = cluster_new_items(db)
+    # matched to the story that went, then again: the merged story is half another story's, so
+    # the repost agrees with only half its members and opens a story of its own
+    assert calls == [[gone], [-1]]
+    assert report.items == 1 and report.new_stories == 1
+    placed = db.execute("SELECT story_id FROM items WHERE id = ?", [repost]).fetchone()[0]
+    assert placed not in (gone, other)
+    assert db.execute("SELECT count(*) FROM stories WHERE id IN (?, ?)", [gone, placed]).fetchone()[0] == 1
+    _consistent(db)

@@ -1,0 +1,69 @@
+"""The crawl and its folding child take turns on SQLite's write lock (`aggregator.db.share_write_turns`).
+
+SQLite's busy handler polls: a crawl that commits and begins again at once kept the lock for
+most of a crawl while the folding child waited (15 s in one pass). Real processes, a real
+database file: the child asks for its turn, and the crawl's open batch commits at its next
+write instead of up to half a second later; a turn whose holder died is waited for only once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import aggregator.db as database
+from aggregator.db import open_db, share_write_turns, take_turn, writing
+from crawlers.batch import WriteBatch
+
+
+def _child_writes(path: str, turn, wanted, go, done) -> None:
+    go.wait(10)
+    db = open_db(path, migrate=False)
+    share_write_turns(db, turn, wanted)
+    with writing(db):
+        db.execute("INSERT INTO notes (text) VALUES ('child')")
+    done.set()
+
+
+def test_an_open_batch_gives_the_waiting_child_its_turn_at_the_next_write(tmp_path):
+    path = str(tmp_path / "wire.db")
+    open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    context = multiprocessing.get_context("fork")
+    turn, wanted, go, done = context.Lock(), context.Event(), context.Event(), context.Event()
+    # forked before the crawl opens its connection, as `crawlers.folding` does (SQLite's locks
+    # must not be copied into a child)
+    child = context.Process(target=_child_writes, args=(path, turn, wanted, go, done))
+    child.start()
+    db = open_db(path, migrate=False)
+    share_write_turns(db, turn)
+    batch = WriteBatch(db, wanted)
+    batch.join()
+    db.execute("INSERT INTO notes (text) VALUES ('crawl 1')")
+    go.set()
+    try:
+        assert wanted.wait(10)  # the child waits for its turn and says so
+        assert not done.is_set()
+        batch.join()  # the next write commits the batch, and waits for the child's transaction
+        assert done.is_set()
+        db.execute("INSERT INTO notes (text) VALUES ('crawl 2')")
+        batch.flush()
+    finally:
+        child.join(10)
+    assert child.exitcode == 0
+    assert [r[0] for r in db.execute("SELECT text FROM notes ORDER BY id")] == ["crawl 1", "child", "crawl 2"]
+    assert not wanted.is_set()
+
+
+def test_a_turn_held_by_a_dead_process_is_waited_for_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(database, "TURN_WAIT_SECONDS", 0.3)
+    db = open_db(tmp_path / "wire.db", migrate=False)
+    turn = multiprocessing.get_context("fork").Lock()
+    turn.acquire()  # as a child killed in its transaction leaves it
+    share_write_turns(db, turn)
+    started = time.monotonic()
+    assert take_turn(db) is False
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    with writing(db):  # SQLite's own lock alone from now on: no second wait
+        db.execute("CREATE TABLE t (x)")
+    assert time.monotonic() - started < 0.3
