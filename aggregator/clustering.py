@@ -222,6 +222,10 @@ class _Matcher:
         #: (language, kind, name) -> (id, moment) of items in other languages carrying the name
         self.by_name: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
         self.name_span: tuple[str, str] = ("", "")
+        #: (kind, value) -> the languages `by_name` holds it for (to add items as they settle)
+        self.name_languages: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.run_name_high = ""  # the last pending item's language window end
+        self._common: set[str] | None = None  # `common()`, until the counts change
         self.members: dict[int, list[tuple[int, str]]] = {}  # story -> (id, moment), newest first
         self.bands = _BandWindow(db, 2 * window)
         self.run_high = ""  # the last pending item's window end: the band window reads no further
@@ -231,19 +235,24 @@ class _Matcher:
         self.window_size = count_settled_stories(self.db, since, until)
         self.name_counts.update(count_name_stories(self.db, names, since, until))
         self.frequent = {name for name, count in self.name_counts.items() if count > 3}
+        self._common = None
 
     def count_story(self, names, new_story: bool) -> None:
         """Keep the counts current within the batch: a new story carries its names."""
         if new_story:
             self.window_size += 1
+            self._common = None
             for name in names:
                 self.name_counts[name] += 1
                 if self.name_counts[name] > 3:
                     self.frequent.add(name)
 
     def common(self) -> set[str]:
-        limit = max(3, COMMON_NAME_SHARE * self.window_size)
-        return {name for name in self.frequent if self.name_counts[name] > limit}  # limit >= 3: only frequent ones
+        """Names too common around to tell stories apart (kept until the counts change: asked per item)."""
+        if self._common is None:
+            limit = max(3, COMMON_NAME_SHARE * self.window_size)
+            self._common = {name for name in self.frequent if self.name_counts[name] > limit}  # limit >= 3
+        return self._common
 
     def rarity(self, name: str) -> float:
         """A name's weight as evidence: 1 when one story around carries it, 1/n when n stories do."""
@@ -271,6 +280,9 @@ class _Matcher:
         read, whose story may have changed (the reason to match again)."""
         counts, self.window_size, self.frequent = state
         self.name_counts = defaultdict(int, counts)
+        self._common = None
+        self.by_name, self.name_span = {}, ("", "")
+        self.name_languages.clear()
         for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
             mapping.clear()
         self.cache.clear()
@@ -283,6 +295,13 @@ class _Matcher:
                 placed_bands[item_id].append(key)
         for item_id, keys in placed_bands.items():
             self.bands.add(item_id, self.recent[item_id].moment, keys)
+        for (kind, value), ids in self.recent_names.items():  # into the names read for this run
+            for language in self.name_languages.get((kind, value), ()):
+                self.by_name[language, kind, value] += [
+                    (i, p.moment)
+                    for i in ids
+                    if (p := self.recent[i]).moment is not None and (p.language or "") != language
+                ]
         self.cache.update(self.recent)
         for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
             mapping.clear()
@@ -295,7 +314,14 @@ class _Matcher:
         db = self.db
         first, last = min(p.when for p in chunk), max(p.when for p in chunk)
         self.span = low, high = iso(first - self.window), iso(last + self.window)
-        self.name_span = iso(first - self.language_window), iso(last + self.language_window)
+        name_low, name_high = iso(first - self.language_window), iso(last + self.language_window)
+        if not (self.name_span[0] and self.name_span[0] <= name_low and name_high <= self.name_span[1]):
+            # the names read stay for the next chunks (they grow as items settle) while their
+            # windows fall in this span: read up to a window further, never past the run's end
+            further = iso(last + 2 * self.language_window)
+            self.name_span = name_low, max(name_high, min(further, self.run_name_high or name_high))
+            self.by_name = {}
+            self.name_languages.clear()
         if len(self.cache) > CACHE_ITEMS:  # items left behind every window of this run
             self.cache = {i: p for i, p in self.cache.items() if p.moment is None or p.moment >= low}
         self.by_hash = defaultdict(list)
@@ -309,7 +335,6 @@ class _Matcher:
         for key, item_id, moment in self.bands.lookup(k for p in chunk for k in bands[p.item["id"]]):
             if low <= moment <= high:
                 self.by_band[key].append((item_id, moment))
-        self.by_name = {}
         common = self.common()
         wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
         for p in chunk:
@@ -318,7 +343,13 @@ class _Matcher:
         for (language, kind), names in wanted.items():
             self._read_names(language, kind, names)
         ids = {i for rows in self.by_band.values() for i, _ in rows}
-        ids |= {i for rows in self.by_name.values() for i, _ in rows}
+        ids |= {
+            i
+            for (language, kind), names in wanted.items()
+            for name in names
+            for i, moment in self.by_name[language, kind, name]
+            if name_low <= moment <= name_high
+        }
         ids |= {i for rows in self.by_hash.values() for i, _, _ in rows}
         self._load(ids)
         self.members = {}
@@ -338,6 +369,7 @@ class _Matcher:
         missing = [v for v in values if (language, kind, v) not in self.by_name]
         for value in missing:
             self.by_name[language, kind, value] = []
+            self.name_languages[kind, value].add(language)
         for name, item_id, moment in list_settled_by_names(self.db, kind, missing, language, *self.name_span):
             self.by_name[language, kind, name].append((item_id, moment))
 
@@ -519,6 +551,7 @@ def cluster_new_items(
     used = set(pin_story.values())
     matcher = _Matcher(db, window, threshold, containment)
     matcher.run_high = iso(pending[-1].when + window)
+    matcher.run_name_high = iso(pending[-1].when + matcher.language_window)
     matcher.count_names(
         {n for p in pending for n in p.print_.names},
         iso(pending[0].when - window),

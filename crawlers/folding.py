@@ -52,7 +52,7 @@ class FoldReport:
 
 #: Items per clustering transaction while the crawl still writes: each chunk holds the write lock
 #: while it is matched (a few ms per item), and the crawl waits for it; after the crawl, the default.
-ALONGSIDE_CHUNK_ITEMS = 50
+ALONGSIDE_CHUNK_ITEMS = 200
 
 
 def fold_pass(db, config: Config, alongside: bool = False) -> FoldReport:
