@@ -32,6 +32,7 @@ and an interrupted run leaves items waiting for the next one, never a half-refre
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -225,7 +226,8 @@ class _Matcher:
         #: (kind, value) -> the languages `by_name` holds it for (to add items as they settle)
         self.name_languages: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.run_name_high = ""  # the last pending item's language window end
-        self._common: set[str] | None = None  # `common()`, until the counts change
+        self._common: set[str] | None = None  # `common()`, kept as the counts change
+        self._common_limit = 3
         self.members: dict[int, list[tuple[int, str]]] = {}  # story -> (id, moment), newest first
         self.bands = _BandWindow(db, 2 * window)
         self.run_high = ""  # the last pending item's window end: the band window reads no further
@@ -241,17 +243,25 @@ class _Matcher:
         """Keep the counts current within the batch: a new story carries its names."""
         if new_story:
             self.window_size += 1
-            self._common = None
+            if self._common is not None and self._limit() != self._common_limit:
+                self._common = None  # the bar rose: some common names may no longer be
             for name in names:
                 self.name_counts[name] += 1
                 if self.name_counts[name] > 3:
                     self.frequent.add(name)
+                    if self._common is not None and self.name_counts[name] > self._common_limit:
+                        self._common.add(name)
+
+    def _limit(self) -> int:
+        """How many stories around must carry a name for it to be common (counts are whole numbers)."""
+        return max(3, math.floor(COMMON_NAME_SHARE * self.window_size))
 
     def common(self) -> set[str]:
-        """Names too common around to tell stories apart (kept until the counts change: asked per item)."""
+        """Names too common around to tell stories apart. Asked for each item: kept, and changed as
+        the counts change, instead of being found again among every frequent name each time."""
         if self._common is None:
-            limit = max(3, COMMON_NAME_SHARE * self.window_size)
-            self._common = {name for name in self.frequent if self.name_counts[name] > limit}  # limit >= 3
+            self._common_limit = self._limit()
+            self._common = {name for name in self.frequent if self.name_counts[name] > self._common_limit}
         return self._common
 
     def rarity(self, name: str) -> float:
