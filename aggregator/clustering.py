@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -540,6 +540,7 @@ def cluster_new_items(
     window_days: int = 10,
     reuse: dict[int, int] | None = None,
     chunk_items: int | None = None,
+    placed: Callable[[list[int]], object] | None = None,
 ) -> ClusterReport:
     """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
 
@@ -548,7 +549,8 @@ def cluster_new_items(
     so an interrupted run leaves every item either placed or still waiting (no story, or
     `reprocess = 1`) for the next run, never a story half refreshed. An item that opens a new
     story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
-    `chunk_items`: another chunk size (smaller while a crawl waits for the lock).
+    `chunk_items`: another chunk size. `placed(item_ids)` is called with each chunk's items once
+    it is committed (a crawl tags them in another process meanwhile).
     """
     report = ClusterReport()
     pending = _prepare(db)
@@ -574,6 +576,8 @@ def cluster_new_items(
         bands = {p.item["id"]: row for p, row in zip(chunk, keys, strict=True)}
         _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
         matcher.settle()
+        if placed is not None:
+            placed([p.item["id"] for p in chunk])
     return report
 
 

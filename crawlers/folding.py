@@ -3,9 +3,11 @@
 A crawl has two halves of about equal cost: fetching, parsing and storing (Scrapy, on one
 core), then placing every new item in a story and tagging it (`cluster_new_items`,
 `index_items`). Run one after the other they leave the machine's second core idle, and
-the crawl takes their sum. `Folding` runs the second half in a child process, in passes
-over the items the crawl has committed so far, so the crawl takes about the longer of the
-two; one last pass after the crawl's last commit places the rest.
+the crawl takes their sum. `Folding` runs the second half in two child processes: one places
+the items the crawl has committed so far in stories, in passes, and hands each chunk it
+commits to the other, which tags and indexes it; one last pass after the crawl's last commit
+places the rest. The three take turns on SQLite's write lock (`aggregator.db.share_write_turns`),
+and a chunk is matched before its write transaction begins, so nobody waits for matching.
 
 The child is forked before Scrapy starts its reactor or threads, so it starts at once
 and shares the modules already imported; it opens its own database connection. Each pass
@@ -24,6 +26,7 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import sqlite3
 from dataclasses import dataclass
@@ -50,26 +53,21 @@ class FoldReport:
     error: str | None = None  # a broken taxonomy file: the crawl keeps its items and says so
 
 
-#: Items per clustering transaction while the crawl still writes: each chunk holds the write lock
-#: while it is matched (a few ms per item), and the crawl waits for it; after the crawl, the default.
-ALONGSIDE_CHUNK_ITEMS = 200
+def fold_pass(db, config: Config, placed=None) -> FoldReport:
+    """Place and index what is waiting now: one run of clustering, then tagging of what it placed.
 
-
-def fold_pass(db, config: Config, alongside: bool = False) -> FoldReport:
-    """Place and index what is waiting now: one run of clustering, then tagging of what it placed."""
+    `placed(item_ids)`: called after each chunk is committed, instead of tagging here (the
+    folding child hands its chunks to the indexing child).
+    """
     from aggregator.clustering import cluster_new_items
     from aggregator.exceptions import WireError
     from aggregator.indexing import index_items
 
     clusters = cluster_new_items(
-        db,
-        config.near_duplicate_threshold,
-        config.containment_threshold,
-        config.story_window_days,
-        chunk_items=ALONGSIDE_CHUNK_ITEMS if alongside else None,
+        db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days, placed=placed
     )
     report = FoldReport(items=clusters.items, folded=clusters.folded, new_stories=clusters.new_stories)
-    if clusters.item_ids:
+    if clusters.item_ids and placed is None:
         try:
             index_items(db, clusters.item_ids)
         except WireError as error:
@@ -91,13 +89,13 @@ def die_with_parent() -> None:
         pass
 
 
-def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted) -> None:
+def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted, to_index) -> None:
     from aggregator.db import open_db, share_write_turns
 
     die_with_parent()
     if os.getppid() != parent:  # died before the request above
+        to_index.put(None)
         return
-
     db = open_db(config.db, migrate=False)
     share_write_turns(db, turn, wanted)
     total = FoldReport()
@@ -106,7 +104,7 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted)
         while os.getppid() == parent:
             last = finish.is_set()  # read before the pass: everything committed by now is seen by it
             try:
-                done = fold_pass(db, config, alongside=not last)
+                done = fold_pass(db, config, placed=to_index.put)
             except sqlite3.OperationalError as error:
                 # the crawl's writes and ours take turns on one lock; a pass that could not get it
                 # placed what it committed and is run again (what is left waits, never half placed)
@@ -122,7 +120,6 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted)
             total.items += done.items
             total.folded += done.folded
             total.new_stories += done.new_stories
-            total.error = done.error or total.error
             if last:
                 break
             if not done.items:
@@ -130,42 +127,119 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted)
     except BaseException as error:  # reported to the crawl, which folds again itself
         total.error = f"folding alongside the crawl failed: {type(error).__name__}: {error}"
     finally:
+        to_index.put(None)  # nothing more to tag
         db.conn.close()
         results.put(total)
 
 
+def _index_until_told(config: Config, parent: int, results, turn, wanted, to_index) -> None:
+    """Tag and index each chunk the folding child placed, as it comes (the second half of folding).
+
+    Run in its own process, tagging overlaps the clustering of the next chunks, and the crawl's
+    last pass takes about the longer of the two instead of their sum. Chunks it could not tag
+    (an unexpected error) are sent back, and the crawl tags them itself.
+    """
+    from aggregator.db import open_db, share_write_turns
+    from aggregator.exceptions import WireError
+    from aggregator.indexing import index_items
+
+    die_with_parent()
+    error: str | None = None
+    untagged: list[int] = []
+    db = None
+    try:
+        if os.getppid() != parent:
+            return
+        db = open_db(config.db, migrate=False)
+        share_write_turns(db, turn, wanted)
+        while (ids := to_index.get()) is not None:
+            if untagged:  # after a failure: the crawl tags the rest
+                untagged += ids
+                continue
+            try:
+                index_items(db, ids)
+            except WireError as broken:  # a broken taxonomy file: the items stay, untagged, and it is said
+                error = str(broken)
+            except BaseException as failure:
+                error = f"tagging alongside the crawl failed: {type(failure).__name__}: {failure}"
+                untagged += ids
+    finally:
+        if db is not None:
+            db.conn.close()
+        results.put((error, untagged))
+
+
+def _receive(results, process, otherwise):
+    """The child's report, or `otherwise` if it is gone without one (killed)."""
+    while True:
+        try:
+            return results.get(timeout=1)
+        except queue.Empty:
+            if not process.is_alive():
+                try:
+                    return results.get(timeout=1)  # sent just before it ended
+                except queue.Empty:
+                    return otherwise
+
+
 class Folding:
-    """The child that folds alongside a crawl: `start()`, then `finish()`, or `stop()` on Ctrl-C."""
+    """The children that fold alongside a crawl: `start()`, then `finish()`, or `stop()` on Ctrl-C.
+
+    One places items in stories (`fold_pass`), chunk by chunk, and hands each chunk to the
+    other, which tags and indexes it; both take turns with the crawl on the write lock.
+    """
 
     def __init__(self, config: Config):
         context = multiprocessing.get_context("fork")
         self.finish_event = context.Event()
         self.results = context.Queue()
-        self.turn = context.Lock()  # the write turn, taken by the crawl's and the child's transactions
-        self.wanted = context.Event()  # set while the child waits for its turn
+        self.index_results = context.Queue()
+        to_index = context.Queue()  # chunks of placed item ids, then None
+        self.turn = context.Lock()  # the write turn, taken by the crawl's and the children's transactions
+        self.wanted = context.Event()  # set while a child waits for its turn
         self.process = context.Process(
             target=_fold_until_told,
-            args=(config, self.finish_event, os.getpid(), self.results, self.turn, self.wanted),
+            args=(config, self.finish_event, os.getpid(), self.results, self.turn, self.wanted, to_index),
             name="wire-folding",
+        )
+        self.indexer = context.Process(
+            target=_index_until_told,
+            args=(config, os.getpid(), self.index_results, self.turn, self.wanted, to_index),
+            name="wire-tagging",
         )
 
     def start(self) -> None:
         self.process.start()
+        self.indexer.start()
 
-    def finish(self) -> FoldReport:
-        """One last pass over everything committed, then the totals of every pass."""
+    def finish(self, db=None) -> FoldReport:
+        """One last pass over everything committed, then the totals of every pass. Chunks the
+        tagging child could not tag are tagged here, on `db`."""
         self.finish_event.set()
-        report = self.results.get()
+        report = _receive(self.results, self.process, FoldReport(error="folding alongside the crawl died"))
+        error, untagged = _receive(self.index_results, self.indexer, ("tagging alongside the crawl died", []))
         self.process.join()
+        self.indexer.join()
+        if untagged and db is not None:
+            from aggregator.exceptions import WireError
+            from aggregator.indexing import index_items
+
+            try:
+                index_items(db, untagged)
+            except WireError as broken:
+                error = str(broken)
+        report.error = report.error or error
         return report
 
     def close(self) -> None:
-        """Make sure the child is gone (a crawl that failed before `finish`)."""
-        if self.process.is_alive():
+        """Make sure the children are gone (a crawl that failed before `finish`)."""
+        if self.process.is_alive() or self.indexer.is_alive():
             self.stop()
 
     def stop(self) -> None:  # idempotent: `close` calls it again
         """Stop now (Ctrl-C): each chunk is one transaction, so what is placed stays and the rest,
         never half placed, waits for the next crawl."""
-        self.process.terminate()
-        self.process.join()
+        for process in (self.process, self.indexer):
+            if process.is_alive():
+                process.terminate()
+            process.join()

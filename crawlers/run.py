@@ -243,7 +243,7 @@ def _crawl(
         # Ctrl-C means stop now (the folding child was stopped above): what it placed stays placed;
         # the rest stays unclustered (story_id NULL) and the next crawl places, tags and indexes it
         return report
-    folded = folding.finish()
+    folded = folding.finish(db)
     if folded.error and folded.error.startswith("folding alongside"):
         # the child failed unexpectedly: fold here, where an error stops the crawl as it always did
         report.errors.append(folded.error)

@@ -1,0 +1,95 @@
+"""Folding alongside a crawl in two children: one places items in stories, the other tags them.
+
+Real crawls over loopback, each in a spawned process as `wire crawl` runs them: every stored
+item ends placed and tagged, and a tagging child that fails unexpectedly hands its chunks back
+to the crawl, which tags them itself, so that no item is left untagged.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import asdict
+
+from aggregator.db import open_db
+from aggregator.storage.sources import add_source
+from crawlers.run import crawl
+from tests.conftest import StaticSite, make_config
+
+TEXT = (
+    "Nasrin Alavi, a political prisoner on hunger strike in Evin prison, was taken to hospital. "
+    "Her lawyer said the court refused an independent doctor. "
+)
+
+
+def _feed(base: str, count: int) -> bytes:
+    items = "".join(
+        f"<item><title>Hunger strike, day {n}</title><link>{base}/a{n}</link><guid>g{n}</guid>"
+        f"<pubDate>Mon, 2{n % 8} Nov 2026 10:00:00 +0000</pubDate>"
+        f"<description><![CDATA[<p>{TEXT * 6} Day {n} of the strike; statement {n * 7919 % 1000}.</p>]]></description>"
+        f"</item>"
+        for n in range(count)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Partner</title>'
+        f"<link>{base}/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def _crawl_here(config, break_the_tagger: bool, results) -> None:
+    """The crawl's process: with `break_the_tagger`, tagging fails in its children (forked from it)."""
+    if break_the_tagger:
+        import aggregator.indexing as indexing
+
+        crawl_process, real = os.getpid(), indexing.index_items
+
+        def failing_in_a_child(db, item_ids=None, taxonomy=None):
+            if os.getpid() != crawl_process:
+                raise RuntimeError("the tagging child broke")
+            return real(db, item_ids, taxonomy)
+
+        indexing.index_items = failing_in_a_child
+    results.put(asdict(crawl(config, kinds=("feed",))))
+
+
+def _crawl(tmp_path, break_the_tagger: bool = False, count: int = 30):
+    (tmp_path / "site").mkdir()
+    site = StaticSite(tmp_path / "site")
+    try:
+        site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, _feed(site.url, count))
+        config = make_config(tmp_path, allow_private_networks=True, crawl_delay=0)
+        db = open_db(config.db)
+        add_source(db, f"{site.url}/feed.xml", "Partner", "feed")
+        context = multiprocessing.get_context("spawn")
+        results = context.Queue()
+        process = context.Process(target=_crawl_here, args=(config, break_the_tagger, results))
+        process.start()
+        report = results.get(timeout=120)
+        process.join(30)
+    finally:
+        site.close()
+    return report, db
+
+
+def _untagged(db) -> int:
+    return db.execute(
+        "SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM tag_evidence t WHERE t.item_id = i.id)"
+    ).fetchone()[0]
+
+
+def test_every_item_of_a_crawl_is_placed_and_tagged(tmp_path):
+    report, db = _crawl(tmp_path)
+    assert report["items_new"] == 30 and not report["errors"]
+    assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL OR reprocess = 1").fetchone()[0] == 0
+    assert _untagged(db) == 0
+    assert db.execute("SELECT count(DISTINCT item_id) FROM people_mentions").fetchone()[0] == 30
+
+
+def test_a_tagging_child_that_fails_hands_its_chunks_back_to_the_crawl(tmp_path):
+    report, db = _crawl(tmp_path, break_the_tagger=True)
+    assert report["items_new"] == 30
+    assert [e for e in report["errors"] if "tagging alongside the crawl failed" in e] == [
+        "tagging alongside the crawl failed: RuntimeError: the tagging child broke"
+    ]
+    assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0] == 0
+    assert _untagged(db) == 0  # tagged by the crawl itself
