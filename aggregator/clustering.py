@@ -539,7 +539,6 @@ def cluster_new_items(
     containment: float = 0.7,
     window_days: int = 10,
     reuse: dict[int, int] | None = None,
-    chunk_items: int | None = None,
     placed: Callable[[list[int]], object] | None = None,
 ) -> ClusterReport:
     """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
@@ -549,8 +548,8 @@ def cluster_new_items(
     so an interrupted run leaves every item either placed or still waiting (no story, or
     `reprocess = 1`) for the next run, never a story half refreshed. An item that opens a new
     story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
-    `chunk_items`: another chunk size. `placed(item_ids)` is called with each chunk's items once
-    it is committed (a crawl tags them in another process meanwhile).
+    `placed(item_ids)` is called with each chunk's items once it is committed (a crawl tags
+    them in another process meanwhile).
     """
     report = ClusterReport()
     pending = _prepare(db)
@@ -569,9 +568,8 @@ def cluster_new_items(
         iso(pending[0].when - window),
         iso(pending[-1].when + window),
     )
-    per_chunk = chunk_items or CHUNK_ITEMS
-    for start in range(0, len(pending), per_chunk):
-        chunk = pending[start : start + per_chunk]
+    for start in range(0, len(pending), CHUNK_ITEMS):
+        chunk = pending[start : start + CHUNK_ITEMS]
         keys = band_key_matrix(np.stack([p.minhash for p in chunk])).tolist()
         bands = {p.item["id"]: row for p, row in zip(chunk, keys, strict=True)}
         _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
