@@ -99,7 +99,9 @@ def create_app(config: Config | None = None) -> Flask:
     @app.context_processor
     def _page():
         language = str(get_locale())
-        explicit = request.args.get("lang") in config.languages
+        # a language chosen in the address, or the one of a page behind a reader's or partner's link
+        # (opened without ?lang): links keep it, or the next page follows the browser's language
+        explicit = request.args.get("lang") in config.languages or g.get("reader_language") in config.languages
 
         def lang_url(endpoint: str, **values) -> str:
             """A link that keeps the reader's explicit language choice."""

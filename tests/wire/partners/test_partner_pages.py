@@ -3,6 +3,8 @@ register -> preview -> send -> confirm by the e-mailed link -> approval -> the p
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from aggregator import registrations as reg
@@ -227,3 +229,21 @@ def test_a_failing_feed_is_explained_to_its_partner_in_their_language(site, mail
     assert explained != FETCH_ERRORS["not_found"] % {"status": 404} and explained in html
     assert '<small class="detail" lang="en" dir="ltr">' in html  # the crawler's English, marked as English
     assert source["last_error_hint"] not in html  # written for editors ("run `wire sources add`")
+
+
+def test_the_header_links_of_a_page_opened_from_an_emailed_link_keep_its_language(site, static_site):
+    """The partner page opened from its link (no ?lang, a browser asking for English) is in the
+    partner's language, and so are the pages its header links to."""
+    app, _config, db = site
+    feed = feed_site(static_site)
+    client = app.test_client()
+    send(client, register(client, fields(feed.url), lang="fa"), lang="fa")
+    row = reg.confirm_registration(db, list_registrations(db)[0]["id"], utcnow())
+    partner = get_partner(db, reg.approve_registration(db, row["id"], "editor", utcnow())["partner_id"])
+    path = f"/partners/page/{reg.page_code(app.config['SECRET_KEY'], partner)}"
+    html = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="fa" dir="rtl">' in html
+    header = html.split("<header", 1)[1].split("</header>", 1)[0]
+    links = re.findall(r'<a[^>]* href="([^"]+)"', header)
+    assert len(links) >= 5  # the site's name and four pages
+    assert all(link.endswith("?lang=fa") for link in links), links
