@@ -13,7 +13,7 @@ import sqlite_utils
 
 from aggregator.db import writing
 from aggregator.people import find_people
-from aggregator.storage.items import list_items_for_indexing
+from aggregator.storage.items import list_items_for_indexing, mark_tagged
 from aggregator.storage.people import replace_mentions
 from aggregator.storage.signatures import list_item_ids
 from aggregator.storage.tags import replace_tag_evidence
@@ -49,4 +49,5 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
         with writing(db):  # one short transaction per chunk: an item's old evidence and mentions go together
             replace_tag_evidence(db, evidence)
             report.mentions += replace_mentions(db, mentions)
+            mark_tagged(db, [item_id for item_id, _ in evidence])
     return report

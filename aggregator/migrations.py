@@ -619,3 +619,18 @@ def m018_lsh_bands_in_memory(db: sqlite_utils.Database) -> None:
     at once costs a few tens of milliseconds per crawl (benchmarks/clustering.py).
     """
     _run(db, "DROP TABLE IF EXISTS item_bands")
+
+
+@migrations()
+def m019_items_tagged(db: sqlite_utils.Database) -> None:
+    """Which items wait to be tagged and indexed: a crawl tags in a child process, and an item
+    placed in its story but not yet tagged when that child was stopped (Ctrl-C) or killed is
+    tagged by the next crawl instead of staying untagged. Items stored before are counted as tagged.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE items ADD COLUMN tagged INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX items_untagged ON items(id) WHERE tagged = 0;
+        """,
+    )

@@ -101,6 +101,10 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted,
     total = FoldReport()
     busy = 0
     try:
+        from aggregator.storage.items import list_untagged_placed_items
+
+        if left := list_untagged_placed_items(db):  # placed by an earlier crawl stopped before tagging them
+            to_index.put(left)
         while os.getppid() == parent:
             last = finish.is_set()  # read before the pass: everything committed by now is seen by it
             try:
@@ -136,8 +140,9 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
     """Tag and index each chunk the folding child placed, as it comes (the second half of folding).
 
     Run in its own process, tagging overlaps the clustering of the next chunks, and the crawl's
-    last pass takes about the longer of the two instead of their sum. Chunks it could not tag
-    (an unexpected error) are sent back, and the crawl tags them itself.
+    last pass takes about the longer of the two instead of their sum. What it leaves (an
+    unexpected error, a kill) is marked untagged in the database: the crawl tags it at the end,
+    or, when the crawl was stopped, the next crawl does.
     """
     from aggregator.db import open_db, share_write_turns
     from aggregator.exceptions import WireError
@@ -145,7 +150,7 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
 
     die_with_parent()
     error: str | None = None
-    untagged: list[int] = []
+    broken = False
     db = None
     try:
         if os.getppid() != parent:
@@ -153,20 +158,19 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
         db = open_db(config.db, migrate=False)
         share_write_turns(db, turn, wanted)
         while (ids := to_index.get()) is not None:
-            if untagged:  # after a failure: the crawl tags the rest
-                untagged += ids
+            if broken:  # after a failure: the crawl tags the rest
                 continue
             try:
                 index_items(db, ids)
-            except WireError as broken:  # a broken taxonomy file: the items stay, untagged, and it is said
-                error = str(broken)
+            except WireError as taxonomy:  # a broken taxonomy file: the items stay, untagged, and it is said
+                error = str(taxonomy)
             except BaseException as failure:
                 error = f"tagging alongside the crawl failed: {type(failure).__name__}: {failure}"
-                untagged += ids
+                broken = True
     finally:
         if db is not None:
             db.conn.close()
-        results.put((error, untagged))
+        results.put((error, broken))
 
 
 def _receive(results, process, otherwise):
@@ -213,19 +217,20 @@ class Folding:
         self.indexer.start()
 
     def finish(self, db=None) -> FoldReport:
-        """One last pass over everything committed, then the totals of every pass. Chunks the
-        tagging child could not tag are tagged here, on `db`."""
+        """One last pass over everything committed, then the totals of every pass. Items placed
+        and not tagged by the tagging child (it failed, or was killed) are tagged here, on `db`."""
         self.finish_event.set()
         report = _receive(self.results, self.process, FoldReport(error="folding alongside the crawl died"))
-        error, untagged = _receive(self.index_results, self.indexer, ("tagging alongside the crawl died", []))
+        error, broken = _receive(self.index_results, self.indexer, ("tagging alongside the crawl died", True))
         self.process.join()
         self.indexer.join()
-        if untagged and db is not None:
+        if broken and db is not None:
             from aggregator.exceptions import WireError
             from aggregator.indexing import index_items
+            from aggregator.storage.items import list_untagged_placed_items
 
             try:
-                index_items(db, untagged)
+                index_items(db, list_untagged_placed_items(db))
             except WireError as broken:
                 error = str(broken)
         report.error = report.error or error

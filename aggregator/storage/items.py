@@ -127,14 +127,14 @@ def _save(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: st
             db.table("item_revisions").insert(
                 {"item_id": existing["id"], "title": existing["title"], "text": existing["text"], "replaced_at": now}
             )
-            update.changes.update(updated_at=now, reprocess=1)
+            update.changes.update(updated_at=now, reprocess=1, tagged=0)
             forget_match_data(db, existing["id"])
         db.table("items").update(existing["id"], update.changes)
     return ("updated" if update.changed else "unchanged"), existing["id"]
 
 
 def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str) -> int:
-    row = {**record, "fetched_at": now, "updated_at": now, "tags": json.dumps(item.get("tags") or [])}
+    row = {**record, "fetched_at": now, "updated_at": now, "tags": json.dumps(item.get("tags") or []), "tagged": 0}
     cursor = db.execute(
         f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
@@ -269,3 +269,15 @@ def list_items_for_indexing(db: sqlite_utils.Database, item_ids: list[int] | Non
         ):
             found[row["id"]] = row
     return [found[i] for i in dict.fromkeys(item_ids) if i in found]
+
+
+def mark_tagged(db: sqlite_utils.Database, item_ids: list[int]) -> None:
+    """The items' tags and mentions are current (call inside the `writing(db)` that stored them)."""
+    db.conn.executemany("UPDATE items SET tagged = 1 WHERE id = ?", [(item_id,) for item_id in item_ids])
+
+
+def list_untagged_placed_items(db: sqlite_utils.Database) -> list[int]:
+    """Items in their story but not tagged yet (a crawl's tagging stopped or killed), by id."""
+    return [
+        row[0] for row in db.execute("SELECT id FROM items WHERE tagged = 0 AND story_id IS NOT NULL AND reprocess = 0")
+    ]

@@ -2,7 +2,7 @@
 
 Real crawls over loopback, each in a spawned process as `wire crawl` runs them: every stored
 item ends placed and tagged, and a tagging child that fails unexpectedly hands its chunks back
-to the crawl, which tags them itself, so that no item is left untagged.
+to the crawl, which tags them itself, and so does one killed, so that no item is left untagged.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def _feed(base: str, count: int) -> bytes:
     ).encode()
 
 
-def _crawl_here(config, break_the_tagger: bool, results) -> None:
-    """The crawl's process: with `break_the_tagger`, tagging fails in its children (forked from it)."""
+def _crawl_here(config, break_the_tagger: str, results) -> None:
+    """The crawl's process: with `break_the_tagger`, tagging in its children (forked from it) fails
+    ("raise") or the child is gone at once, as if killed ("exit")."""
     if break_the_tagger:
         import aggregator.indexing as indexing
 
@@ -45,6 +46,8 @@ def _crawl_here(config, break_the_tagger: bool, results) -> None:
 
         def failing_in_a_child(db, item_ids=None, taxonomy=None):
             if os.getpid() != crawl_process:
+                if break_the_tagger == "exit":
+                    os._exit(9)
                 raise RuntimeError("the tagging child broke")
             return real(db, item_ids, taxonomy)
 
@@ -52,20 +55,29 @@ def _crawl_here(config, break_the_tagger: bool, results) -> None:
     results.put(asdict(crawl(config, kinds=("feed",))))
 
 
-def _crawl(tmp_path, break_the_tagger: bool = False, count: int = 30):
+def _run(config, break_the_tagger: str = "") -> dict:
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_crawl_here, args=(config, break_the_tagger, results))
+    process.start()
+    report = results.get(timeout=120)
+    process.join(30)
+    return report
+
+
+def _crawl(tmp_path, break_the_tagger: str = "", count: int = 30, again=None):
     (tmp_path / "site").mkdir()
     site = StaticSite(tmp_path / "site")
     try:
         site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, _feed(site.url, count))
         config = make_config(tmp_path, allow_private_networks=True, crawl_delay=0)
         db = open_db(config.db)
-        add_source(db, f"{site.url}/feed.xml", "Partner", "feed")
-        context = multiprocessing.get_context("spawn")
-        results = context.Queue()
-        process = context.Process(target=_crawl_here, args=(config, break_the_tagger, results))
-        process.start()
-        report = results.get(timeout=120)
-        process.join(30)
+        source = add_source(db, f"{site.url}/feed.xml", "Partner", "feed")
+        report = _run(config, break_the_tagger)
+        if again is not None:
+            again(db)
+            db.execute("UPDATE sources SET next_fetch_at = NULL WHERE id = ?", [source])
+            report = _run(config)
     finally:
         site.close()
     return report, db
@@ -86,10 +98,32 @@ def test_every_item_of_a_crawl_is_placed_and_tagged(tmp_path):
 
 
 def test_a_tagging_child_that_fails_hands_its_chunks_back_to_the_crawl(tmp_path):
-    report, db = _crawl(tmp_path, break_the_tagger=True)
+    report, db = _crawl(tmp_path, break_the_tagger="raise")
     assert report["items_new"] == 30
     assert [e for e in report["errors"] if "tagging alongside the crawl failed" in e] == [
         "tagging alongside the crawl failed: RuntimeError: the tagging child broke"
     ]
     assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0] == 0
     assert _untagged(db) == 0  # tagged by the crawl itself
+
+
+def test_a_tagging_child_killed_leaves_no_item_untagged(tmp_path):
+    report, db = _crawl(tmp_path, break_the_tagger="exit")
+    assert report["items_new"] == 30
+    assert "tagging alongside the crawl died" in report["errors"]
+    assert db.execute("SELECT count(*) FROM items WHERE story_id IS NULL").fetchone()[0] == 0
+    assert _untagged(db) == 0  # tagged by the crawl itself
+
+
+def test_items_a_stopped_crawl_left_untagged_are_tagged_by_the_next_one(tmp_path):
+    def stopped_before_tagging(db):  # as a Ctrl-C leaves them: placed, their tags not yet written
+        db.execute("UPDATE items SET tagged = 0 WHERE id <= 10")
+        db.execute("DELETE FROM tag_evidence WHERE item_id <= 10")
+        db.execute("DELETE FROM people_mentions WHERE item_id <= 10")
+        assert _untagged(db) == 10
+
+    report, db = _crawl(tmp_path, again=stopped_before_tagging)
+    assert report["items_new"] == 0 and not report["errors"]
+    assert _untagged(db) == 0
+    assert db.execute("SELECT count(*) FROM items WHERE tagged = 0").fetchone()[0] == 0
+    assert db.execute("SELECT count(DISTINCT item_id) FROM people_mentions").fetchone()[0] == 30
