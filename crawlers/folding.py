@@ -57,7 +57,7 @@ def fold_pass(db, config: Config, placed=None) -> FoldReport:
     """Place and index what is waiting now: one run of clustering, then tagging of what it placed.
 
     `placed(item_ids)`: called after each chunk is committed, instead of tagging here (the
-    folding child hands its chunks to the indexing child).
+    folding child hands its chunks to the tagging child).
     """
     from aggregator.clustering import cluster_new_items
     from aggregator.exceptions import WireError
