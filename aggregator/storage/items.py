@@ -277,7 +277,15 @@ def mark_tagged(db: sqlite_utils.Database, item_ids: list[int]) -> None:
 
 
 def list_untagged_placed_items(db: sqlite_utils.Database) -> list[int]:
-    """Items in their story but not tagged yet (a crawl's tagging stopped or killed), by id."""
+    """Items in their story but not tagged yet (a crawl's tagging stopped or killed), by id.
+
+    Every crawl asks, and almost always none is: the small partial index of untagged items is
+    named, because SQLite's planner chose the index of placed items and read every one of them
+    (about 2 s more for an unchanged re-crawl of 20,000 items, benchmarks/crawl.py).
+    """
     return [
-        row[0] for row in db.execute("SELECT id FROM items WHERE tagged = 0 AND story_id IS NOT NULL AND reprocess = 0")
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM items INDEXED BY items_untagged WHERE tagged = 0 AND story_id IS NOT NULL AND reprocess = 0"
+        )
     ]
