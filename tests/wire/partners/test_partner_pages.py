@@ -29,11 +29,11 @@ def site(tmp_path, mail_sink):
     db.conn.close()
 
 
-def approved_partner(app, db, static_site):
-    """A partner registered and approved through the library, and its page path."""
+def approved_partner(app, db, static_site, lang: str = "en"):
+    """A partner registered (in `lang`) and approved through the library, and its page path."""
     feed = feed_site(static_site)
     client = app.test_client()
-    send(client, register(client, fields(feed.url)))
+    send(client, register(client, fields(feed.url), lang=lang), lang=lang)
     row = list_registrations(db)[0]
     reg.confirm_registration(db, row["id"], utcnow())
     row = reg.approve_registration(db, row["id"], "editor", utcnow())
@@ -214,17 +214,13 @@ def test_a_failing_feed_is_explained_to_its_partner_in_their_language(site, mail
     from wire.web.partners import FETCH_ERRORS
 
     app, config, db = site
-    feed = feed_site(static_site)
-    client = app.test_client()
-    send(client, register(client, fields(feed.url), lang="es"), lang="es")
-    row = reg.confirm_registration(db, list_registrations(db)[0]["id"], utcnow())
-    partner = get_partner(db, reg.approve_registration(db, row["id"], "editor", utcnow())["partner_id"])
+    client, partner, path, feed = approved_partner(app, db, static_site, lang="es")
     feed.routes["/feed/"] = (404, {"Content-Type": "text/html"}, b"<p>Not found</p>")  # the partner moved it
     crawl_in_subprocess(config, source_ids=[s["id"] for s in partner_sources(db, partner["id"], utcnow())])
     [source] = partner_sources(db, partner["id"], utcnow())
     assert (source["last_status"], bool(source["last_error"])) == (404, True)
 
-    html = client.get(f"/partners/page/{reg.page_code(app.config['SECRET_KEY'], partner)}").get_data(as_text=True)
+    html = client.get(path).get_data(as_text=True)
     explained = translations("es").gettext(FETCH_ERRORS["not_found"]) % {"status": 404}
     assert explained != FETCH_ERRORS["not_found"] % {"status": 404} and explained in html
     assert '<small class="detail" lang="en" dir="ltr">' in html  # the crawler's English, marked as English
@@ -235,12 +231,7 @@ def test_the_header_links_of_a_page_opened_from_an_emailed_link_keep_its_languag
     """The partner page opened from its link (no ?lang, a browser asking for English) is in the
     partner's language, and so are the pages its header links to."""
     app, _config, db = site
-    feed = feed_site(static_site)
-    client = app.test_client()
-    send(client, register(client, fields(feed.url), lang="fa"), lang="fa")
-    row = reg.confirm_registration(db, list_registrations(db)[0]["id"], utcnow())
-    partner = get_partner(db, reg.approve_registration(db, row["id"], "editor", utcnow())["partner_id"])
-    path = f"/partners/page/{reg.page_code(app.config['SECRET_KEY'], partner)}"
+    client, _partner, path, _feed = approved_partner(app, db, static_site, lang="fa")
     html = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="fa" dir="rtl">' in html
     header = html.split("<header", 1)[1].split("</header>", 1)[0]
