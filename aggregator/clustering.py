@@ -43,7 +43,14 @@ import sqlite_utils
 
 from aggregator.db import iso, moment_of, utcnow, writing
 from aggregator.dedupe import BANDS, NUM_PERM, band_key_matrix, from_bytes, is_near_duplicate, signature_of, to_bytes
-from aggregator.entities import COMMON_NAME_SHARE, Fingerprint, fingerprint, same_story_across_languages
+from aggregator.entities import (
+    COMMON_NAME_SHARE,
+    LEAST_EVIDENCE,
+    MIN_SHARED_NAMES,
+    Fingerprint,
+    fingerprint,
+    same_story_across_languages,
+)
 from aggregator.storage.items import (
     detach_items,
     get_item,
@@ -54,6 +61,7 @@ from aggregator.storage.items import (
 from aggregator.storage.pins import list_pin_stories, pins_by_item
 from aggregator.storage.signatures import (
     count_name_stories,
+    count_settled_changes,
     count_settled_stories,
     list_match_data,
     list_pending_items,
@@ -102,6 +110,28 @@ MAX_MEMBERS = 12
 LANGUAGE_WINDOW_DAYS = 7
 #: Placed items kept in memory between chunks before those left behind the window are dropped.
 CACHE_ITEMS = 20_000
+#: Items settled since the band window was read that it keeps in lists before reading it again.
+LATER_ITEMS = 2_000
+#: How far a span read for one run (names counted, names read, band keys) grows to cover the
+#: next runs of a kept matcher (a crawl's passes see items of the same days in any order), in
+#: reaches: a rebuild moving through months reads a new span instead, so memory stays bounded.
+SPAN_REACHES = 2
+
+
+def _union(kept: tuple[str, str], wanted: tuple[str, str], limit: timedelta) -> tuple[str, str]:
+    """`kept` grown to cover `wanted`, or `wanted` alone when the union would be longer than `limit`.
+
+    A span that grows is rounded out to whole days (UTC): a crawl's passes begin and end a few
+    hours apart, and a span grown by hours would be read again at nearly every pass.
+    """
+    low = datetime.fromisoformat(min(kept[0], wanted[0]))
+    high = datetime.fromisoformat(max(kept[1], wanted[1]))
+    if high - low > limit:
+        return wanted
+    day = timedelta(days=1)
+    low = datetime(low.year, low.month, low.day, tzinfo=low.tzinfo)
+    high = datetime(high.year, high.month, high.day, tzinfo=high.tzinfo) + day
+    return iso(low), iso(high)
 
 
 @dataclass
@@ -150,12 +180,19 @@ class _BandWindow:
         self.ids: list[int] = []
         self.moments: list[str] = []
         self.later: dict[int, list[tuple[int, str]]] = defaultdict(list)  # key -> items settled since the read
+        self.later_items = 0
 
     def cover(self, low: str, high: str, run_high: str) -> None:
-        """Make sure the items settled in [low, high] are known (read up to `reach` further, at most `run_high`)."""
-        if self.span is not None and self.span[0] <= low and high <= self.span[1]:
+        """Make sure the items settled in [low, high] are known (read up to `reach` further, at most `run_high`).
+
+        Items settled since the last read are read with the rest once there are LATER_ITEMS of
+        them: a window kept for a whole crawl would otherwise hold them all in small lists.
+        """
+        if self.span is not None and self.span[0] <= low and high <= self.span[1] and self.later_items < LATER_ITEMS:
             return
         until = max(high, min(run_high, iso(datetime.fromisoformat(high) + self.reach)))
+        if self.span is not None:  # a window kept across runs grows to cover them, up to SPAN_LIMIT
+            low, until = _union(self.span, (low, until), self.reach * SPAN_REACHES)
         ids, moments, blob = list_settled_signatures(self.db, low, until)
         values = np.frombuffer(blob, dtype=np.uint64).reshape(len(ids), NUM_PERM)
         keys = band_key_matrix(values).ravel()
@@ -163,9 +200,11 @@ class _BandWindow:
         self.keys, self.rows = keys[order], order // BANDS
         self.ids, self.moments, self.span = ids, moments, (low, until)
         self.later.clear()  # what settled since the last read is in this one
+        self.later_items = 0
 
     def add(self, item_id: int, moment: str | None, keys: list[int]) -> None:
         if moment is not None:
+            self.later_items += 1
             for key in keys:
                 self.later[key].append((item_id, moment))
 
@@ -208,7 +247,12 @@ class _Matcher:
         self.language_window = min(window, timedelta(days=LANGUAGE_WINDOW_DAYS))
         self.threshold, self.containment = threshold, containment
         self.name_counts: dict[str, int] = defaultdict(int)  # name -> stories around that carry it
+        self.counted: set[str] = set()  # the names counted in the database for `count_span`
+        self.count_span: tuple[str, str] = ("", "")
         self.window_size = 0  # stories around
+        #: `count_settled_changes` when this matcher last read or wrote: what it read is current
+        #: while nobody else changes a settled item
+        self.seen_changes = -1
         self.frequent: set[str] = set()  # names more than 3 stories carry: the only ones that can be common
         self.cache: dict[int, _Placed] = {}
         self.recent: dict[int, _Placed] = {}
@@ -220,11 +264,12 @@ class _Matcher:
         self.span: tuple[str, str] = ("", "")  # the chunk's windows, as stored moments
         self.by_hash: dict[str, list[tuple[int, int, str]]] = {}  # content hash -> (id, story, moment)
         self.by_band: dict[int, list[tuple[int, str]]] = {}  # band key -> (id, moment)
-        #: (language, kind, name) -> (id, moment) of items in other languages carrying the name
-        self.by_name: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+        #: (kind, name) -> (id, moment, language or '') of the settled items carrying the name
+        self.by_name: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+        #: (kind, name) -> the one language whose items `by_name` left out for it (only items of
+        #: that language asked for it: a name's same-language reposts are not its candidates)
+        self.name_without: dict[tuple[str, str], str] = {}
         self.name_span: tuple[str, str] = ("", "")
-        #: (kind, value) -> the languages `by_name` holds it for (to add items as they settle)
-        self.name_languages: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.run_name_high = ""  # the last pending item's language window end
         self._common: set[str] | None = None  # `common()`, kept as the counts change
         self._common_limit = 3
@@ -233,9 +278,28 @@ class _Matcher:
         self.run_high = ""  # the last pending item's window end: the band window reads no further
 
     def count_names(self, names: set[str], since: str, until: str) -> None:
-        """How many stories around the batch carry each name (for its rarity, and 'too common to tell')."""
-        self.window_size = count_settled_stories(self.db, since, until)
-        self.name_counts.update(count_name_stories(self.db, names, since, until))
+        """How many stories around the run carry each name (for its rarity, and 'too common to tell').
+
+        A matcher kept from run to run (`Clustering`) keeps its counts while the runs fall in the
+        span they were counted for: `count_story` keeps them current, and only names not met
+        before are counted in the database.
+        """
+        low, high = self.count_span
+        if low and low <= since and until <= high:
+            missing = names - self.counted
+            since, until = low, high
+        else:
+            if low:  # counted again over both spans, when they are close enough
+                since, until = _union((low, high), (since, until), self.window * 2 * SPAN_REACHES)
+                if since <= low and high <= until:  # both: the names met before are counted again
+                    names = names | self.counted
+            self.name_counts = defaultdict(int)
+            self.counted = set()
+            self.count_span = since, until
+            self.window_size = count_settled_stories(self.db, since, until)
+            missing = set(names)
+        self.counted |= missing
+        self.name_counts.update(count_name_stories(self.db, missing, since, until))
         self.frequent = {name for name, count in self.name_counts.items() if count > 3}
         self._common = None
 
@@ -283,16 +347,17 @@ class _Matcher:
 
     def snapshot(self) -> tuple:
         """What matching a chunk changes, to match it again (`restore`)."""
-        return dict(self.name_counts), self.window_size, set(self.frequent)
+        return dict(self.name_counts), self.window_size, set(self.frequent), set(self.counted)
 
     def restore(self, state: tuple) -> None:
         """Undo a chunk's matching: its placements and counts go, and so does every placed item
         read, whose story may have changed (the reason to match again)."""
-        counts, self.window_size, self.frequent = state
+        counts, self.window_size, self.frequent, self.counted = state
         self.name_counts = defaultdict(int, counts)
         self._common = None
+        self.bands = _BandWindow(self.db, 2 * self.window)  # a placed item may have left the settled ones
         self.by_name, self.name_span = {}, ("", "")
-        self.name_languages.clear()
+        self.name_without.clear()
         for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
             mapping.clear()
         self.cache.clear()
@@ -305,12 +370,13 @@ class _Matcher:
                 placed_bands[item_id].append(key)
         for item_id, keys in placed_bands.items():
             self.bands.add(item_id, self.recent[item_id].moment, keys)
-        for (kind, value), ids in self.recent_names.items():  # into the names read for this run
-            for language in self.name_languages.get((kind, value), ()):
-                self.by_name[language, kind, value] += [
-                    (i, p.moment)
+        for name_key, ids in self.recent_names.items():  # into the names read for this run
+            if (rows := self.by_name.get(name_key)) is not None:
+                without = self.name_without.get(name_key)
+                rows += [
+                    (i, p.moment, language)
                     for i in ids
-                    if (p := self.recent[i]).moment is not None and (p.language or "") != language
+                    if (p := self.recent[i]).moment is not None and (language := p.language or "") != without
                 ]
         self.cache.update(self.recent)
         for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
@@ -329,9 +395,11 @@ class _Matcher:
             # the names read stay for the next chunks (they grow as items settle) while their
             # windows fall in this span: read up to a window further, never past the run's end
             further = iso(last + 2 * self.language_window)
-            self.name_span = name_low, max(name_high, min(further, self.run_name_high or name_high))
+            needed = name_low, max(name_high, min(further, self.run_name_high or name_high))
+            kept = self.name_span if self.name_span[0] else needed
+            self.name_span = _union(kept, needed, self.language_window * 2 * SPAN_REACHES)
             self.by_name = {}
-            self.name_languages.clear()
+            self.name_without.clear()
         if len(self.cache) > CACHE_ITEMS:  # items left behind every window of this run
             self.cache = {i: p for i, p in self.cache.items() if p.moment is None or p.moment >= low}
         self.by_hash = defaultdict(list)
@@ -349,17 +417,12 @@ class _Matcher:
         wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
         for p in chunk:
             for kind, values in self._name_keys(p.print_, common):
-                wanted[p.item["language"] or "", kind].update(values)
-        for (language, kind), names in wanted.items():
-            self._read_names(language, kind, names)
+                for value in values:
+                    wanted[kind, value].add(p.item["language"] or "")
+        self._read_names(wanted)
+        # the items of name candidates are loaded by `find`, for those that can tell the story:
+        # a prisoner's name is carried by dozens of items around, few of them share enough with one
         ids = {i for rows in self.by_band.values() for i, _ in rows}
-        ids |= {
-            i
-            for (language, kind), names in wanted.items()
-            for name in names
-            for i, moment in self.by_name[language, kind, name]
-            if name_low <= moment <= name_high
-        }
         ids |= {i for rows in self.by_hash.values() for i, _, _ in rows}
         self._load(ids)
         self.members = {}
@@ -373,15 +436,31 @@ class _Matcher:
             ("latin" if mine.rtl else "rtl", sorted(mine.skeletons)),
         ]
 
-    def _read_names(self, language: str, kind: str, values: Iterable[str]) -> None:
-        """Items in another language than `language` carrying `values` (the cross-language rule's only
-        candidates: asking for them alone keeps a name's same-language reposts out of the reply)."""
-        missing = [v for v in values if (language, kind, v) not in self.by_name]
-        for value in missing:
-            self.by_name[language, kind, value] = []
-            self.name_languages[kind, value].add(language)
-        for name, item_id, moment in list_settled_by_names(self.db, kind, missing, language, *self.name_span):
-            self.by_name[language, kind, name].append((item_id, moment))
+    def _read_names(self, wanted: dict[tuple[str, str], set[str]]) -> None:
+        """The settled items carrying each wanted (kind, name), for the languages that want it.
+
+        The cross-language rule's only candidates are items in another language: a name wanted by
+        items of one language is read without that language's items (a campaign's name has
+        dozens of same-language reposts); wanted later by another language, the rest is read
+        then. Every other name is read once for all languages, not once per language.
+        """
+        reads: dict[tuple[str, str | None, str | None], list[str]] = defaultdict(list)
+        for key, languages in wanted.items():
+            kind, value = key
+            if key not in self.by_name:
+                self.by_name[key] = []
+                only = next(iter(languages)) if len(languages) == 1 else None
+                if only is not None:
+                    self.name_without[key] = only
+                reads[kind, only, None].append(value)
+            elif (without := self.name_without.get(key)) is not None and languages - {without}:
+                del self.name_without[key]
+                reads[kind, None, without].append(value)
+        for (kind, not_language, language), values in reads.items():
+            for name, item_id, moment, found_in in list_settled_by_names(
+                self.db, kind, values, *self.name_span, not_language=not_language, language=language
+            ):
+                self.by_name[kind, name].append((item_id, moment, found_in))
 
     def _read_members(self, story_ids: Iterable[int]) -> None:
         missing = [s for s in story_ids if s not in self.members]
@@ -472,19 +551,36 @@ class _Matcher:
         common = self.common()
         language = item["language"] or ""
         name_low, name_high = iso(when - self.language_window), iso(when + self.language_window)
-        ids, recent = set(), set[int]()
-        for kind, values in self._name_keys(mine, common):
-            if values:
-                self._read_names(language, kind, values)  # names only this item brings, or no longer common
-                for value in values:
-                    ids.update(
-                        i for i, moment in self.by_name[language, kind, value] if name_low <= moment <= name_high
-                    )
-                    recent.update(self.recent_names.get((kind, value), ()))
+        keys = self._name_keys(mine, common)
+        self._read_names({(kind, v): {language} for kind, values in keys for v in values})  # names only it brings
+        # What each item in another language shares with this one: for the same script, the
+        # names it carries are the shared names (`shared_names`), so their count and weight are
+        # known here, and an item that cannot reach the rule's bar is not loaded nor compared.
+        # Items found through a skeleton (the other script) are always compared.
+        hits: dict[int, int] = defaultdict(int)
+        evidence: dict[int, float] = defaultdict(float)
+        skeletal: set[int] = set()
+        for kind, values in keys:
+            for value in values:
+                found = [
+                    i
+                    for i, moment, other in self.by_name[kind, value]
+                    if other != language and name_low <= moment <= name_high
+                ]
+                found += self._recent_in(self.recent_names.get((kind, value), ()), name_low, name_high, language)
+                if kind != "name":
+                    skeletal.update(found)
+                    continue
+                weight = self.rarity(value)
+                for i in found:
+                    hits[i] += 1
+                    evidence[i] += weight
+        ids = skeletal | {
+            i for i, count in hits.items() if count >= MIN_SHARED_NAMES and evidence[i] >= LEAST_EVIDENCE - 1e-9
+        }
         ids.discard(item_id)
-        self._load(ids)
-        others = [self.cache[i] for i in ids if i in self.cache]
-        others += [self.recent[i] for i in self._recent_in(recent - {item_id}, name_low, name_high, language)]
+        self._load(i for i in ids if i not in self.recent)
+        others = [p for i in ids if (p := self.recent.get(i) or self.cache.get(i)) is not None]
         for other in sorted(others, key=lambda p: p.id):
             if (
                 other.story_id not in candidates
@@ -492,6 +588,7 @@ class _Matcher:
                 and same_story_across_languages(mine, other.print_, common, self.rarity)
             ):
                 candidates[other.story_id] = ("language", 0.0)
+        self._read_members(s for s in candidates if s not in self.members)  # one query for the item's stories
         best, best_key = None, None
         for story_id, (how, jaccard) in candidates.items():
             members = self._members(story_id, low, high)
@@ -533,6 +630,70 @@ def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
     return pending
 
 
+class Clustering:
+    """Places the items waiting for a story, run after run, keeping what it has read between runs.
+
+    A crawl's folding child runs a pass each time the crawl has committed new items (a hundred
+    passes in a crawl of 1,000 feeds: `crawlers.folding`). Each pass read again the window's
+    signatures and band keys, the names around and their counts; kept from pass to pass, with
+    what each pass places added as it settles, only what is new is read. What was read stays
+    right while nobody else changes a placed item: `count_settled_changes` (triggers on
+    `items`) tells when an editor moved one, a story went or a text changed, and the next run,
+    or the chunk being written, reads afresh.
+    """
+
+    def __init__(
+        self, db: sqlite_utils.Database, threshold: float = 0.5, containment: float = 0.7, window_days: int = 10
+    ):
+        self.db, self.threshold, self.containment = db, threshold, containment
+        self.window = timedelta(days=window_days)
+        self.matcher = _Matcher(db, self.window, threshold, containment)
+
+    def run(
+        self, reuse: dict[int, int] | None = None, placed: Callable[[list[int]], object] | None = None
+    ) -> ClusterReport:
+        """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
+
+        Items are placed in publication order, CHUNK_ITEMS per write transaction. A chunk's items
+        leave their old story, are placed, and their stories refreshed in that one transaction,
+        so an interrupted run leaves every item either placed or still waiting (no story, or
+        `reprocess = 1`) for the next run, never a story half refreshed. An item that opens a new
+        story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
+        `placed(item_ids)` is called with each chunk's items once it is committed (a crawl tags
+        them in another process meanwhile).
+        """
+        db, window = self.db, self.window
+        report = ClusterReport()
+        changes = count_settled_changes(db)  # before anything is read
+        if changes != self.matcher.seen_changes:
+            self.matcher = _Matcher(db, window, self.threshold, self.containment)
+            self.matcher.seen_changes = changes
+        matcher = self.matcher
+        pending = _prepare(db)
+        if not pending:
+            return report
+        reuse = dict(reuse or {})
+        pins = pins_by_item(db)
+        pin_story = list_pin_stories(db)
+        used = set(pin_story.values())
+        matcher.run_high = iso(pending[-1].when + window)
+        matcher.run_name_high = iso(pending[-1].when + matcher.language_window)
+        matcher.count_names(
+            {n for p in pending for n in p.print_.names},
+            iso(pending[0].when - window),
+            iso(pending[-1].when + window),
+        )
+        for start in range(0, len(pending), CHUNK_ITEMS):
+            chunk = pending[start : start + CHUNK_ITEMS]
+            keys = band_key_matrix(np.stack([p.minhash for p in chunk])).tolist()
+            bands = {p.item["id"]: row for p, row in zip(chunk, keys, strict=True)}
+            _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
+            matcher.settle()
+            if placed is not None:
+                placed([p.item["id"] for p in chunk])
+        return report
+
+
 def cluster_new_items(
     db: sqlite_utils.Database,
     threshold: float = 0.5,
@@ -541,42 +702,8 @@ def cluster_new_items(
     reuse: dict[int, int] | None = None,
     placed: Callable[[list[int]], object] | None = None,
 ) -> ClusterReport:
-    """Place every item that has no story yet, or is marked to be placed again (`reprocess`).
-
-    Items are placed in publication order, CHUNK_ITEMS per write transaction. A chunk's items
-    leave their old story, are placed, and their stories refreshed in that one transaction,
-    so an interrupted run leaves every item either placed or still waiting (no story, or
-    `reprocess = 1`) for the next run, never a story half refreshed. An item that opens a new
-    story keeps its old story's id (or `reuse[item id]`) when nothing else placed is in it.
-    `placed(item_ids)` is called with each chunk's items once it is committed (a crawl tags
-    them in another process meanwhile).
-    """
-    report = ClusterReport()
-    pending = _prepare(db)
-    if not pending:
-        return report
-    reuse = dict(reuse or {})
-    window = timedelta(days=window_days)
-    pins = pins_by_item(db)
-    pin_story = list_pin_stories(db)
-    used = set(pin_story.values())
-    matcher = _Matcher(db, window, threshold, containment)
-    matcher.run_high = iso(pending[-1].when + window)
-    matcher.run_name_high = iso(pending[-1].when + matcher.language_window)
-    matcher.count_names(
-        {n for p in pending for n in p.print_.names},
-        iso(pending[0].when - window),
-        iso(pending[-1].when + window),
-    )
-    for start in range(0, len(pending), CHUNK_ITEMS):
-        chunk = pending[start : start + CHUNK_ITEMS]
-        keys = band_key_matrix(np.stack([p.minhash for p in chunk])).tolist()
-        bands = {p.item["id"]: row for p, row in zip(chunk, keys, strict=True)}
-        _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
-        matcher.settle()
-        if placed is not None:
-            placed([p.item["id"] for p in chunk])
-    return report
+    """Place every item waiting for a story: one run of a new `Clustering` (see `Clustering.run`)."""
+    return Clustering(db, threshold, containment, window_days).run(reuse, placed)
 
 
 @dataclass
@@ -594,14 +721,13 @@ def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse,
     SQLite's lock all that time and a crawl storing alongside (`crawlers.folding`) waited for
     it. The chunk is matched outside, on what is settled (only settled items are candidates,
     and a crawl only adds unsettled ones), and written in a transaction that first checks that
-    every story the chunk joins still exists; if one went meanwhile (an editor merged it), the
-    chunk is matched again inside the transaction, as before.
+    no settled item changed meanwhile (`count_settled_changes`); if one did (an editor merged
+    a story, moved an item), the chunk is matched again inside the transaction, on fresh reads.
     """
     snapshot = (dict(pin_story), set(used), matcher.snapshot())
     decisions = _match_chunk(db, chunk, bands, pins, pin_story, matcher)
     with writing(db):
-        joined = {d.story_id for d in decisions if d.story_id > 0}
-        if not all(story_exists(db, story_id) for story_id in sorted(joined)):
+        if count_settled_changes(db) != matcher.seen_changes:
             pin_story.clear()
             pin_story.update(snapshot[0])
             used.clear()
@@ -609,6 +735,7 @@ def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse,
             matcher.restore(snapshot[2])
             decisions = _match_chunk(db, chunk, bands, pins, pin_story, matcher)
         _write_chunk(db, decisions, pin_story, used, reuse, report)
+        matcher.seen_changes = count_settled_changes(db)  # this chunk's own changes are known
 
 
 def _match_chunk(db, chunk: list[_Pending], bands, pins, pin_story, matcher) -> list[_Decision]:

@@ -192,6 +192,11 @@ MIN_NAME_COVERAGE = 0.12
 #: shared number, and without one. With every name weighing 1: two names and a day count,
 #: or four names, as before.
 EVIDENCE_WITH_NUMBER, EVIDENCE_WITHOUT_NUMBER = 2.5, 4.0
+#: What a shared number weighs at most (`number_weight`).
+MAX_NUMBER_WEIGHT = 1.0
+#: The least evidence from names that can pass the rule (with the weightiest number): a pair
+#: with less is not compared at all (`aggregator.clustering`).
+LEAST_EVIDENCE = min(EVIDENCE_WITHOUT_NUMBER, EVIDENCE_WITH_NUMBER - MAX_NUMBER_WEIGHT)
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -200,7 +205,7 @@ def number_weight(number: str) -> float:
     news) half, three or four digits (a sentence in days, a sum, a case number) a full name's worth."""
     if _YEAR.match(number):
         return 0.0
-    return 0.5 if len(number) <= 2 else 1.0
+    return 0.5 if len(number) <= 2 else MAX_NUMBER_WEIGHT
 
 
 def same_story_across_languages(

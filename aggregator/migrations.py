@@ -634,3 +634,29 @@ def m019_items_tagged(db: sqlite_utils.Database) -> None:
         CREATE INDEX items_untagged ON items(id) WHERE tagged = 0;
         """,
     )
+
+
+@migrations()
+def m020_settled_changes(db: sqlite_utils.Database) -> None:
+    """A count of the times a settled item left its story or the settled set (an editor moved it,
+    its story was deleted, its text changed, the item was deleted).
+
+    The folding child of a crawl keeps what it read of the placed items (signatures, names,
+    stories) from one pass to the next instead of reading it again each pass; the count tells
+    it when someone else changed any of that, so that it reads afresh (`aggregator.clustering`).
+    Triggers count every writer alike, the web app's and the command line's included.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE settled_changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL);
+        INSERT INTO settled_changes (id, count) VALUES (1, 0);
+        CREATE TRIGGER items_unsettled AFTER UPDATE OF story_id, reprocess ON items
+          WHEN old.story_id IS NOT NULL AND old.reprocess = 0
+            AND (new.story_id IS NOT old.story_id OR new.reprocess != 0)
+          BEGIN UPDATE settled_changes SET count = count + 1 WHERE id = 1; END;
+        CREATE TRIGGER items_settled_deleted AFTER DELETE ON items
+          WHEN old.story_id IS NOT NULL AND old.reprocess = 0
+          BEGIN UPDATE settled_changes SET count = count + 1 WHERE id = 1; END;
+        """,
+    )

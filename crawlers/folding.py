@@ -53,19 +53,22 @@ class FoldReport:
     error: str | None = None  # a broken taxonomy file: the crawl keeps its items and says so
 
 
-def fold_pass(db, config: Config, placed=None) -> FoldReport:
+def fold_pass(db, config: Config, placed=None, clustering=None) -> FoldReport:
     """Place and index what is waiting now: one run of clustering, then tagging of what it placed.
 
     `placed(item_ids)`: called after each chunk is committed, instead of tagging here (the
-    folding child hands its chunks to the tagging child).
+    folding child hands its chunks to the tagging child). `clustering`: an
+    `aggregator.clustering.Clustering` on `db` kept from pass to pass (what it read stays read).
     """
-    from aggregator.clustering import cluster_new_items
+    from aggregator.clustering import Clustering
     from aggregator.exceptions import WireError
     from aggregator.indexing import index_items
 
-    clusters = cluster_new_items(
-        db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days, placed=placed
-    )
+    if clustering is None:
+        clustering = Clustering(
+            db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+        )
+    clusters = clustering.run(placed=placed)
     report = FoldReport(items=clusters.items, folded=clusters.folded, new_stories=clusters.new_stories)
     if clusters.item_ids and placed is None:
         try:
@@ -101,14 +104,18 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted,
     total = FoldReport()
     busy = 0
     try:
+        from aggregator.clustering import Clustering
         from aggregator.storage.items import list_untagged_placed_items
 
+        clustering = Clustering(
+            db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+        )
         if left := list_untagged_placed_items(db):  # placed by an earlier crawl stopped before tagging them
             to_index.put(left)
         while os.getppid() == parent:
             last = finish.is_set()  # read before the pass: everything committed by now is seen by it
             try:
-                done = fold_pass(db, config, placed=to_index.put)
+                done = fold_pass(db, config, placed=to_index.put, clustering=clustering)
             except sqlite3.OperationalError as error:
                 # the crawl's writes and ours take turns on one lock; a pass that could not get it
                 # placed what it committed and is run again (what is left waits, never half placed)
@@ -118,6 +125,9 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted,
                 logger.info("folding alongside the crawl: %s; trying again", error)
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
+                clustering = Clustering(  # what it held may include the chunk that was not written
+                    db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
+                )
                 finish.wait(IDLE_SECONDS)
                 continue
             busy = 0

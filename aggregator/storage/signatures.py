@@ -49,6 +49,11 @@ def count_name_stories(db: sqlite_utils.Database, names: Iterable[str], since: s
     return counts
 
 
+def count_settled_changes(db: sqlite_utils.Database) -> int:
+    """How many times a settled item has left its story or the settled set (migration m020's triggers)."""
+    return db.execute("SELECT count FROM settled_changes WHERE id = 1").fetchone()[0]
+
+
 def list_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:
     """Settled items with what matching needs: id, story_id, language, content_hash, moment, minhash,
     shingles, numbers (list), rtl, and names as [(kind, name)]."""
@@ -128,18 +133,30 @@ def list_settled_signatures(db: sqlite_utils.Database, since: str, until: str) -
 
 
 def list_settled_by_names(
-    db: sqlite_utils.Database, kind: str, names: Iterable[str], not_language: str, since: str, until: str
-) -> list[tuple[str, int, str]]:
-    """(name, item id, moment) of settled items in [since, until], not in `not_language` ('' for
-    none), carrying one of `names` of `kind` ('name', 'latin' or 'rtl')."""
-    found: list[tuple[str, int, str]] = []
+    db: sqlite_utils.Database,
+    kind: str,
+    names: Iterable[str],
+    since: str,
+    until: str,
+    not_language: str | None = None,
+    language: str | None = None,
+) -> list[tuple[str, int, str, str]]:
+    """(name, item id, moment, language or '') of settled items in [since, until] carrying one of
+    `names` of `kind` ('name', 'latin' or 'rtl'); only those not in `not_language`, or only those
+    in `language`, when given ('' stands for no language)."""
+    where, extra = "", []
+    if not_language is not None:
+        where, extra = " AND coalesce(i.language, '') != ?", [not_language]
+    elif language is not None:
+        where, extra = " AND coalesce(i.language, '') = ?", [language]
+    found: list[tuple[str, int, str, str]] = []
     for part in _chunks(sorted(set(names))):
         found += db.execute(
-            f"SELECT n.name, i.id, coalesce(i.published_at, i.fetched_at) FROM item_names n "
-            f"JOIN items i ON i.id = n.item_id WHERE n.kind = ? AND n.name IN ({_marks(part)}) "
-            f"AND i.story_id IS NOT NULL AND i.reprocess = 0 AND coalesce(i.language, '') != ? "
+            f"SELECT n.name, i.id, coalesce(i.published_at, i.fetched_at), coalesce(i.language, '') "
+            f"FROM item_names n JOIN items i ON i.id = n.item_id WHERE n.kind = ? AND n.name IN ({_marks(part)}) "
+            f"AND i.story_id IS NOT NULL AND i.reprocess = 0{where} "
             f"AND coalesce(i.published_at, i.fetched_at) BETWEEN ? AND ?",
-            [kind, *part, not_language, since, until],
+            [kind, *part, *extra, since, until],
         ).fetchall()
     return found
 
