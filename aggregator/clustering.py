@@ -111,7 +111,7 @@ LANGUAGE_WINDOW_DAYS = 7
 #: Placed items kept in memory between chunks before those left behind the window are dropped.
 CACHE_ITEMS = 20_000
 #: Items settled since the band window was read that it keeps in lists before reading it again.
-LATER_ITEMS = 2_000
+LATER_ITEMS = 5_000
 #: How far a span read for one run (names counted, names read, band keys) grows to cover the
 #: next runs of a kept matcher (a crawl's passes see items of the same days in any order), in
 #: reaches: a rebuild moving through months reads a new span instead, so memory stays bounded.
@@ -179,7 +179,8 @@ class _BandWindow:
         self.rows = np.empty(0, dtype=np.int64)  # keys[n] belongs to ids[rows[n]]
         self.ids: list[int] = []
         self.moments: list[str] = []
-        self.later: dict[int, list[tuple[int, str]]] = defaultdict(list)  # key -> items settled since the read
+        #: the chunks settled since the read: (their band keys, n x BANDS; ids; moments)
+        self.later: list[tuple[np.ndarray, list[int], list[str]]] = []
         self.later_items = 0
 
     def cover(self, low: str, high: str, run_high: str) -> None:
@@ -202,11 +203,21 @@ class _BandWindow:
         self.later.clear()  # what settled since the last read is in this one
         self.later_items = 0
 
-    def add(self, item_id: int, moment: str | None, keys: list[int]) -> None:
-        if moment is not None:
-            self.later_items += 1
-            for key in keys:
-                self.later[key].append((item_id, moment))
+    def add(self, keys: np.ndarray, ids: list[int], moments: list[str | None]) -> None:
+        """A settled chunk's items, with their band keys (one row each): kept as the chunk's array,
+        searched with numpy, not spread over a dict of small lists (a Python loop over every key)."""
+        dated = [n for n, moment in enumerate(moments) if moment is not None]
+        if dated:
+            self.later.append((keys[dated], [ids[n] for n in dated], [m for m in moments if m is not None]))
+            self.later_items += len(dated)
+        if len(self.later) > 4:  # one array searched instead of many small ones
+            self.later = [
+                (
+                    np.concatenate([chunk[0] for chunk in self.later]),
+                    [i for chunk in self.later for i in chunk[1]],
+                    [m for chunk in self.later for m in chunk[2]],
+                )
+            ]
 
     def lookup(self, keys: Iterable[int]) -> list[tuple[int, int, str]]:
         """(key, item id, moment) of the known settled items sharing one of `keys`."""
@@ -219,8 +230,10 @@ class _BandWindow:
                 key = int(wanted[index])
                 for row in self.rows[starts[index] : ends[index]].tolist():
                     found.append((key, self.ids[row], self.moments[row]))
-        for key in wanted.tolist() if self.later else ():
-            found += [(key, item_id, moment) for item_id, moment in self.later.get(key, ())]
+        for keys, ids, moments in self.later if len(wanted) else ():
+            rows, columns = np.nonzero(np.isin(keys, wanted))
+            for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+                found.append((int(keys[row, column]), ids[row], moments[row]))
         return found
 
 
@@ -289,10 +302,8 @@ class _Matcher:
             missing = names - self.counted
             since, until = low, high
         else:
-            if low:  # counted again over both spans, when they are close enough
+            if low:  # a span grown to cover both, when they are close enough; this run's names counted
                 since, until = _union((low, high), (since, until), self.window * 2 * SPAN_REACHES)
-                if since <= low and high <= until:  # both: the names met before are counted again
-                    names = names | self.counted
             self.name_counts = defaultdict(int)
             self.counted = set()
             self.count_span = since, until
@@ -362,14 +373,10 @@ class _Matcher:
             mapping.clear()
         self.cache.clear()
 
-    def settle(self) -> None:
-        """The chunk is committed: its items are found through the database from now on."""
-        placed_bands: dict[int, list[int]] = defaultdict(list)
-        for key, ids in self.recent_bands.items():
-            for item_id in ids:
-                placed_bands[item_id].append(key)
-        for item_id, keys in placed_bands.items():
-            self.bands.add(item_id, self.recent[item_id].moment, keys)
+    def settle(self, band_keys: np.ndarray, ids: list[int]) -> None:
+        """The chunk (`ids`, with their band keys in rows) is committed: its items are found
+        through what was read from the database from now on."""
+        self.bands.add(band_keys, ids, [self.recent[i].moment for i in ids])
         for name_key, ids in self.recent_names.items():  # into the names read for this run
             if (rows := self.by_name.get(name_key)) is not None:
                 without = self.name_without.get(name_key)
@@ -685,10 +692,10 @@ class Clustering:
         )
         for start in range(0, len(pending), CHUNK_ITEMS):
             chunk = pending[start : start + CHUNK_ITEMS]
-            keys = band_key_matrix(np.stack([p.minhash for p in chunk])).tolist()
-            bands = {p.item["id"]: row for p, row in zip(chunk, keys, strict=True)}
+            matrix = band_key_matrix(np.stack([p.minhash for p in chunk]))
+            bands = {p.item["id"]: row for p, row in zip(chunk, matrix.tolist(), strict=True)}
             _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
-            matcher.settle()
+            matcher.settle(matrix, [p.item["id"] for p in chunk])
             if placed is not None:
                 placed([p.item["id"] for p in chunk])
         return report
