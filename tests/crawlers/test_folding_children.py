@@ -127,3 +127,30 @@ def test_items_a_stopped_crawl_left_untagged_are_tagged_by_the_next_one(tmp_path
     assert _untagged(db) == 0
     assert db.execute("SELECT count(*) FROM items WHERE tagged = 0").fetchone()[0] == 0
     assert db.execute("SELECT count(DISTINCT item_id) FROM people_mentions").fetchone()[0] == 30
+
+
+def test_the_children_run_at_a_lower_cpu_priority_than_the_crawl(tmp_path):
+    """Three processes on two cores: the crawl, which holds partners' connections, goes first."""
+    import time
+
+    from crawlers.folding import FOLDING_NICENESS, Folding
+
+    config = make_config(tmp_path)
+    open_db(config.db).conn.close()
+    folding = Folding(config)
+    folding.start()
+    try:
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        wanted = min(19, mine + FOLDING_NICENESS)
+        deadline = time.monotonic() + 20
+        children = [folding.process.pid, folding.indexer.pid]
+        while time.monotonic() < deadline:
+            niceness = [os.getpriority(os.PRIO_PROCESS, pid) for pid in children]
+            if niceness == [wanted, wanted]:
+                break
+            time.sleep(0.05)
+        assert niceness == [wanted, wanted]
+        assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the crawl's own priority is unchanged
+    finally:
+        report = folding.finish()
+    assert report.error is None and report.items == 0
