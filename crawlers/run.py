@@ -9,8 +9,10 @@ from __future__ import annotations
 import fcntl
 import multiprocessing
 import os
+import queue as queue_module
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -263,6 +265,24 @@ def _child(config: Config, source_ids, kinds, queue) -> None:
         queue.put(("error", f"{type(error).__name__}: {error}"))
 
 
+def _wait_for_report(queue, process, timeout: float) -> tuple[str, object]:
+    """The crawl process's report; TimeoutError after `timeout` seconds, ChildProcessError as soon
+    as the process is gone without one (killed by the system, a crash in a C library), instead
+    of waiting out the whole deadline for a report that cannot come."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return queue.get(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
+        except queue_module.Empty:
+            if not process.is_alive():
+                try:
+                    return queue.get(timeout=1)  # put just before it ended
+                except queue_module.Empty:
+                    raise ChildProcessError(f"exit code {process.exitcode}, no report") from None
+            if time.monotonic() >= deadline:
+                raise TimeoutError from None
+
+
 def crawl_in_subprocess(
     config: Config,
     source_ids: list[int] | None = None,
@@ -291,8 +311,9 @@ def crawl_in_subprocess(
     process = context.Process(target=_child, args=(config, source_ids, kinds, queue))
     process.start()
     try:
-        status, payload = queue.get(timeout=timeout)
-    except Exception:
+        status, payload = _wait_for_report(queue, process, timeout)
+    except (TimeoutError, ChildProcessError) as stopped:
+        died = isinstance(stopped, ChildProcessError)
         process.kill()
         process.join(timeout=30)
         db = open_db(config.db)
@@ -304,8 +325,12 @@ def crawl_in_subprocess(
         outcome = FetchOutcome(
             status=None,
             ok=False,
-            error=f"the crawl was stopped at its deadline ({timeout:.0f} s) before this source was finished",
-            hint="a very slow or very large source; it is tried again later, with backoff",
+            error=f"the crawl process ended ({stopped}) before this source was finished"
+            if died
+            else f"the crawl was stopped at its deadline ({timeout:.0f} s) before this source was finished",
+            hint="tried again later, with backoff"
+            if died
+            else "a very slow or very large source; it is tried again later, with backoff",
         )
         for row in unfinished:
             update_source(
@@ -313,6 +338,10 @@ def crawl_in_subprocess(
                 row["id"],
                 **next_state(row, outcome, utcnow(), min_interval=config.min_interval, max_backoff=config.max_backoff),
             )
+        if died:
+            raise RuntimeError(
+                f"the crawl process ended ({stopped}); {len(unfinished)} source(s) left unfinished were marked"
+            ) from None
         raise RuntimeError(
             f"the crawl did not finish within {timeout:.0f} s; {len(unfinished)} source(s) left unfinished were marked"
         ) from None
