@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aggregator.config import Config
 from aggregator.db import iso, open_db, share_write_turns, utcnow
@@ -265,7 +266,7 @@ def _child(config: Config, source_ids, kinds, queue) -> None:
         queue.put(("error", f"{type(error).__name__}: {error}"))
 
 
-def _wait_for_report(queue, process, timeout: float) -> tuple[str, object]:
+def _wait_for_report(queue, process, timeout: float) -> tuple[str, Any]:
     """The crawl process's report; TimeoutError after `timeout` seconds, ChildProcessError as soon
     as the process is gone without one (killed by the system, a crash in a C library), instead
     of waiting out the whole deadline for a report that cannot come."""
