@@ -206,9 +206,10 @@ class _BandWindow:
     def add(self, keys: np.ndarray, ids: list[int], moments: list[str | None]) -> None:
         """A settled chunk's items, with their band keys (one row each): kept as the chunk's array,
         searched with numpy, not spread over a dict of small lists (a Python loop over every key)."""
-        dated = [n for n, moment in enumerate(moments) if moment is not None]
+        dated = [(n, moment) for n, moment in enumerate(moments) if moment is not None]
         if dated:
-            self.later.append((keys[dated], [ids[n] for n in dated], [m for m in moments if m is not None]))
+            rows = [n for n, _ in dated]
+            self.later.append((keys[rows], [ids[n] for n in rows], [moment for _, moment in dated]))
             self.later_items += len(dated)
         if len(self.later) > 4:  # one array searched instead of many small ones
             self.later = [
@@ -595,7 +596,7 @@ class _Matcher:
                 and same_story_across_languages(mine, other.print_, common, self.rarity)
             ):
                 candidates[other.story_id] = ("language", 0.0)
-        self._read_members(s for s in candidates if s not in self.members)  # one query for the item's stories
+        self._read_members(candidates)  # the stories not read yet, in one query
         best, best_key = None, None
         for story_id, (how, jaccard) in candidates.items():
             members = self._members(story_id, low, high)
@@ -642,8 +643,8 @@ class Clustering:
 
     A crawl's folding child runs a pass each time the crawl has committed new items (100 to
     800 passes in the benchmark's crawl of 1,000 feeds: `crawlers.folding`). Each pass read
-    again the window's signatures and band keys, the names around and their counts; kept from pass to pass, with
-    what each pass places added as it settles, only what is new is read. What was read stays
+    again the window's signatures and band keys, the names around and their counts; kept
+    from pass to pass, with what each pass places added as it settles, only what is new is read. What was read stays
     right while nobody else changes a placed item: `count_settled_changes` (triggers on
     `items`) tells when an editor moved one, a story went or a text changed, and the next run,
     or the chunk being written, reads afresh.

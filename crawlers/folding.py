@@ -29,6 +29,8 @@ import os
 import queue
 import signal
 import sqlite3
+import time
+from contextlib import suppress
 from dataclasses import dataclass
 
 from aggregator.config import Config
@@ -60,6 +62,13 @@ class FoldReport:
     error: str | None = None  # a broken taxonomy file: the crawl keeps its items and says so
 
 
+def new_clustering(db, config: Config):
+    """An `aggregator.clustering.Clustering` on `db` with the configuration's thresholds and window."""
+    from aggregator.clustering import Clustering
+
+    return Clustering(db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days)
+
+
 def fold_pass(db, config: Config, placed=None, clustering=None) -> FoldReport:
     """Place and index what is waiting now: one run of clustering, then tagging of what it placed.
 
@@ -67,15 +76,10 @@ def fold_pass(db, config: Config, placed=None, clustering=None) -> FoldReport:
     folding child hands its chunks to the tagging child). `clustering`: an
     `aggregator.clustering.Clustering` on `db` kept from pass to pass (what it read stays read).
     """
-    from aggregator.clustering import Clustering
     from aggregator.exceptions import WireError
     from aggregator.indexing import index_items
 
-    if clustering is None:
-        clustering = Clustering(
-            db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
-        )
-    clusters = clustering.run(placed=placed)
+    clusters = (clustering or new_clustering(db, config)).run(placed=placed)
     report = FoldReport(items=clusters.items, folded=clusters.folded, new_stories=clusters.new_stories)
     if clusters.item_ids and placed is None:
         try:
@@ -101,10 +105,8 @@ def die_with_parent() -> None:
 
 def lower_priority() -> None:
     """Run this child FOLDING_NICENESS below the crawl (raising one's own niceness needs no privilege)."""
-    try:
+    with suppress(OSError, AttributeError):  # no nice() here: the child runs at the crawl's priority
         os.nice(FOLDING_NICENESS)
-    except (OSError, AttributeError):  # no nice() here: the child runs at the crawl's priority
-        pass
 
 
 def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted, to_index) -> None:
@@ -120,12 +122,9 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted,
     total = FoldReport()
     busy = 0
     try:
-        from aggregator.clustering import Clustering
         from aggregator.storage.items import list_untagged_placed_items
 
-        clustering = Clustering(
-            db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
-        )
+        clustering = new_clustering(db, config)
         if left := list_untagged_placed_items(db):  # placed by an earlier crawl stopped before tagging them
             to_index.put(left)
         while os.getppid() == parent:
@@ -141,9 +140,7 @@ def _fold_until_told(config: Config, finish, parent: int, results, turn, wanted,
                 logger.info("folding alongside the crawl: %s; trying again", error)
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
-                clustering = Clustering(  # what it held may include the chunk that was not written
-                    db, config.near_duplicate_threshold, config.containment_threshold, config.story_window_days
-                )
+                clustering = new_clustering(db, config)  # what it held may include the unwritten chunk
                 finish.wait(IDLE_SECONDS)
                 continue
             busy = 0
@@ -200,17 +197,31 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
         results.put((error, broken))
 
 
-def _receive(results, process, otherwise):
-    """The child's report, or `otherwise` if it is gone without one (killed)."""
+def receive(results, process, timeout: float | None = None):
+    """What a child process puts on `results`. ChildProcessError as soon as the process is gone
+    without putting it (killed, a crash in a C library): nothing is waited for that cannot come;
+    TimeoutError after `timeout` seconds, when given."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
+        wait = 1.0 if deadline is None else max(0.01, min(1.0, deadline - time.monotonic()))
         try:
-            return results.get(timeout=1)
+            return results.get(timeout=wait)
         except queue.Empty:
             if not process.is_alive():
                 try:
-                    return results.get(timeout=1)  # sent just before it ended
+                    return results.get(timeout=1)  # put just before it ended
                 except queue.Empty:
-                    return otherwise
+                    raise ChildProcessError(f"exit code {process.exitcode}, no report") from None
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError from None
+
+
+def _receive(results, process, otherwise):
+    """The child's report, or `otherwise` if it is gone without one (killed)."""
+    try:
+        return receive(results, process)
+    except ChildProcessError:
+        return otherwise
 
 
 class Folding:

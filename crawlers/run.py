@@ -9,21 +9,18 @@ from __future__ import annotations
 import fcntl
 import multiprocessing
 import os
-import queue as queue_module
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aggregator.config import Config
 from aggregator.db import iso, open_db, share_write_turns, utcnow
 from aggregator.exceptions import ConflictError
 from crawlers.batch import WriteBatch
-from crawlers.folding import Folding, fold_pass
+from crawlers.folding import Folding, fold_pass, receive
 
 
 @dataclass
@@ -266,24 +263,6 @@ def _child(config: Config, source_ids, kinds, queue) -> None:
         queue.put(("error", f"{type(error).__name__}: {error}"))
 
 
-def _wait_for_report(queue, process, timeout: float) -> tuple[str, Any]:
-    """The crawl process's report; TimeoutError after `timeout` seconds, ChildProcessError as soon
-    as the process is gone without one (killed by the system, a crash in a C library), instead
-    of waiting out the whole deadline for a report that cannot come."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return queue.get(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
-        except queue_module.Empty:
-            if not process.is_alive():
-                try:
-                    return queue.get(timeout=1)  # put just before it ended
-                except queue_module.Empty:
-                    raise ChildProcessError(f"exit code {process.exitcode}, no report") from None
-            if time.monotonic() >= deadline:
-                raise TimeoutError from None
-
-
 def crawl_in_subprocess(
     config: Config,
     source_ids: list[int] | None = None,
@@ -312,7 +291,7 @@ def crawl_in_subprocess(
     process = context.Process(target=_child, args=(config, source_ids, kinds, queue))
     process.start()
     try:
-        status, payload = _wait_for_report(queue, process, timeout)
+        status, payload = receive(queue, process, timeout)
     except (TimeoutError, ChildProcessError) as stopped:
         died = isinstance(stopped, ChildProcessError)
         process.kill()
