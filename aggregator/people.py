@@ -454,6 +454,12 @@ _ROLE_STEMS = {w for w in _ROLES_ALL if " " not in w}
 _LONG_ROLES = {w for w in _ROLE_STEMS if len(w) >= 5}
 _SHORT_ROLES = _ROLE_STEMS - _LONG_ROLES
 _MULTI_ROLES = {tuple(w.split()) for w in _ROLES_ALL if " " in w}
+#: the multi-word roles by their last word, longest first ("former political prisoner" before
+#: "political prisoner"): a name's window is read back from its last word, so only the roles
+#: ending in that word are compared
+_MULTI_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _roles in sorted(_MULTI_ROLES, key=lambda roles: (-len(roles), roles)):
+    _MULTI_BY_LAST.setdefault(_roles[-1], []).append(_roles)
 
 
 def _role(word: str) -> str:
@@ -538,6 +544,7 @@ _TITLE_WORDS = {t[0].upper() + t[1:] for t in _TITLES}
 def _before(text: str, start: int) -> str:
     """The role word, title or person marker just before a name, with at most two lower-case words between."""
     words = _WINDOW_WORD.findall(text, max(0, start - 60), start)[-5:]
+    folded = [fold(w.rstrip(",:")) for w in words]
     for k in range(len(words) - 1, max(-1, len(words) - 4), -1):
         between = words[k + 1 :]
         if between and (
@@ -546,8 +553,8 @@ def _before(text: str, start: int) -> str:
             or between[0].lower() in _NOT_BETWEEN_WORDS
         ):
             break  # "political" may stand between in "prisoner political X"; "of" in "prisoners of Santa Rosa" not
-        for roles in _MULTI_ROLES:  # "political prisoner" before "prisoner"
-            if k + 1 >= len(roles) and tuple(fold(w.rstrip(",:")) for w in words[k + 1 - len(roles) : k + 1]) == roles:
+        for roles in _MULTI_BY_LAST.get(folded[k], ()):  # "political prisoner" before "prisoner"
+            if k + 1 >= len(roles) and tuple(folded[k + 1 - len(roles) : k + 1]) == roles:
                 return " ".join(roles)
         word = words[k].rstrip(",:")
         if word.rstrip(".") in _TITLE_WORDS or word in _MARKER_WORDS:

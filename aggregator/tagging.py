@@ -8,17 +8,21 @@ Speed: the taxonomy holds about 8,000 keywords in some 800 compiled patterns, an
 regular expression that starts with a look-behind is tried at every position of the
 text, so running them all cost about half a second per article. A text is first cut
 into words, folded the way `re.IGNORECASE` compares letters; only the keywords whose
-first word occurs in the text can match, and only those are run, as one pattern per
-tag and language in their original order, so the matches are the same as before.
+first word occurs in the text, and whose other whole words occur in it too, can match, and
+only those are run, at the places where their first word stands, in their original order,
+so the matches are the same as the full patterns'. (Keywords such as "in Wien" or "a court"
+start with a word that stands a hundred times in any text; without the second test, half of
+tagging's time went to trying them.) Measured on 4,000 items of the crawl benchmark's text:
+0.76 ms per item before both changes of 2026-11-30, 0.38 ms after.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
 from pathlib import Path
 
 from aggregator.exceptions import ConfigError
@@ -58,6 +62,7 @@ def _subpattern(parts: tuple[str, ...]) -> re.Pattern:
 
 # -- the word filter: which keywords can match a text at all ---------------------------------
 _WORDS = re.compile(r"\w+")
+_CUT = re.compile(r"(\w+)")
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +100,10 @@ def _fold(text: str) -> str:
     return text.translate(_folding()[0])
 
 
+#: (tag position, language) -> the numbers of its keywords that a word may start, in order
+_Groups = tuple[tuple[tuple[int, str], tuple[int, ...]], ...]
+
+
 @dataclass
 class _Index:
     """Keywords by their first word: `whole` must be a word of the text, `start` may begin one."""
@@ -105,9 +114,16 @@ class _Index:
     parts: dict[tuple[int, str], list[str]]  # (tag position, language) -> every keyword's pattern
     longest_start: int = 0  # the longest first word of a keyword ending in *
     by_hand: bool = False  # a tag carries patterns without keyword lists: every pattern runs everywhere
-    #: a word of a text as written -> the keywords it may start; words repeat across items, so a
+    #: a keyword of several words -> its other whole words, folded, each of which must be a word
+    #: of the text too: "in Wien" can match only a text with "Wien" in it, so "in", which starts
+    #: it and a hundred other words of a German text, is not looked for where "Wien" is missing
+    needs: dict[tuple[int, str, int], tuple[str, ...]] = field(default_factory=dict)
+    #: a word of a text as written -> (its folded form, the keywords it starts that need nothing
+    #: more, those that need other words: (key, number, needs)); words repeat across items, so a
     #: crawl looks most of them up once (bounded: cleared when it grows past MEMO_WORDS)
-    memo: dict[str, tuple[tuple[tuple[int, str], tuple[int, ...]], ...]] = field(default_factory=dict)
+    memo: dict[str, tuple[str, _Groups, tuple[tuple[tuple[int, str], int, tuple[str, ...]], ...]]] = field(
+        default_factory=dict
+    )
 
 
 MEMO_WORDS = 200_000
@@ -130,6 +146,13 @@ def _index(taxonomy) -> _Index:
                     index.longest_start = max(index.longest_start, len(head.group(0)))
                 else:  # the first word ends in the keyword: the text's word is exactly it
                     index.whole.setdefault(head.group(0), []).append(entry)
+                    # the keyword's other words stand whole in a text it matches (between
+                    # non-word characters, as its first word does), but for a last one ending in *
+                    others = _WORDS.findall(folded)[1:]
+                    if keyword.endswith("*"):
+                        others = others[:-1]
+                    if others:
+                        index.needs[entry] = tuple(others)
     return index
 
 
@@ -167,20 +190,30 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
     memo = index.memo
     # the distinct words first (cut in C): most words start no keyword, and the text is walked
     # word by word only when one does, to find where those stand
-    hit: dict[str, tuple[tuple[tuple[int, str], tuple[int, ...]], ...]] = {}
-    for text in set(_WORDS.findall(content)):
-        groups = memo.get(text)
-        if groups is None:
-            folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
-            found_hits = list(index.whole.get(folded, ()))
-            for end in range(1, min(len(folded), index.longest_start) + 1):
-                found_hits += index.start.get(folded[:end], ())
+    parts = _CUT.split(content)  # between words, a word, between words, ...
+    written = parts[1::2]  # the words as `\w+` cuts them
+    started: list[tuple[str, _Groups, tuple]] = []
+    words: set[str] = set()  # the text's words, folded: what keywords of several words need
+    for text in set(written):
+        known = memo.get(text)
+        if known is None:
             if len(memo) >= MEMO_WORDS:
                 memo.clear()
-            grouped: dict[tuple[int, str], set[int]] = {}
-            for position, language, number in found_hits:
-                grouped.setdefault((position, language), set()).add(number)
-            groups = memo[text] = tuple((key, tuple(sorted(numbers))) for key, numbers in grouped.items())
+            known = memo[text] = _look_up(index, text)
+        words.add(known[0])
+        if known[1] or known[2]:
+            started.append((text, known[1], known[2]))
+    hit: dict[str, _Groups] = {}
+    for text, groups, needing in started:
+        if needing:  # only the keywords whose other words are in the text too
+            more: dict[tuple[int, str], set[int]] = {}
+            for key, number, needs in needing:
+                if all(word in words for word in needs):
+                    more.setdefault(key, set()).add(number)
+            if more:
+                for key, numbers in groups:
+                    more.setdefault(key, set()).update(numbers)
+                groups = tuple((key, tuple(sorted(numbers))) for key, numbers in more.items())
         if groups:
             hit[text] = groups
             for key, numbers in groups:
@@ -190,44 +223,33 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
                 candidates.numbers.update(numbers)
     if not hit:
         return found
-    # where the hit words stand: found with str.find when they occur (even inside other words) a
-    # few times in all, else by walking every word of the text once
-    occurrences = 0
-    for text in hit:
-        occurrences += content.count(text)
-        if occurrences > FIND_OCCURRENCES:
-            places: Iterable[tuple[int, str]] = ((w.start(), w.group(0)) for w in _WORDS.finditer(content))
-            break
-    else:
-        places = ((start, text) for text in hit for start in _word_starts(content, text))
-    for start, text in places:
-        groups = hit.get(text)
-        if groups is not None:
-            for key, numbers in groups:
-                starts = found[key].starts
-                if starts is not None:  # a token is one word: no other word's keywords start here
-                    starts[start] = numbers
+    # where the hit words stand: the text's lengths summed in C give each word's start, and only
+    # the hit words are visited in Python (walking every word's match object cost twice as much)
+    ends = list(accumulate(map(len, parts)))  # word i is parts[2i + 1]: it starts at ends[2i]
+    for i in compress(range(len(written)), map(hit.__contains__, written)):
+        for key, numbers in hit[written[i]]:
+            starts = found[key].starts
+            if starts is not None:  # a token is one word: no other word's keywords start here
+                starts[ends[2 * i]] = numbers
     return found
 
 
-#: Occurrences of a text's hit words (as substrings) up to which they are looked for one by one.
-FIND_OCCURRENCES = 40
-
-
-def _is_word_char(char: str) -> bool:
-    """What `\\w` matches in a str pattern: alphanumeric characters and the underscore."""
-    return char.isalnum() or char == "_"
-
-
-def _word_starts(content: str, word: str) -> list[int]:
-    """Where `word` stands in `content` as a whole run of word characters (where `\\w+` cuts one)."""
-    starts, size, at = [], len(word), content.find(word)
-    while at >= 0:
-        end = at + size
-        if (at == 0 or not _is_word_char(content[at - 1])) and (end == len(content) or not _is_word_char(content[end])):
-            starts.append(at)
-        at = content.find(word, at + 1)
-    return starts
+def _look_up(index: _Index, text: str):
+    """What the memo keeps for a word of a text: see `_Index.memo`."""
+    folded = text.lower() if text.isascii() else _fold(text)  # the same for ASCII letters
+    found_hits = list(index.whole.get(folded, ()))
+    for end in range(1, min(len(folded), index.longest_start) + 1):
+        found_hits += index.start.get(folded[:end], ())
+    grouped: dict[tuple[int, str], set[int]] = {}
+    needing = []
+    for entry in found_hits:
+        needs = index.needs.get(entry)
+        if needs:
+            needing.append((entry[:2], entry[2], needs))
+        else:
+            grouped.setdefault(entry[:2], set()).add(entry[2])
+    groups = tuple((key, tuple(sorted(numbers))) for key, numbers in grouped.items())
+    return folded, groups, tuple(needing)
 
 
 @lru_cache(maxsize=16384)
