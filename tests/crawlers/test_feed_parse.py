@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from crawlers.feeds.parse import FeedError, parse_feed, unreliable_guids
+import crawlers.feeds.parse as parse
+from aggregator.text import html_to_text
+from crawlers.feeds.parse import FeedError, has_relative_references, parse_feed, unreliable_guids
 
 RSS_1254 = """<?xml version="1.0" encoding="windows-1254"?>
 <rss version="2.0"><channel><title>Dayanışma</title><link>http://127.0.0.1/</link><language>tr</language>
@@ -150,3 +152,39 @@ def test_json_that_is_not_a_json_feed_is_a_readable_error(corpus):
     body = (corpus / RSPARSER / "ScriptingNews.json").read_bytes()  # Scripting News' own JSON, not JSON Feed
     with pytest.raises(FeedError, match="JSON without a jsonfeed.org version"):
         parse_feed(body, {"Content-Type": "application/json"}, "http://127.0.0.1/x.json", 1)
+
+
+RELATIVE = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Dayanışma</title><link>http://127.0.0.1/</link>
+<item><title>Letter from prison</title><link>http://127.0.0.1/news/letter</link><guid>l</guid>
+<description>{markup}</description></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    "markup, resolved",
+    [
+        ('&lt;a href="/campaign/letters"&gt;letters&lt;/a&gt;', 'href="http://127.0.0.1/campaign/letters"'),
+        ("&lt;img src=photo.jpg&gt;", 'src="http://127.0.0.1/feed/photo.jpg"'),
+    ],
+)
+def test_relative_references_are_resolved_against_the_feed(markup, resolved):
+    body = RELATIVE.format(markup=markup).encode("utf-8")
+    assert has_relative_references(body)
+    assert resolved in parse_feed(body, {}, "http://127.0.0.1/feed/", 1).entries[0].summary
+
+
+def test_a_feed_with_only_absolute_references_reads_as_with_resolution(corpus):
+    """feedparser's resolver is skipped only where it has nothing to change: the entries read alike."""
+    body = RELATIVE.format(markup="&lt;p&gt;See &lt;a href=&quot;https://127.0.0.1/a&quot;&gt;a&lt;/a&gt;&lt;/p&gt;")
+    real = corpus / "rsparser/Tests/RSParserTests/Resources"  # 2,461 and 184 links, all absolute
+    checked = [body.encode("utf-8"), (real / "atp.rss").read_bytes(), (real / "scriptingNews.rss").read_bytes()]
+    for raw in checked:
+        assert not has_relative_references(raw)
+        skipped = parse_feed(raw, {}, "http://127.0.0.1/feed/", 1).entries
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(parse, "has_relative_references", lambda _: True)
+            resolved = parse_feed(raw, {}, "http://127.0.0.1/feed/", 1).entries
+        assert [(e.title, e.url, html_to_text(e.content_html or e.summary)) for e in skipped] == [
+            (e.title, e.url, html_to_text(e.content_html or e.summary)) for e in resolved
+        ]
+        assert skipped
