@@ -660,3 +660,32 @@ def m020_settled_changes(db: sqlite_utils.Database) -> None:
           BEGIN UPDATE settled_changes SET count = count + 1 WHERE id = 1; END;
         """,
     )
+
+
+@migrations()
+def m021_item_names_keyed(db: sqlite_utils.Database) -> None:
+    """`item_names` keyed by (kind, name, item_id) without a rowid, and without a foreign key.
+
+    Every placed item writes about sixteen names while the folding holds SQLite's write lock,
+    and the crawl waits for it. As a rowid table with two indexes, each name went into three
+    B-trees and had its item looked up for the foreign key: 67,004 names of 4,000 items took
+    0.57 s of CPU; keyed, 0.23 s. Lookups by name read the key itself. A trigger deletes an
+    item's names with it, as the foreign key's cascade did.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE item_names_keyed (
+            kind TEXT NOT NULL CHECK (kind IN ('name', 'latin', 'rtl')),
+            name TEXT NOT NULL,                        -- a folded proper name, or a consonant skeleton
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (kind, name, item_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO item_names_keyed (kind, name, item_id) SELECT kind, name, item_id FROM item_names;
+        DROP TABLE item_names;
+        ALTER TABLE item_names_keyed RENAME TO item_names;
+        CREATE INDEX item_names_item ON item_names(item_id);
+        CREATE TRIGGER items_names_deleted AFTER DELETE ON items
+          BEGIN DELETE FROM item_names WHERE item_id = old.id; END;
+        """,
+    )

@@ -201,8 +201,8 @@ def save_match_data(db: sqlite_utils.Database, rows: list[dict]) -> None:
         [(r["item_id"], r["minhash"], r["shingles"], json.dumps(sorted(r["numbers"])), int(r["rtl"])) for r in rows],
     )
     conn.executemany("DELETE FROM item_names WHERE item_id = ?", ids)
-    # in key order: the inserts walk the key index from one end to the other instead of at random
+    # in key order: the inserts walk the key from one end to the other instead of at random
     conn.executemany(
-        "INSERT INTO item_names (name, kind, item_id) VALUES (?, ?, ?)",
-        sorted((name, kind, r["item_id"]) for r in rows for kind, name in r["names"]),
+        "INSERT OR IGNORE INTO item_names (kind, name, item_id) VALUES (?, ?, ?)",
+        sorted({(kind, name, r["item_id"]) for r in rows for kind, name in r["names"]}),
     )

@@ -35,6 +35,34 @@ def test_migrations_are_recorded_and_idempotent(config):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_item_names_keep_their_rows_through_m021_and_go_with_their_item(tmp_path):
+    """m021 rebuilds `item_names` keyed, without the foreign key: no name is lost on the way, an
+    item's names still go when it is deleted, and a name written twice for an item is one row."""
+    import sqlite_utils
+
+    from aggregator.migrations import migrations
+    from aggregator.storage.signatures import save_match_data
+
+    db = sqlite_utils.Database(tmp_path / "wire.db")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrations.apply(db, stop_before="m021_item_names_keyed")
+    source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
+    ids = [save_item(db, _item(source, f"http://127.0.0.1:1/{n}", "Day 40", f"Text {n}."))[1] for n in range(2)]
+    names = [("name", "nasrin alavi"), ("latin", "nsrn-lv"), ("name", "baran yildiz")]
+    for item_id in ids:
+        db.execute("INSERT INTO item_names (name, kind, item_id) VALUES ('nasrin alavi', 'name', ?)", [item_id])
+        db.execute("INSERT INTO item_names (name, kind, item_id) VALUES ('nsrn-lv', 'latin', ?)", [item_id])
+    migrate(db)
+    assert db.execute("SELECT count(*) FROM item_names").fetchone()[0] == 4
+    row = {"minhash": b"", "shingles": 0, "numbers": [], "rtl": False, "names": names + names[:1]}
+    save_match_data(db, [{**row, "item_id": ids[0]}])  # the first name twice
+    assert sorted(db.execute("SELECT kind, name FROM item_names WHERE item_id = ?", [ids[0]]).fetchall()) == sorted(
+        names
+    )
+    db.execute("DELETE FROM items WHERE id = ?", [ids[0]])
+    assert db.execute("SELECT DISTINCT item_id FROM item_names").fetchall() == [(ids[1],)]
+
+
 def test_item_seen_again_is_updated_with_a_revision(db):
     source = add_source(db, "http://127.0.0.1:1/feed/", "Partner", "feed")
     status, first = save_item(db, _item(source, "http://127.0.0.1:1/a", "Day 40", "Day 40 of the hunger strike.", "g1"))
