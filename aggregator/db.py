@@ -82,6 +82,15 @@ def take_turn(db: sqlite_utils.Database) -> bool:
     return False
 
 
+def try_take_turn(db: sqlite_utils.Database) -> bool | None:
+    """`take_turn` without waiting: True when taken, None while another holds it, False when
+    `db` shares no turn (never did, or gave up on a dead holder)."""
+    shared = _TURNS.get(db)
+    if shared is None:
+        return False
+    return True if shared[0].acquire(block=False) else None
+
+
 def end_turn(db: sqlite_utils.Database, took: bool) -> None:
     """Give the turn `take_turn` took back (after COMMIT or ROLLBACK)."""
     if took:

@@ -13,22 +13,32 @@ settles (`SourceSpider.finish_source`), in the same transaction as its items or 
 never an earlier one; a crawl killed before a commit loses both and fetches the feed again
 instead of getting a 304. Other writers (the web app's unsubscribe) wait at most one batch,
 well within SQLite's busy timeout.
+
+The crawl never waits for the folding children's turn while it has other work: a write
+(`write`) that finds the turn held by a child is queued, in order, and the crawl goes on
+parsing; the queue is written at the next write or tick that finds the turn free, and
+`flush` waits for it. Measured on the crawl benchmark's 1,000 feeds, the crawl waited 11.9 s
+for the children's 13.5 s of write transactions when each write waited for its turn.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Callable
 
 import sqlite_utils
 from twisted.internet import task
 
-from aggregator.db import end_turn, take_turn
+from aggregator.db import end_turn, take_turn, try_take_turn
 
 #: Writes per transaction, and the longest a transaction stays open (seconds).
 BATCH_WRITES = 200
 FLUSH_SECONDS = 0.5
 #: The longest the crawl waits for the folding child to take the write turn it let go.
 YIELD_SECONDS = 1.0
+#: Writes queued while a child holds the turn, beyond which the crawl waits for it (memory).
+MAX_PENDING = 2000
 
 
 class WriteBatch:
@@ -44,6 +54,7 @@ class WriteBatch:
         self.flusher: task.LoopingCall | None = None
         self.users = 0
         self.took = False  # the write turn shared with the folding child (`aggregator.db.share_write_turns`)
+        self.pending: deque[Callable[[], None]] = deque()  # writes waiting for the turn, in order
 
     def start(self) -> None:
         """Commit on a timer from the reactor, for as long as one of its users (spiders) runs."""
@@ -61,15 +72,41 @@ class WriteBatch:
             self.flusher = None
         self.flush()
 
+    def write(self, writes: Callable[[], None]) -> None:
+        """Run `writes` (one item's, one source's) in the open transaction: now, or, while a child
+        holds the write turn, later and in order (at the next write or tick, at the latest `flush`)."""
+        self.pending.append(writes)
+        self._write_pending(wait=len(self.pending) >= MAX_PENDING)
+
     def join(self) -> None:
-        """Make sure a transaction is open for the write that follows; commit a full one first."""
+        """Make sure a transaction is open for the write that follows (waiting for the turn if
+        need be), after what is queued; commit a full one first."""
+        self._write_pending(wait=True)
+        self._open(wait=True)
+        self.writes += 1
+
+    def _write_pending(self, wait: bool) -> None:
+        while self.pending:
+            if not self._open(wait):
+                return  # a child holds the turn: the queue waits for the next chance
+            self.writes += 1
+            self.pending.popleft()()
+
+    def _open(self, wait: bool) -> bool:
+        """A transaction open for the next write; False when the turn is a child's and `wait` is not set."""
         if self.wanted is not None and self.wanted.is_set():
-            self.flush()
+            self._commit()
             self._let_the_child_take_its_turn()
         elif self.writes >= BATCH_WRITES:
-            self.flush()
+            self._commit()
         if not self.db.conn.in_transaction:
-            self.took = take_turn(self.db)
+            if wait:
+                self.took = take_turn(self.db)
+            else:
+                took = try_take_turn(self.db)
+                if took is None:
+                    return False
+                self.took = took
             try:
                 self.db.conn.execute("BEGIN IMMEDIATE")
             except BaseException:
@@ -77,7 +114,7 @@ class WriteBatch:
                 self.took = False
                 raise
             self.opened_at = time.monotonic()
-        self.writes += 1
+        return True
 
     def _let_the_child_take_its_turn(self) -> None:
         """Released, a lock goes to whoever asks first: the crawl, asking again at once, kept it.
@@ -87,13 +124,22 @@ class WriteBatch:
             time.sleep(0.001)
 
     def flush_if_due(self) -> None:
+        """On the timer: commit a batch open long enough or wanted by a child; write what is queued
+        if the turn is free."""
         if self.db.conn.in_transaction and (
             time.monotonic() - self.opened_at >= FLUSH_SECONDS or (self.wanted is not None and self.wanted.is_set())
         ):
-            self.flush()
+            self._commit()
+            self._let_the_child_take_its_turn()
+        self._write_pending(wait=False)
 
     def flush(self) -> None:
-        """Commit what is open (items, and the sources whose fetch or last item it holds)."""
+        """Write what is queued (waiting for the turn), then commit (items, and the sources whose
+        fetch or last item it holds)."""
+        self._write_pending(wait=True)
+        self._commit()
+
+    def _commit(self) -> None:
         try:
             if self.db.conn.in_transaction:
                 self.db.conn.execute("COMMIT")

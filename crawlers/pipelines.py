@@ -1,12 +1,14 @@
 """The item pipeline: normalise -> validate -> store. Rejects are DropItem with the reason.
 
 Items are written into the crawl's open transaction (`crawlers.batch.WriteBatch`), which is
-committed every half second and when the spider closes.
+committed every half second and when the spider closes; while a folding child holds the write
+turn, they wait in the batch's queue, in order, and the crawl goes on.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy.exceptions import DropItem
 
@@ -52,8 +54,17 @@ class StoragePipeline:
         except InvalidItem as error:
             raise DropItem(f"source {item.source_id}: {error}") from None
         assert self.db is not None and self.batch is not None
-        self.batch.join()  # save_item's own `writing()` joins the open transaction as a savepoint
-        outcome, item_id = save_item(self.db, record, fresh=item.fresh)
-        self.crawler.stats.inc_value(f"wire/items_{outcome}")
-        logger.debug("source %s: item %s %s (%s)", item.source_id, item_id, outcome, record["canonical_url"])
+        db, stats, fresh = self.db, self.crawler.stats, item.fresh
+
+        def store() -> None:  # in the crawl's open transaction, now or once a child's turn is over
+            try:
+                outcome, item_id = save_item(db, record, fresh=fresh)
+            except (sqlite3.DatabaseError, ValueError) as error:  # this item alone; the crawl goes on
+                stats.inc_value("wire/items_failed")
+                logger.error("source %s: item %s could not be stored: %s", record["source_id"], record["url"], error)
+                return
+            stats.inc_value(f"wire/items_{outcome}")
+            logger.debug("source %s: item %s %s (%s)", record["source_id"], item_id, outcome, record["canonical_url"])
+
+        self.batch.write(store)
         return item

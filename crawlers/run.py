@@ -229,7 +229,7 @@ def _crawl(
         report.items_new += stats.get("wire/items_new", 0)
         report.items_updated += stats.get("wire/items_updated", 0)
         report.items_unchanged += stats.get("wire/items_unchanged", 0)
-        report.items_dropped += stats.get("item_dropped_count", 0)
+        report.items_dropped += stats.get("item_dropped_count", 0) + stats.get("wire/items_failed", 0)
         report.bytes += stats.get("downloader/response_bytes", 0)
         report.requests += stats.get("downloader/request_count", 0)
     db = open_db(config.db)

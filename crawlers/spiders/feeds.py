@@ -174,7 +174,8 @@ class FeedsSpider(SourceSpider):
             # a feed that parses with warnings, or a capped one, still delivered items; keep it visible
             self.source_notes.setdefault(source["id"], []).extend(notes)
         if feed.format and feed.format != source.get("feed_format"):
-            update_source(self.db, source["id"], feed_format=feed.format)
+            db, feed_format = self.db, feed.format
+            self.batch.write(lambda: update_source(db, source["id"], feed_format=feed_format))
         self.open_source(
             source,
             etag=_header(response, b"ETag"),

@@ -207,9 +207,8 @@ class SitesSpider(SourceSpider):
         named = "; ".join(failures[:NAMED_FAILURES])
         more = f"; and {len(failures) - NAMED_FAILURES} more" if len(failures) > NAMED_FAILURES else ""
         pages = "article page could not" if len(failures) == 1 else "article pages could not"
-        update_source(
-            self.db, source["id"], last_error=f"{len(failures)} {pages} be fetched: {named}{more}", last_error_hint=hint
-        )
+        db, error_line = self.db, f"{len(failures)} {pages} be fetched: {named}{more}"
+        self.batch.write(lambda: update_source(db, source["id"], last_error=error_line, last_error_hint=hint))
         self.crawler.stats.inc_value("wire/pages_failed")
         logger.warning("source %s: %s could not be fetched: %s", source["id"], url, error)
 

@@ -54,6 +54,51 @@ def test_an_open_batch_gives_the_waiting_child_its_turn_at_the_next_write(tmp_pa
     assert not wanted.is_set()
 
 
+def _child_holds_its_turn(path: str, turn, wanted, holding, release, done) -> None:
+    db = open_db(path, migrate=False)
+    share_write_turns(db, turn, wanted)
+    with writing(db):
+        db.execute("INSERT INTO notes (text) VALUES ('child')")
+        holding.set()
+        release.wait(10)  # a long chunk: the crawl must not stand still meanwhile
+    done.set()
+
+
+def test_writes_wait_in_order_while_a_child_holds_the_turn_and_the_crawl_goes_on(tmp_path):
+    path = str(tmp_path / "wire.db")
+    open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    context = multiprocessing.get_context("fork")
+    turn, wanted, holding, release, done = (context.Lock(), *(context.Event() for _ in range(4)))
+    child = context.Process(target=_child_holds_its_turn, args=(path, turn, wanted, holding, release, done))
+    db = open_db(path, migrate=False)
+    share_write_turns(db, turn)
+    batch = WriteBatch(db, wanted)
+    batch.write(lambda: db.execute("INSERT INTO notes (text) VALUES ('crawl 1')"))
+    batch.flush()
+    child.start()
+    try:
+        assert holding.wait(10)  # the child is inside its transaction, holding the turn
+        started = time.monotonic()
+        for n in (2, 3):
+            batch.write(lambda n=n: db.execute("INSERT INTO notes (text) VALUES (?)", [f"crawl {n}"]))
+        assert time.monotonic() - started < 0.5  # queued, not waited for
+        assert len(batch.pending) == 2 and not done.is_set()
+        batch.flush_if_due()  # the timer finds the turn still taken: nothing is written yet
+        assert len(batch.pending) == 2
+        release.set()
+        batch.flush()  # waits for the child's turn, then writes the queue in order
+    finally:
+        release.set()
+        child.join(10)
+    assert child.exitcode == 0 and not batch.pending
+    assert [r[0] for r in db.execute("SELECT text FROM notes ORDER BY id")] == [
+        "crawl 1",
+        "child",
+        "crawl 2",
+        "crawl 3",
+    ]
+
+
 def test_a_turn_held_by_a_dead_process_is_waited_for_once(tmp_path, monkeypatch):
     monkeypatch.setattr(database, "TURN_WAIT_SECONDS", 0.3)
     db = open_db(tmp_path / "wire.db", migrate=False)
