@@ -94,11 +94,13 @@ class WriteBatch:
 
     def _open(self, wait: bool) -> bool:
         """A transaction open for the next write; False when the turn is a child's and `wait` is not set."""
-        if self.wanted is not None and self.wanted.is_set():
-            self._commit()
-            self._let_the_child_take_its_turn()
-        elif self.writes >= BATCH_WRITES:
-            self._commit()
+        if self.db.conn.in_transaction:
+            if self.wanted is not None and self.wanted.is_set():  # a child waits for the turn we hold
+                self._commit()
+                self._let_the_child_take_its_turn()
+            elif self.writes >= BATCH_WRITES:
+                self._commit()
+        # (not holding it, the crawl does not wait for `wanted` to clear: one child may wait for the other)
         if not self.db.conn.in_transaction:
             if wait:
                 self.took = take_turn(self.db)
