@@ -73,7 +73,8 @@ def signature_of(text: str) -> tuple[np.ndarray, int]:
     found = shingles(text)
     if not found:
         return _EMPTY.copy(), 0
-    hashed = np.fromiter((mmh3.hash(s, signed=False) for s in found), dtype=np.uint32, count=len(found))
+    # signed, as mmh3 returns by default, read as unsigned: the same bits, without a keyword per call
+    hashed = np.fromiter(map(mmh3.hash, found), dtype=np.int32, count=len(found)).view(np.uint32)
     s1, m1, s2, m2, s3 = _FMIX
     hashed ^= hashed >> s1
     hashed *= m1
