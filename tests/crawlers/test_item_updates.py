@@ -269,3 +269,25 @@ def test_sid_article_urls_are_distinct_articles(world):
     rows = items_of(db, source)
     assert len(rows) == 2
     assert {row["canonical_url"].rsplit("sid=", 1)[1] for row in rows} == {"12", "13"}
+
+
+def test_an_item_sqlite_refuses_is_dropped_alone_and_counted(world):
+    """Writes wait in the crawl's queue and run later (`crawlers/batch.py`): an item that fails to
+    be stored there must fail alone. The failure is SQLite's own, raised by a trigger of the test's."""
+    config, db, partner = world
+    red = partner("red")
+    entries = []
+    for n, title in enumerate(["Day 144 of the hunger strike", "Refused by the database", "The trial resumed"]):
+        entries.append((title, red.page(f"/2026/11/2{n}/p/", article(title, STRIKE if n != 2 else TRIAL)), STRIKE))
+    body = wordpress_feed(entries)
+    red.routes["/feed/"] = (200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, body)
+    source = add_source(db, red.url + "/feed/", "Red Aid", "feed")
+    db.execute(
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON items WHEN new.title = 'Refused by the database' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    report = crawl_in_subprocess(config, source_ids=[source])
+    assert sorted(item["title"] for item in items_of(db, source)) == sorted([entries[0][0], entries[2][0]])
+    assert report.items_new == 2 and report.items_dropped == 1
+    row = db.execute("SELECT etag, last_error FROM sources WHERE id = ?", [source]).fetchone()
+    assert row[0] == '"v1"'  # the source's validators are stored after its items, as always
