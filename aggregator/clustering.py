@@ -42,7 +42,18 @@ import numpy as np
 import sqlite_utils
 
 from aggregator.db import iso, moment_of, utcnow, writing
-from aggregator.dedupe import BANDS, NUM_PERM, band_key_matrix, from_bytes, is_near_duplicate, signature_of, to_bytes
+from aggregator.dedupe import (
+    BANDS,
+    MIN_SHINGLES,
+    NUM_PERM,
+    band_key_matrix,
+    from_bytes,
+    is_near_duplicate,
+    jaccards,
+    near_by_similarity,
+    signature_of,
+    to_bytes,
+)
 from aggregator.entities import (
     COMMON_NAME_SHARE,
     LEAST_EVIDENCE,
@@ -550,12 +561,15 @@ class _Matcher:
         near += [
             self.recent[i] for i in self._recent_in({i for k in bands for i in self.recent_bands.get(k, ())}, low, high)
         ]
-        for other in sorted(near, key=lambda p: p.id):
-            if other.id == item_id:
-                continue
-            same, jaccard = self._near(minhash, size, other)
-            if same and jaccard > candidates.get(other.story_id, ("", -1.0))[1]:
-                candidates[other.story_id] = ("near", jaccard)
+        near = sorted((p for p in near if p.id != item_id), key=lambda p: p.id)
+        if near and size >= MIN_SHINGLES:  # one numpy pass over the band neighbours (tens of them per item)
+            similarities = jaccards(minhash, np.stack([p.minhash for p in near])).tolist()
+            for other, jaccard in zip(near, similarities, strict=True):
+                if (
+                    near_by_similarity(jaccard, size, other.size, self.threshold, self.containment)
+                    and jaccard > candidates.get(other.story_id, ("", -1.0))[1]
+                ):
+                    candidates[other.story_id] = ("near", jaccard)
         common = self.common()
         language = item["language"] or ""
         name_low, name_high = iso(when - self.language_window), iso(when + self.language_window)

@@ -146,17 +146,33 @@ def band_keys(values) -> list[int]:
     return band_key_matrix(row)[0].tolist()
 
 
+#: Shingles a text needs before a copy can be told from a coincidence.
+MIN_SHINGLES = 25
+
+
 def is_near_duplicate(
-    a, size_a: int, b, size_b: int, threshold: float, containment_threshold: float, min_shingles: int = 25
+    a, size_a: int, b, size_b: int, threshold: float, containment_threshold: float, min_shingles: int = MIN_SHINGLES
 ) -> tuple[bool, float]:
     """Whether two signatures are one statement, reposted: (same?, Jaccard). Texts under
     `min_shingles` are too short to tell a copy from a coincidence."""
     if size_a < min_shingles:
         return False, 0.0
     similarity = jaccard(a, b)
+    return near_by_similarity(similarity, size_a, size_b, threshold, containment_threshold), similarity
+
+
+def jaccards(a: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """`jaccard(a, row)` for each row of `others` (n x NUM_PERM), in one pass: the same floats."""
+    return np.count_nonzero(others == a, axis=1) / others.shape[1]
+
+
+def near_by_similarity(
+    similarity: float, size_a: int, size_b: int, threshold: float, containment_threshold: float
+) -> bool:
+    """`is_near_duplicate`'s rule for a pair whose Jaccard is known (and `size_a` long enough)."""
     contained = _containment(similarity, size_a, size_b)
     smaller, larger = sorted((size_a, size_b))
-    return (similarity >= threshold or (contained >= containment_threshold and smaller >= 0.4 * larger)), similarity
+    return similarity >= threshold or (contained >= containment_threshold and smaller >= 0.4 * larger)
 
 
 def _containment(similarity: float, size_a: int, size_b: int) -> float:
