@@ -70,9 +70,35 @@ class ParsedFeed:
     notes: list[str] = field(default_factory=list)
 
 
+#: Byte-order marks and the first bytes of "<?" in the encodings whose every ASCII character
+#: carries NUL bytes (longest first: UTF-32's LE mark starts with UTF-16's).
+_WIDE_ENCODINGS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+    (b"\x00\x00\xfe\xff", "utf-32-be", 4),
+    (b"\xff\xfe", "utf-16-le", 2),
+    (b"\xfe\xff", "utf-16-be", 2),
+    (b"<\x00?\x00", "utf-16-le", 0),
+    (b"\x00<\x00?", "utf-16-be", 0),
+)
+
+
+def _as_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str], str | None]:
+    """A UTF-16 or UTF-32 document as UTF-8, its declaration saying so: the other repairs (and
+    the illegal-character strip, which would take every NUL byte of it) read bytes as ASCII."""
+    for mark, codec, skip in _WIDE_ENCODINGS:
+        if body.startswith(mark):
+            text = body[skip:].decode(codec, errors="replace")
+            utf8 = _DECLARATION.sub(rb"\1utf-8\3", text.encode("utf-8"), count=1)
+            return utf8, {k: v for k, v in headers.items() if k != "content-type"}, f"read as UTF-8 from {codec}"
+    return body, headers, None
+
+
 def repair_bytes(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str], list[str]]:
-    """Apply the three repairs; return the bytes, the headers to pass on, and what was done."""
+    """Apply the repairs; return the bytes, the headers to pass on, and what was done."""
     notes = []
+    body, headers, wide = _as_utf8(body, headers)
+    if wide:
+        notes.append(wide)
     if _ILLEGAL_XML.search(body):
         body = _ILLEGAL_XML.sub(b"", body)
         notes.append("removed characters that are illegal in XML")

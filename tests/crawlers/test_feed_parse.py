@@ -28,6 +28,16 @@ def test_valid_utf8_is_trusted_over_a_wrong_declaration():
     assert any("UTF-8" in note for note in feed.notes)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_utf16_or_utf32_feed_is_read_not_stripped_of_its_nul_bytes(encoding):
+    """feedparser reads these; stripping the characters illegal in XML first took every NUL byte."""
+    declared = "utf-32" if encoding == "utf-32" else "utf-16"
+    body = RSS_1254.replace("windows-1254", declared).encode(encoding)
+    feed = parse_feed(body, {"Content-Type": "text/xml"}, "http://127.0.0.1/feed/", 1)
+    assert [entry.title for entry in feed.entries] == ["İzmir'de açlık grevi 40. gününde"]
+    assert feed.warning is None and any("read as UTF-8" in note for note in feed.notes)
+
+
 def test_characters_illegal_in_xml_are_stripped_not_fatal():
     body = RSS_1254.replace("kırkıncı", "kırk\x0bıncı\x01").encode("cp1254")
     feed = parse_feed(body, {}, "http://127.0.0.1/feed/", 1)
