@@ -117,8 +117,12 @@ class SourceSpider(scrapy.Spider):
                 last_error_hint="the feed still works and its items were kept; tell the partner",
             )
         if changes:  # after the source's items, in the same transaction or a later one
-            db = self.db
-            self.batch.write(lambda: update_source(db, source_id, **changes))
+            self.update_source(source_id, **changes)
+
+    def update_source(self, source_id: int, **changes) -> None:
+        """Write `changes` on the source through the crawl's batch: after the writes queued before."""
+        db = self.db
+        self.batch.write(lambda: update_source(db, source_id, **changes))
 
     def article_failed(self, source_id: int, what: str) -> None:
         self.article_failures.setdefault(source_id, []).append(what)
@@ -131,8 +135,7 @@ class SourceSpider(scrapy.Spider):
         if changes.get("url") and changes["url"] != source["url"]:
             if source_id_with_url(self.db, changes["url"]) is not None:
                 changes.pop("url")
-        db = self.db
-        self.batch.write(lambda: update_source(db, source["id"], **changes))
+        self.update_source(source["id"], **changes)
         self.outcomes[source["id"]] = outcome
         self.crawler.signals.send_catch_log(signal=source_done, source=source, outcome=outcome)
         stats = self.crawler.stats

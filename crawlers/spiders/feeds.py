@@ -12,7 +12,6 @@ import scrapy
 
 from aggregator.polling import FetchOutcome
 from aggregator.storage.items import feed_hashes
-from aggregator.storage.sources import update_source
 from aggregator.text import content_hash, html_to_text, looks_truncated
 from aggregator.urls import content_address, entry_key, is_http_url
 from crawlers import extraction_pool
@@ -174,8 +173,7 @@ class FeedsSpider(SourceSpider):
             # a feed that parses with warnings, or a capped one, still delivered items; keep it visible
             self.source_notes.setdefault(source["id"], []).extend(notes)
         if feed.format and feed.format != source.get("feed_format"):
-            db, feed_format = self.db, feed.format
-            self.batch.write(lambda: update_source(db, source["id"], feed_format=feed_format))
+            self.update_source(source["id"], feed_format=feed.format)
         self.open_source(
             source,
             etag=_header(response, b"ETag"),

@@ -18,7 +18,6 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 
 from aggregator.polling import FetchOutcome
-from aggregator.storage.sources import update_source
 from aggregator.urls import canonical_url, same_site
 from crawlers.byline import strip_byline
 from crawlers.errors import describe_failure, describe_status
@@ -207,8 +206,9 @@ class SitesSpider(SourceSpider):
         named = "; ".join(failures[:NAMED_FAILURES])
         more = f"; and {len(failures) - NAMED_FAILURES} more" if len(failures) > NAMED_FAILURES else ""
         pages = "article page could not" if len(failures) == 1 else "article pages could not"
-        db, error_line = self.db, f"{len(failures)} {pages} be fetched: {named}{more}"
-        self.batch.write(lambda: update_source(db, source["id"], last_error=error_line, last_error_hint=hint))
+        self.update_source(
+            source["id"], last_error=f"{len(failures)} {pages} be fetched: {named}{more}", last_error_hint=hint
+        )
         self.crawler.stats.inc_value("wire/pages_failed")
         logger.warning("source %s: %s could not be fetched: %s", source["id"], url, error)
 
