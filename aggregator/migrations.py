@@ -689,3 +689,32 @@ def m021_item_names_keyed(db: sqlite_utils.Database) -> None:
           BEGIN DELETE FROM item_names WHERE item_id = old.id; END;
         """,
     )
+
+
+@migrations()
+def m022_items_indexed_without_insert_trigger(db: sqlite_utils.Database) -> None:
+    """New items enter the full-text index from `save_item`, not from an insert trigger.
+
+    FTS5 writes its pending terms out as a new segment at every savepoint, and a trigger's
+    statement is one: each item of a crawl's transaction became a segment of its own, merged
+    again and again. 10,000 items of the clustering benchmark: 0.66 s of CPU inserted into the
+    index directly, 2.6-3.0 s through the trigger. The delete and update triggers stay (deletes
+    cascade from sources; revisions are rare) and touch the index only for an item it holds
+    (FTS5 keeps one `items_fts_docsize` row per indexed item): an item whose own insert into the
+    index failed leaves without corrupting it.
+    """
+    for trigger in ("items_ai", "items_ad", "items_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")  # one statement each: the bodies hold semicolons
+    db.execute("""
+        CREATE TRIGGER items_ad AFTER DELETE ON items
+          WHEN EXISTS (SELECT 1 FROM items_fts_docsize WHERE id = old.rowid) BEGIN
+          INSERT INTO items_fts (items_fts, rowid, title, summary, text)
+            VALUES ('delete', old.rowid, old.title, old.summary, old.text);
+        END""")
+    db.execute("""
+        CREATE TRIGGER items_au AFTER UPDATE OF title, summary, text ON items BEGIN
+          INSERT INTO items_fts (items_fts, rowid, title, summary, text)
+            SELECT 'delete', old.rowid, old.title, old.summary, old.text
+            WHERE EXISTS (SELECT 1 FROM items_fts_docsize WHERE id = old.rowid);
+          INSERT INTO items_fts (rowid, title, summary, text) VALUES (new.rowid, new.title, new.summary, new.text);
+        END""")

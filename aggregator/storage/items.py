@@ -138,7 +138,19 @@ def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, 
     cursor = db.execute(
         f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
-    return row_id(cursor.lastrowid)
+    item_id = row_id(cursor.lastrowid)
+    # Indexed here, not by a trigger: a trigger's statement is a savepoint, at which FTS5 writes a
+    # segment per item (migration m022). Should the index refuse it, the item goes too, and the
+    # delete trigger leaves the index alone (it holds no row for the item): all or nothing.
+    try:
+        db.execute(
+            "INSERT INTO items_fts (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
+            [item_id, row.get("title"), row.get("summary"), row.get("text")],
+        )
+    except sqlite3.DatabaseError:
+        db.execute("DELETE FROM items WHERE id = ?", [item_id])
+        raise
+    return item_id
 
 
 def forget_match_data(db: sqlite_utils.Database, item_id: int) -> None:
