@@ -444,8 +444,10 @@ class _Matcher:
         ids = {i for rows in self.by_band.values() for i, _ in rows}
         ids |= {i for rows in self.by_hash.values() for i, _, _ in rows}
         self._load(ids)
+        # members are read by `find`, for the stories an item is a candidate for (one query per
+        # item that has any): read here for every band neighbour's story, they were thousands of
+        # stories a chunk, nearly all of them left behind by the similarity check
         self.members = {}
-        self._read_members({self.cache[i].story_id for i in ids if i in self.cache})
 
     @staticmethod
     def _name_keys(mine: Fingerprint, common: set[str]) -> list[tuple[str, list[str]]]:

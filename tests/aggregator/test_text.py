@@ -82,3 +82,25 @@ def test_language_is_declared_then_checked(declared, text, expected):
 def test_html_to_text_reads_whole_documents_too(markup, expected):
     """A feed's content can be a whole page; the text is read, never an AssertionError that fails the feed."""
     assert html_to_text(markup) == expected
+
+
+def test_folding_whitespace_touches_only_the_runs_that_change_and_folds_them_as_before():
+    """`fold_paragraphs` replaces only the whitespace runs that change (two or more characters, or
+    one that is not a plain space) instead of every space of the text: the same text comes out
+    for any mix of spaces, tabs, no-break and wide spaces, line breaks and letters."""
+    import random
+    import re
+
+    from aggregator.text import _WS, _WS_FOLD, fold_paragraphs
+
+    def before(text: str) -> str:  # the rule as it was written first: every run, one match each
+        lines = (_WS.sub(" ", chunk.replace("\n", " ")).strip() for chunk in re.split(r"\n\s*\n", text))
+        return "\n\n".join(line for line in lines if line)
+
+    alphabet = [" ", " ", " ", "\t", "\u00a0", "\u2003", "\u202f", "\u3000", "\n", "\r", "a", "b", "ş", "ن", "."]
+    rng = random.Random(9)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert fold_paragraphs(text) == before(text.replace("\r\n", "\n")), repr(text)
+        assert _WS_FOLD.sub(" ", text) == _WS.sub(" ", text), repr(text)
+    assert fold_paragraphs("Day 40 \u00a0of\tthe  strike.\n \nEvin  prison") == "Day 40 of the strike.\n\nEvin prison"
