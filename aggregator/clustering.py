@@ -50,7 +50,7 @@ from aggregator.dedupe import (
     from_bytes,
     is_near_duplicate,
     jaccards,
-    near_by_similarity,
+    near_mask,
     signature_of,
     to_bytes,
 )
@@ -169,6 +169,7 @@ class _Placed:
     size: int
     print_: Fingerprint
     moment: str | None = None  # as stored (ISO text)
+    blob: bytes = b""  # `minhash` as stored: a chunk's neighbours are joined into one array from these
 
 
 class _BandWindow:
@@ -511,6 +512,7 @@ class _Matcher:
                 row["shingles"],
                 print_,
                 row["moment"],
+                row["minhash"],
             )
 
     # -- one item ------------------------------------------------------------------------------
@@ -565,12 +567,13 @@ class _Matcher:
         ]
         near = sorted((p for p in near if p.id != item_id), key=lambda p: p.id)
         if near and size >= MIN_SHINGLES:  # one numpy pass over the band neighbours (tens of them per item)
-            similarities = jaccards(minhash, np.stack([p.minhash for p in near])).tolist()
-            for other, jaccard in zip(near, similarities, strict=True):
-                if (
-                    near_by_similarity(jaccard, size, other.size, self.threshold, self.containment)
-                    and jaccard > candidates.get(other.story_id, ("", -1.0))[1]
-                ):
+            matrix = np.frombuffer(b"".join([p.blob for p in near]), dtype=np.uint64).reshape(len(near), NUM_PERM)
+            similarities = jaccards(minhash, matrix)
+            sizes = np.fromiter((p.size for p in near), dtype=np.int64, count=len(near))
+            close = near_mask(similarities, size, sizes, self.threshold, self.containment)
+            for index in np.flatnonzero(close).tolist():
+                other, jaccard = near[index], float(similarities[index])
+                if jaccard > candidates.get(other.story_id, ("", -1.0))[1]:
                     candidates[other.story_id] = ("near", jaccard)
         common = self.common()
         language = item["language"] or ""
@@ -789,6 +792,7 @@ def _match_chunk(db, chunk: list[_Pending], bands, pins, pin_story, matcher) -> 
             pending.size,
             mine,
             item["published_at"] or item["fetched_at"],
+            pending.blob,
         )
         decisions.append(_Decision(pending, story_id, how, placed))
         matcher.add(placed, bands[item["id"]])

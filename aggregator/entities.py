@@ -22,6 +22,21 @@ _CAPITALISED = re.compile(r"(?<![\w'’])([A-ZÀ-ÖØ-ÞĀ-ſƀ-ɏЀ-Я][\w\-]*(
 _NUMBER = re.compile(r"(?<!\d)(\d{2,4})(?!\d)")
 _PERSIAN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _SENTENCE_START = re.compile(r"(^|[.!?:;«»\"“”„(]\s*|\n)$")
+_SENTENCE_MARKS = frozenset('.!?:;«»"“”„(')
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    """Whether a word at `start` opens a sentence: `_SENTENCE_START` on the three characters
+    before it, read with string methods (a regular expression searched for every capitalised
+    word was a sixth of the cost of `names`). A break right before, or a mark followed only by
+    whitespace within those three characters (test_entities.py compares both on random text)."""
+    if start == 0:
+        return True
+    before = text[max(0, start - 3) : start]
+    if before[-1] == "\n":
+        return True
+    stripped = before.rstrip()
+    return bool(stripped) and stripped[-1] in _SENTENCE_MARKS
 
 
 @lru_cache(maxsize=65_536)  # names recur across items: each spelling is folded once per process
@@ -53,7 +68,7 @@ def names(text: str, stop: frozenset[str] = frozenset()) -> set[str]:
             position = start + 1
             continue
         position = match.end()
-        if _SENTENCE_START.search(text[max(0, start - 3) : start]):
+        if starts_sentence(text, start):
             continue
         key = fold(match.group(1))
         if len(key) >= 4 and key not in stop:

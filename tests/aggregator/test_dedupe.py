@@ -68,3 +68,29 @@ def test_band_keys_are_equal_exactly_where_a_band_is():
     assert matrix.shape == (500, BANDS)
     assert matrix[7].tolist() == band_keys(rows[7])
     assert len(np.unique(matrix)) == 500 * BANDS  # no collision among 18,500 random bands
+
+
+def test_the_near_rule_for_many_neighbours_answers_as_the_rule_for_one():
+    """`near_mask` (numpy, one item against its band neighbours) against `near_by_similarity` on
+    random Jaccards (as MinHash gives them, k/128) and shingle counts, empty texts included."""
+    import random
+
+    import numpy as np
+
+    from aggregator.dedupe import near_by_similarity, near_mask
+
+    rng = random.Random(5)
+    answers = set()
+    for _ in range(300):
+        size = rng.choice([0, 1, 24, 25, 40, 100, 250, rng.randint(0, 600)])
+        sims = np.array([rng.randint(0, 128) / 128 for _ in range(60)])
+        sizes = np.array([rng.choice([0, 10, size, rng.randint(0, 600)]) for _ in range(60)], dtype=np.int64)
+        for threshold, containment in ((0.5, 0.7), (0.3, 0.9)):
+            mask = near_mask(sims, size, sizes, threshold, containment).tolist()
+            expected = [
+                near_by_similarity(float(s), size, int(n), threshold, containment)
+                for s, n in zip(sims, sizes, strict=True)
+            ]
+            assert mask == expected
+            answers.update(expected)
+    assert answers == {True, False}

@@ -91,3 +91,20 @@ def test_names_on_random_mixtures_of_tricky_pieces():
     for _ in range(3_000):
         text = "".join(rng.choice(pieces) + rng.choice(["", " ", "", "-"]) for _ in range(rng.randint(0, 12)))
         assert names(text) == _names_by_finditer(text), text
+
+
+def test_a_sentence_start_is_read_as_the_pattern_reads_it():
+    """`starts_sentence` (string methods) against `_SENTENCE_START` on the three characters before
+    a word, for random mixes of marks, spaces of every kind, line breaks and letters."""
+    from aggregator.entities import _SENTENCE_START, starts_sentence
+
+    alphabet = [*'.!?:;«»"“”„(', " ", "\t", "\u00a0", "\u2003", "\n", "\r", "\x0b", "a", "Z", ",", "-", "x"]
+    rng = random.Random(11)
+    seen = set()
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) + "Name"
+        start = len(text) - 4
+        expected = bool(_SENTENCE_START.search(text[max(0, start - 3) : start]))
+        assert starts_sentence(text, start) == expected, repr(text)
+        seen.add(expected)
+    assert seen == {True, False}
