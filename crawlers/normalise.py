@@ -45,7 +45,10 @@ def normalise_item(
     canonical = canonical_url(accept_canonical(item.canonical_url, item.url) or item.url)
     content_html = sanitise_html(item.content_html or item.summary)
     text = html_to_text(content_html)
-    summary_text = html_to_text(sanitise_html(item.summary)) if item.summary else ""
+    if item.content_html:
+        summary_text = html_to_text(sanitise_html(item.summary)) if item.summary else ""
+    else:  # an excerpt-only entry: its summary is the content, already read
+        summary_text = text if item.summary else ""
     title = clean_title(item.title)
     if len(title) > MAX_TITLE_CHARS:  # a 1 MB "title" would make 1 MB e-mails and hold locks in tagging
         title = summarise(title, MAX_TITLE_CHARS)
