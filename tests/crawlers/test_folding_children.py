@@ -154,3 +154,45 @@ def test_the_children_run_at_a_lower_cpu_priority_than_the_crawl(tmp_path):
     finally:
         report = folding.finish()
     assert report.error is None and report.items == 0
+
+
+def _crawl_counting_scrapy_records(config, results) -> None:
+    """The crawl's process, with a handler on the root logger (level WARNING, as `wire crawl`
+    without -v) that keeps the records Scrapy's loggers build below that level."""
+    import logging
+
+    built = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            if record.name.startswith("scrapy") and record.levelno < logging.WARNING:
+                built.append(record.getMessage()[:60])
+
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger().addHandler(Count())
+    report = crawl(config, kinds=("feed",))
+    results.put((report.items_new, built))
+
+
+def test_scrapy_builds_no_record_below_the_level_asked_for(tmp_path):
+    """Scrapy's logging set-up puts its loggers at DEBUG: every item and response built a record
+    ("Scraped from ...") that the handlers then dropped, a few per cent of a crawl's CPU. At the
+    default level none is built for an item or a response (Scrapy's start-up lines come before
+    our settings can act); -v still shows Scrapy's INFO lines (tests/wire/test_cli_crawl.py)."""
+    (tmp_path / "site").mkdir()
+    site = StaticSite(tmp_path / "site")
+    try:
+        site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, _feed(site.url, 12))
+        config = make_config(tmp_path, allow_private_networks=True, crawl_delay=0)
+        add_source(open_db(config.db), f"{site.url}/feed.xml", "Partner", "feed")
+        context = multiprocessing.get_context("spawn")
+        results = context.Queue()
+        process = context.Process(target=_crawl_counting_scrapy_records, args=(config, results))
+        process.start()
+        items, built = results.get(timeout=120)
+        process.join(30)
+    finally:
+        site.close()
+    assert items == 12
+    per_item = [line for line in built if line.startswith(("Scraped from", "Crawled ("))]
+    assert per_item == [] and len(built) < 12, built  # what is left: Scrapy's start-up lines
