@@ -537,6 +537,18 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def stolen_seconds() -> float | None:
+    """CPU seconds the hypervisor has taken from this virtual machine since boot (/proc/stat's
+    `steal`, all cores), or None where there is no such count: a run slowed by a neighbour on
+    the host says so instead of looking like our code."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def feedparser_floor(bodies: list[bytes]) -> float:
     """Seconds for feedparser alone to parse every body, with its defaults (sanitising included)."""
     import feedparser
@@ -574,9 +586,10 @@ def run_ours(urls: list[str], folder: Path, per_host: int = PER_HOST, timeout: f
     ids = [add_source(db, url, f"Partner {n}", "feed") for n, url in enumerate(urls)]
     db.conn.close()
     before = children_peak_mb()
-    started, cpu = time.perf_counter(), children_cpu()
+    started, cpu, stolen = time.perf_counter(), children_cpu(), stolen_seconds()
     first = crawl_in_subprocess(config, source_ids=ids, kinds=("feed",), timeout=timeout)
     first_seconds, first_cpu = time.perf_counter() - started, children_cpu() - cpu
+    stolen_after = stolen_seconds()
     peak = children_peak_mb()
     started, cpu = time.perf_counter(), children_cpu()
     second = crawl_in_subprocess(config, source_ids=ids, kinds=("feed",), timeout=timeout)
@@ -591,6 +604,7 @@ def run_ours(urls: list[str], folder: Path, per_host: int = PER_HOST, timeout: f
         "second": second_seconds,
         "first_cpu": first_cpu,
         "second_cpu": second_cpu,
+        "first_stolen": None if stolen is None or stolen_after is None else stolen_after - stolen,
         "peak_mb": peak if peak > before else None,
         "first_report": first,
         "second_report": second,
@@ -695,7 +709,9 @@ def main() -> None:
             f"{ours['first'] / floor:.1f}x the floor (target <= 4x); {first.items_new} new items, "
             f"{ours['stories']} stories, {first.duplicates_folded} folded, {ours['tagged']} tagged, "
             f"{first.requests} requests; CPU {ours['first_cpu']:.1f} s = "
-            f"{ours['first_cpu'] / floor_cpu:.1f}x the floor's CPU"
+            f"{ours['first_cpu'] / floor_cpu:.1f}x the floor's CPU, {ours['first_cpu'] / ours['first']:.2f} "
+            f"cores busy on average; CPU taken by the hypervisor meanwhile: "
+            + ("not known" if ours["first_stolen"] is None else f"{ours['first_stolen']:.1f} s")
         ),
         (
             f"- ours, unchanged re-crawl: {ours['second']:.1f} s (target <= 5 s); "
