@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.util import Finalize
 
 from aggregator.text import html_to_text
-from crawlers.byline import calendar_words, strip_byline
+from crawlers.byline import strip_byline
 from crawlers.extract import Article, extract_article
 from crawlers.folding import die_with_parent
 
@@ -72,7 +72,8 @@ def start(workers: int | None = None) -> None:
     global _pool
     workers = workers or int(os.environ.get("WIRE_EXTRACTION_WORKERS", 0)) or os.cpu_count() or 1
     if _pool is None and workers > 0:
-        calendar_words()  # Babel's month and day names (0.2 s), loaded once here for every worker
+        # Babel's month and day names (calendar_words, 0.5 s) are loaded by each worker at its first
+        # page, not here: a re-crawl of feeds answering 304 reads no page, and paid it in its 5 s
         _pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
