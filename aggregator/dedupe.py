@@ -179,7 +179,8 @@ def near_mask(
     similarities: np.ndarray, size_a: int, sizes: np.ndarray, threshold: float, containment_threshold: float
 ) -> np.ndarray:
     """`near_by_similarity` for one item against many (their Jaccards and shingle counts), in numpy:
-    a Python call per band neighbour, about fifty an item on a crawl, was a tenth of matching.
+    a Python call per band neighbour (about fifty an item on the crawl benchmark's text) cost more
+    than the Jaccards.
     The same arithmetic in the same order, so the same answers (tests/aggregator/test_dedupe.py)."""
     a, b = float(size_a), sizes.astype(np.float64)
     smaller, larger = np.minimum(a, b), np.maximum(a, b)

@@ -28,8 +28,9 @@ _SENTENCE_MARKS = frozenset('.!?:;«»"“”„(')
 def starts_sentence(text: str, start: int) -> bool:
     """Whether a word at `start` opens a sentence: `_SENTENCE_START` on the three characters
     before it, read with string methods (a regular expression searched for every capitalised
-    word was a sixth of the cost of `names`). A break right before, or a mark followed only by
-    whitespace within those three characters (test_entities.py compares both on random text)."""
+    word: 2.6 million searches for the 20,000 items of the crawl benchmark). A break right
+    before, or a mark followed only by whitespace within those three characters
+    (test_entities.py compares both on random text)."""
     if start == 0:
         return True
     before = text[max(0, start - 3) : start]

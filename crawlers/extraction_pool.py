@@ -73,7 +73,7 @@ def start(workers: int | None = None) -> None:
     workers = workers or int(os.environ.get("WIRE_EXTRACTION_WORKERS", 0)) or os.cpu_count() or 1
     if _pool is None and workers > 0:
         # Babel's month and day names (calendar_words, 0.5 s) are loaded by each worker at its first
-        # page, not here: a re-crawl of feeds answering 304 reads no page, and paid it in its 5 s
+        # page, not here: a re-crawl of feeds answering 304 reads no page, and paid it at every start
         _pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
