@@ -9,6 +9,7 @@ datasette's `execute_write_fn`). sqlite-utils calls made inside it nest as savep
 from __future__ import annotations
 
 import sqlite3
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +49,42 @@ _TURNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 TURN_WAIT_SECONDS = 5.0
 
 
-def share_write_turns(db: sqlite_utils.Database, turn, wanted=None) -> None:
+class WriteWaiters:
+    """How many writers of other processes wait for the write turn; `is_set()` while any does.
+
+    The crawl commits its open batch and yields the turn while this is set. It was one Event,
+    set by each waiter and cleared when it got the turn: with both children waiting, the first
+    to get the turn cleared it for the second, the crawl took the turn back at its next write,
+    and the second could wait out TURN_WAIT_SECONDS and give up turns for the rest of the crawl
+    (tests/crawlers/test_write_turns.py). A count in shared memory keeps every waiter known.
+    """
+
+    def __init__(self, context):
+        self._count = context.Value("i", 0)
+
+    def arrive(self) -> None:
+        with self._count.get_lock():
+            self._count.value += 1
+
+    def leave(self) -> None:
+        with self._count.get_lock():
+            self._count.value -= 1
+
+    def count(self) -> int:
+        return self._count.value
+
+    def is_set(self) -> bool:
+        return self._count.value > 0
+
+    def wait(self, timeout: float) -> bool:
+        """Until someone waits (polling: this is for tests and rare waits), at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.is_set() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.is_set()
+
+
+def share_write_turns(db: sqlite_utils.Database, turn, wanted: WriteWaiters | None = None) -> None:
     """Make `db`'s write transactions take `turn` (a multiprocessing Lock shared with the other writer).
 
     SQLite's busy handler is not fair: a waiting writer sleeps and polls (every 100 ms after a
@@ -57,7 +93,7 @@ def share_write_turns(db: sqlite_utils.Database, turn, wanted=None) -> None:
     pass (15 s in one pass of a 10,000-item crawl). Both take this lock around each write
     transaction, so a waiter is woken when the other commits. It only orders the two writers:
     correctness stays SQLite's, and a turn not given within TURN_WAIT_SECONDS (its holder
-    killed) is no longer waited for. `wanted` (a multiprocessing Event): set while this side
+    killed) is no longer waited for. `wanted` (`WriteWaiters`): counts this side while it
     waits for its turn, so that the other, holding a long batch open, commits at its next write
     (`crawlers.batch.WriteBatch`).
     """
@@ -71,13 +107,13 @@ def take_turn(db: sqlite_utils.Database) -> bool:
         return False
     turn, wanted = shared
     if wanted is not None:
-        wanted.set()
+        wanted.arrive()
     try:
         if turn.acquire(timeout=TURN_WAIT_SECONDS):
             return True
     finally:
         if wanted is not None:
-            wanted.clear()
+            wanted.leave()
     del _TURNS[db]  # its holder is gone: from now on SQLite's busy handler alone decides
     return False
 

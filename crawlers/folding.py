@@ -34,6 +34,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from aggregator.config import Config
+from aggregator.db import WriteWaiters
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ class Folding:
         self.index_results = context.Queue()
         to_index = context.Queue()  # chunks of placed item ids, then None
         self.turn = context.Lock()  # the write turn, taken by the crawl's and the children's transactions
-        self.wanted = context.Event()  # set while a child waits for its turn
+        self.wanted = WriteWaiters(context)  # counts the children waiting for their turn
         self.process = context.Process(
             target=_fold_until_told,
             args=(config, self.finish_event, os.getpid(), self.results, self.turn, self.wanted, to_index),

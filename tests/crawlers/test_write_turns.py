@@ -12,7 +12,7 @@ import multiprocessing
 import time
 
 import aggregator.db as database
-from aggregator.db import open_db, share_write_turns, take_turn, writing
+from aggregator.db import WriteWaiters, open_db, share_write_turns, take_turn, writing
 from crawlers.batch import WriteBatch
 
 
@@ -29,7 +29,7 @@ def test_an_open_batch_gives_the_waiting_child_its_turn_at_the_next_write(tmp_pa
     path = str(tmp_path / "wire.db")
     open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     context = multiprocessing.get_context("fork")
-    turn, wanted, go, done = context.Lock(), context.Event(), context.Event(), context.Event()
+    turn, wanted, go, done = context.Lock(), WriteWaiters(context), context.Event(), context.Event()
     # forked before the crawl opens its connection, as `crawlers.folding` does (SQLite's locks
     # must not be copied into a child)
     child = context.Process(target=_child_writes, args=(path, turn, wanted, go, done))
@@ -68,7 +68,7 @@ def test_writes_wait_in_order_while_a_child_holds_the_turn_and_the_crawl_goes_on
     path = str(tmp_path / "wire.db")
     open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     context = multiprocessing.get_context("fork")
-    turn, wanted, holding, release, done = (context.Lock(), *(context.Event() for _ in range(4)))
+    turn, wanted, holding, release, done = (context.Lock(), WriteWaiters(context), *(context.Event() for _ in range(3)))
     child = context.Process(target=_child_holds_its_turn, args=(path, turn, wanted, holding, release, done))
     db = open_db(path, migrate=False)
     share_write_turns(db, turn)
@@ -112,3 +112,40 @@ def test_a_turn_held_by_a_dead_process_is_waited_for_once(tmp_path, monkeypatch)
     with writing(db):  # SQLite's own lock alone from now on: no second wait
         db.execute("CREATE TABLE t (x)")
     assert time.monotonic() - started < 0.3
+
+
+def _child_waits_then_holds(path: str, turn, wanted, got) -> None:
+    db = open_db(path, migrate=False)
+    share_write_turns(db, turn, wanted)
+    with writing(db):
+        got.set()
+        time.sleep(1.0)
+
+
+def test_while_the_second_child_still_waits_its_turn_stays_wanted(tmp_path):
+    """Both children (folding and tagging) wait for the turn the crawl holds: when the first gets
+    it, the crawl must still see the second waiting, or it keeps taking the turn back at once and
+    the second waits out `TURN_WAIT_SECONDS` and gives the turn up for the rest of the crawl. One
+    Event set and cleared by each waiter said "nobody waits" as soon as the first got it."""
+    path = str(tmp_path / "wire.db")
+    open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    context = multiprocessing.get_context("fork")
+    turn, wanted = context.Lock(), WriteWaiters(context)
+    got = [context.Event(), context.Event()]
+    turn.acquire()  # the crawl holds the turn
+    children = [context.Process(target=_child_waits_then_holds, args=(path, turn, wanted, g)) for g in got]
+    for child in children:
+        child.start()
+    try:
+        deadline = time.monotonic() + 10
+        while wanted.count() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert wanted.count() == 2 and wanted.is_set()
+        turn.release()
+        assert got[0].wait(10) or got[1].wait(10)
+        assert wanted.is_set() and wanted.count() == 1  # the other one still waits, and it is known
+    finally:
+        for child in children:
+            child.join(10)
+    assert [child.exitcode for child in children] == [0, 0]
+    assert not wanted.is_set()
