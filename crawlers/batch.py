@@ -120,9 +120,14 @@ class WriteBatch:
 
     def _let_the_child_take_its_turn(self) -> None:
         """Released, a lock goes to whoever asks first: the crawl, asking again at once, kept it.
-        Wait (a millisecond at a time, at most YIELD_SECONDS) until the child has taken it."""
+        Wait (a millisecond at a time, at most YIELD_SECONDS) until a waiting child has taken it:
+        one fewer waits. Not until none waits: with both children waiting, that would be waiting
+        for the first one's whole transaction (the second's turn comes after it anyway)."""
+        if self.wanted is None:
+            return
         deadline = time.monotonic() + YIELD_SECONDS
-        while self.wanted is not None and self.wanted.is_set() and time.monotonic() < deadline:
+        waiting = self.wanted.count()
+        while waiting and self.wanted.count() >= waiting and time.monotonic() < deadline:
             time.sleep(0.001)
 
     def flush_if_due(self) -> None:
