@@ -66,6 +66,7 @@ from aggregator.storage.items import (
     detach_items,
     get_item,
     list_item_story_ids,
+    list_items_for_indexing,
     mark_all_items_for_reprocess,
     place_items,
 )
@@ -79,9 +80,11 @@ from aggregator.storage.signatures import (
     list_settled_by_hash,
     list_settled_by_names,
     list_settled_signatures,
-    list_signatures,
+    list_stored_match_data,
     list_stories_members,
+    list_unsigned_new_items,
     save_match_data,
+    save_new_match_data,
 )
 from aggregator.storage.stories import (
     has_other_settled_items,
@@ -155,6 +158,7 @@ class _Pending:
     minhash: np.ndarray
     blob: bytes
     size: int
+    signed: bool = False  # its signature and names are stored already (`sign_ahead`): not written again
 
 
 @dataclass
@@ -496,13 +500,7 @@ class _Matcher:
     def _load(self, ids: Iterable[int]) -> None:
         missing = [i for i in ids if i not in self.cache]
         for row in list_match_data(self.db, missing) if missing else []:
-            mine = row["names"]
-            print_ = Fingerprint(
-                names=frozenset(n for k, n in mine if k == "name"),
-                numbers=frozenset(row["numbers"]),
-                rtl=bool(row["rtl"]),
-                skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")),
-            )
+            print_ = _print_of(row)
             self.cache[row["id"]] = _Placed(
                 row["id"],
                 row["story_id"],
@@ -631,30 +629,112 @@ class _Matcher:
         return best if best else (None, "")
 
 
-def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
-    """Every item waiting to be placed, in publication order, with its fingerprint and signature.
+def _print_of(stored: dict) -> Fingerprint:
+    """The fingerprint a stored row of match data (`list_match_data`, `list_stored_match_data`) holds."""
+    mine = stored["names"]
+    return Fingerprint(
+        names=frozenset(n for k, n in mine if k == "name"),
+        numbers=frozenset(stored["numbers"]),
+        rtl=bool(stored["rtl"]),
+        skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")),
+    )
 
-    Texts are read PAGE_ITEMS at a time and dropped once their signature and fingerprint are
-    computed: a signature (1 KB) stays in memory, not a text or its shingles. A signature
-    stored for an unchanged text is reused.
+
+def _match_row(item_id: int, blob: bytes, size: int, mine: Fingerprint) -> dict:
+    """An item's signature and names as `save_match_data` stores them."""
+    return {
+        "item_id": item_id,
+        "minhash": blob,
+        "shingles": size,
+        "numbers": mine.numbers,
+        "rtl": mine.rtl,
+        "names": [("name", n) for n in mine.names] + [("rtl" if mine.rtl else "latin", k) for k in mine.skeletons],
+    }
+
+
+def _sign(item: dict) -> tuple[bytes, int, Fingerprint]:
+    """(signature bytes, shingle count, fingerprint) of an item's title and text."""
+    text = _item_text(item)
+    values, size = signature_of(text)
+    return to_bytes(values), size, fingerprint(text, item["language"])
+
+
+def sign_ahead(db: sqlite_utils.Database, limit: int = CHUNK_ITEMS) -> int:
+    """Compute and store the signature and names of up to `limit` new items, newest first; how
+    many were read (0: none is waiting).
+
+    Signing is a third of placing an item (MinHash over its shingles, its names and numbers),
+    and it needs nothing placed before. A crawl's tagging child, idle while it waits for the
+    next placed chunk, signs ahead with it (`crawlers.folding`), so the folding child, the
+    crawl's slowest step, only reads what was stored. A row computed from a text that a
+    revision replaced meanwhile is not saved (`save_new_match_data`).
+    """
+    page = list_unsigned_new_items(db, limit)
+    rows = []
+    for item in page:
+        blob, size, mine = _sign(item)
+        rows.append(
+            {
+                **_match_row(item["id"], blob, size, mine),
+                "content_hash": item["content_hash"],
+                "language": item["language"],
+            }
+        )
+    if rows:
+        with writing(db):
+            save_new_match_data(db, rows)
+    return len(page)
+
+
+def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
+    """Every item waiting to be placed, in publication order, with its fingerprint.
+
+    Texts are read PAGE_ITEMS at a time and dropped once their fingerprint is computed: a
+    signature (1 KB) stays in memory, not a text or its shingles. What is stored is reused: a
+    signature stored for an unchanged text, and the names of a new item signed ahead
+    (`sign_ahead`). An item placed again (a rebuild, a revision) has its names found again:
+    the rules that find them may have changed since it was placed. Signatures not stored yet
+    are computed chunk by chunk, just before the chunk is placed (`_complete`): meanwhile the
+    tagging child may have signed them.
     """
     pending: list[_Pending] = []
     after = 0
     while page := list_pending_items(db, after, PAGE_ITEMS):
         after = page[-1]["id"]
-        stored = list_signatures(db, [item["id"] for item in page])
+        stored = list_stored_match_data(db, [item["id"] for item in page])
         for item in page:
-            text = _item_text(item)
-            del item["text"]
-            if item["id"] in stored:
-                blob, size = stored[item["id"]]
+            new = item.pop("new")
+            found = stored.get(item["id"])
+            text = item.pop("text")
+            if found is not None and new:
+                mine, signed = _print_of(found), True
             else:
-                values, size = signature_of(text)
-                blob = to_bytes(values)
+                mine, signed = fingerprint(_item_text({**item, "text": text}), item["language"]), False
+            blob, size = (found["minhash"], found["shingles"]) if found is not None else (b"", 0)
             minhash = from_bytes(blob)  # a view of the bytes to store: one copy of the signature in memory
-            pending.append(_Pending(item, moment_of(item), fingerprint(text, item["language"]), minhash, blob, size))
+            pending.append(_Pending(item, moment_of(item), mine, minhash, blob, size, signed))
     pending.sort(key=lambda p: (p.when, p.item["id"]))
     return pending
+
+
+def _complete(db: sqlite_utils.Database, chunk: list[_Pending]) -> None:
+    """Give the chunk's items without a signature theirs: stored since `_prepare` (signed ahead),
+    or computed from their text, read again."""
+    missing = [p for p in chunk if not p.blob]
+    if not missing:
+        return
+    ids = [p.item["id"] for p in missing]
+    stored = list_stored_match_data(db, ids)
+    texts = {row["id"]: row for row in list_items_for_indexing(db, [i for i in ids if i not in stored])}
+    for p in missing:
+        found = stored.get(p.item["id"])
+        if found is not None:
+            p.blob, p.size, p.signed = found["minhash"], found["shingles"], True
+        else:
+            row = texts.get(p.item["id"], {"title": p.item["title"], "text": ""})
+            values, p.size = signature_of(_item_text(row))
+            p.blob = to_bytes(values)
+        p.minhash = from_bytes(p.blob)
 
 
 class Clustering:
@@ -712,6 +792,7 @@ class Clustering:
         )
         for start in range(0, len(pending), CHUNK_ITEMS):
             chunk = pending[start : start + CHUNK_ITEMS]
+            _complete(db, chunk)
             matrix = band_key_matrix(np.stack([p.minhash for p in chunk]))
             bands = {p.item["id"]: row for p, row in zip(chunk, matrix.tolist(), strict=True)}
             _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
@@ -836,17 +917,8 @@ def _write_chunk(db, decisions: list[_Decision], pin_story, used, reuse, report)
             report.across_languages += decision.how == "language"
         decision.placed.story_id = story_id
         placements.append((item["id"], story_id))
-        match_rows.append(
-            {
-                "item_id": item["id"],
-                "minhash": decision.pending.blob,
-                "shingles": decision.pending.size,
-                "numbers": mine.numbers,
-                "rtl": mine.rtl,
-                "names": [("name", n) for n in mine.names]
-                + [("rtl" if mine.rtl else "latin", k) for k in mine.skeletons],
-            }
-        )
+        if not decision.pending.signed:
+            match_rows.append(_match_row(item["id"], decision.pending.blob, decision.pending.size, mine))
         touched.add(story_id)
     for pin, story_id in list(pin_story.items()):
         if story_id is not None and story_id < 0:

@@ -25,7 +25,6 @@ other sizes are for profiling and comparisons, printed and not recorded).
 from __future__ import annotations
 
 import bisect
-import itertools
 import os
 import random
 import resource
@@ -131,51 +130,108 @@ def real_items(total: int, seed: int = 2):
     return sorted(items, key=lambda item: item[5])
 
 
-def run_path(items) -> dict:
-    """Store, cluster and index `items` in batches of BATCH, as crawls do; the figures of the run.
+def _store(db, source: int, batch) -> None:
+    """One batch stored as a crawl stores it: `save_item` for each, in one write transaction."""
+    with writing(db):
+        for key, _, language, title, text, when in batch:
+            save_item(
+                db,
+                {
+                    "source_id": source,
+                    "guid": key,
+                    "url": f"http://127.0.0.1/{key}",
+                    "canonical_url": f"http://127.0.0.1/{key}",
+                    "title": title,
+                    "text": text,
+                    "summary": text[:100],
+                    "language": language,
+                    "published_at": when.isoformat(),
+                    "content_hash": content_hash(title, text),
+                },
+            )
 
-    Wall-clock seconds and this process's CPU seconds (`time.process_time`) for each phase and
-    each batch: on a shared machine the CPU seconds are what other load does not inflate.
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a living process has used, from /proc (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def run_path(items) -> dict:
+    """Store `items` in batches of BATCH while the crawl's folding children place and tag them.
+
+    The path a crawl runs (`crawlers.folding.Folding`): this process stores each batch as the
+    crawl does, taking turns on the write lock with the children; one child places what is
+    committed in stories, chunk by chunk, and hands each chunk to the other, which tags it
+    and indexes its people; `finish` runs the last pass. The run ends when every item is
+    placed and tagged. CPU seconds of each process are read from /proc every 0.2 s (the
+    children's last tenth of a second can be missed; their sum is also read exactly from
+    `RUSAGE_CHILDREN` once they are gone).
     """
+    import threading
+
+    from aggregator.config import Config
+    from aggregator.db import share_write_turns
+    from crawlers.folding import Folding
+
     folder = Path(tempfile.mkdtemp(prefix="wire-bench-"))
     db = open_db(folder / "wire.db")
     source = add_source(db, "http://127.0.0.1/feed", "bench", "feed")
-    run: dict = {"batch": {}, "batch_cpu": {}, "db": db}
-    for phase in ("store", "cluster", "index"):
-        run[phase] = run[f"{phase}_cpu"] = 0.0
+    folding = Folding(Config(db=folder / "wire.db"))
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started, cpu_started = time.perf_counter(), time.process_time()
+    folding.start()
+    share_write_turns(db, folding.turn)
+    seen = {"cluster": 0.0, "index": 0.0}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            seen["cluster"] = max(seen["cluster"], _cpu_of(folding.process.pid))
+            seen["index"] = max(seen["index"], _cpu_of(folding.indexer.pid))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     for offset in range(0, len(items), BATCH):
-        marks = [(time.perf_counter(), time.process_time())]
-        with writing(db):
-            for key, _, language, title, text, when in items[offset : offset + BATCH]:
-                save_item(
-                    db,
-                    {
-                        "source_id": source,
-                        "guid": key,
-                        "url": f"http://127.0.0.1/{key}",
-                        "canonical_url": f"http://127.0.0.1/{key}",
-                        "title": title,
-                        "text": text,
-                        "summary": text[:100],
-                        "language": language,
-                        "published_at": when.isoformat(),
-                        "content_hash": content_hash(title, text),
-                    },
-                )
-        marks.append((time.perf_counter(), time.process_time()))
-        report = cluster_new_items(db)  # a fresh run per batch (a kept one read wider spans: slower here)
-        marks.append((time.perf_counter(), time.process_time()))
+        _store(db, source, items[offset : offset + BATCH])
+    stored, stored_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    report = folding.finish(db)
+    total = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = (after.ru_utime + after.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+    assert report.error is None, report.error
+    assert report.items == len(items), (report.items, len(items))
+    return {
+        "db": db,
+        "total": total,
+        "cpu": time.process_time() - cpu_started + children,
+        "stored": stored,
+        "store_cpu": stored_cpu,
+        "cluster_cpu": seen["cluster"],
+        "index_cpu": seen["index"],
+        "children_cpu": children,
+    }
+
+
+def batch_cost(db, batches) -> tuple[float, float]:
+    """Mean wall and CPU seconds of storing, placing and tagging one batch in this process, one
+    step after the other, over `batches` (the batch-cost ratio compares this at two sizes)."""
+    source = db.execute("SELECT id FROM sources").fetchone()[0]
+    walls, cpus = [], []
+    for batch in batches:
+        started, cpu = time.perf_counter(), time.process_time()
+        _store(db, source, batch)
+        report = cluster_new_items(db)
         index_items(db, report.item_ids)
-        marks.append((time.perf_counter(), time.process_time()))
-        for phase, (begin, end) in zip(("store", "cluster", "index"), itertools.pairwise(marks), strict=True):
-            run[phase] += end[0] - begin[0]
-            run[f"{phase}_cpu"] += end[1] - begin[1]
-        run["batch"][offset + BATCH] = marks[-1][0] - marks[0][0]
-        run["batch_cpu"][offset + BATCH] = marks[-1][1] - marks[0][1]
-    run["total"] = time.perf_counter() - started
-    run["cpu"] = time.process_time() - cpu_started
-    return run
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return sum(walls) / len(walls), sum(cpus) / len(cpus)
 
 
 def exact_pairs(texts: list[str], threshold: float = 0.5) -> set[tuple[int, int]]:
@@ -215,26 +271,23 @@ def reference(items, db, sample: int) -> dict:
 
 
 def _phases(run: dict) -> str:
-    return ", ".join(
-        f"{label} {run[phase]:.1f} s ({run[f'{phase}_cpu']:.1f} s CPU)"
-        for phase, label in (("store", "storing"), ("cluster", "clustering"), ("index", "tagging and indexing people"))
+    return (
+        f"this process storing {run['stored']:.1f} s ({run['store_cpu']:.1f} s CPU), its folding children "
+        f"{run['children_cpu']:.1f} s CPU (placing in stories {run['cluster_cpu']:.1f} s, tagging and indexing "
+        f"people {run['index_cpu']:.1f} s), {run['cpu'] / run['total']:.2f} cores busy on average"
     )
-
-
-def _batch_cost(run: dict, around: int, key: str) -> float:
-    """Mean cost of the three batches that end at `around` - 2,000 ... `around` items stored."""
-    values = [run[key][n] for n in range(around - 2 * BATCH, around + 1, BATCH) if n in run[key]]
-    return sum(values) / len(values)
 
 
 def main() -> None:
     total_items = int(sys.argv[1]) if len(sys.argv) > 1 else TOTAL
-    items = generate(total_items)
+    low, high = min(10_000, total_items), total_items
+    extra = 3 * BATCH  # the batches whose cost is compared, stored after `low` and after `high` items
+    everything = generate(total_items + extra)
+    items = everything[:total_items]
     run = run_path(items)
     generated_peak = peak_mb()
     db, total = run["db"], run["total"]
     print(f"generated: {total:.1f} s for {total_items:,} ({_phases(run)})", flush=True)
-    low, high = min(10_000, total_items), total_items
     story_of = dict(db.execute("SELECT url, story_id FROM items").fetchall())
     truth = {f"http://127.0.0.1/{key}": story for key, story, *_ in items}
     found: dict[int, set[int]] = {}
@@ -242,27 +295,30 @@ def main() -> None:
         found.setdefault(story_id, set()).add(truth[url])
     impure = sum(1 for stories in found.values() if len(stories) > 1)
     generated = len(set(truth.values()))
-    first = sum(run["batch"][n] for n in range(BATCH, min(REFERENCE, total_items) + 1, BATCH))
+    batches = [everything[n : n + BATCH] for n in range(high, high + extra, BATCH)]
+    high_wall, high_cpu = batch_cost(db, batches)
+    small = run_path(everything[:low])
+    low_wall, low_cpu = batch_cost(small["db"], [everything[n : n + BATCH] for n in range(low, low + extra, BATCH)])
     real = real_items(int(sys.argv[2]) if len(sys.argv) > 2 else REAL_TOTAL)
     real_run = run_path(real) if real else None
     both_peak = peak_mb()  # before the references, which hold every shingle of their samples
     ref = reference(items, db, REFERENCE)
-    ratio = _batch_cost(run, high, "batch") / _batch_cost(run, low, "batch")
-    ratio_cpu = _batch_cost(run, high, "batch_cpu") / _batch_cost(run, low, "batch_cpu")
     lines = [
-        f"- total: {total:.1f} s wall for {total_items:,} items, storing, clustering and indexing "
-        f"({total_items / total:,.0f} items/s); CPU time of the process {run['cpu']:.1f} s "
-        f"({total_items / run['cpu']:,.0f} items per CPU second); target <= 60 s; of which {_phases(run)}",
-        f"- peak memory (max RSS) after the generated run: {generated_peak:,.0f} MB; target <= 1,536 MB",
-        f"- one batch of 1,000 (store, cluster, index) with ~{low:,} stored: {_batch_cost(run, low, 'batch'):.2f} s "
-        f"wall, {_batch_cost(run, low, 'batch_cpu'):.2f} s CPU; with ~{high:,} stored: "
-        f"{_batch_cost(run, high, 'batch'):.2f} s wall, {_batch_cost(run, high, 'batch_cpu'):.2f} s CPU; "
-        f"ratio {ratio:.2f} wall, {ratio_cpu:.2f} CPU (target <= 1.5)",
+        f"- total: {total:.1f} s wall for {total_items:,} items, storing, placing in stories and tagging, "
+        f"on the crawl's path (this process stores, `crawlers.folding` children place and tag alongside) "
+        f"({total_items / total:,.0f} items/s); CPU of all three processes {run['cpu']:.1f} s "
+        f"({total_items / run['cpu']:,.0f} items per CPU second); target <= 60 s; {_phases(run)}",
+        f"- peak memory (max RSS of this process) after the generated run: {generated_peak:,.0f} MB; "
+        f"target <= 1,536 MB",
+        f"- one batch of 1,000 stored, placed and tagged one step after the other in one process, "
+        f"mean of 3: with {low:,} stored {low_wall:.2f} s wall, {low_cpu:.2f} s CPU; with {high:,} stored "
+        f"{high_wall:.2f} s wall, {high_cpu:.2f} s CPU; ratio {high_wall / low_wall:.2f} wall, "
+        f"{high_cpu / low_cpu:.2f} CPU (target <= 1.5); the first {low:,} took {small['total']:.1f} s "
+        f"on the crawl's path",
         f"- stories: {len(found):,} found for {generated:,} generated; stories mixing two generated stories: {impure}",
         f"- reference, exact pairwise Jaccard of word 3-shingles over the first {ref['items']:,} items "
         f"({ref['seconds']:.1f} s): {ref['pairs']:,} pairs >= 0.5, of which {ref['together']:,} in one story "
-        f"(recall {ref['together'] / max(1, ref['pairs']):.3f}); the real path stored, clustered and indexed "
-        f"those {ref['items']:,} in {first:.1f} s wall",
+        f"(recall {ref['together'] / max(1, ref['pairs']):.3f})",
     ]
     if real_run:
         real_ref = reference(real, real_run["db"], REAL_REFERENCE)
@@ -271,12 +327,12 @@ def main() -> None:
             f"repeated with cuts, changed words and boilerplate): {real_run['total']:.1f} s wall, "
             f"{len(real) / real_run['total']:,.0f} items/s (generated text: {total_items / total:,.0f} items/s); "
             f"CPU {real_run['cpu']:.1f} s, {len(real) / real_run['cpu']:,.0f} items per CPU second (generated text: "
-            f"{total_items / run['cpu']:,.0f}); of which {_phases(real_run)}; "
+            f"{total_items / run['cpu']:,.0f}); {_phases(real_run)}; "
             f"{count_stories(real_run['db']):,} stories",
             f"  - reference on real text, exact pairwise Jaccard over the first {real_ref['items']:,} items "
             f"({real_ref['seconds']:.1f} s): {real_ref['pairs']:,} pairs >= 0.5, of which {real_ref['together']:,} "
             f"in one story (recall {real_ref['together'] / max(1, real_ref['pairs']):.3f})",
-            f"- peak memory (max RSS) after both runs: {both_peak:,.0f} MB",
+            f"- peak memory (max RSS of this process) after all runs: {both_peak:,.0f} MB",
         ]
     else:
         lines.append("- real article text: ../shared/corpus not found, not measured")

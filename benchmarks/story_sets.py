@@ -274,9 +274,12 @@ def labelled_set(names=("reposts.jsonl", "lookalikes.jsonl", "crosslang.jsonl"))
 # --- the production path ------------------------------------------------------------------------
 
 
-def fold(items: list[Labelled], folder: Path | None = None) -> dict[str, int]:
-    """Store `items` in a new SQLite database and cluster them, one crawl per day; item id -> story id."""
-    from aggregator.clustering import cluster_new_items
+def fold(items: list[Labelled], folder: Path | None = None, sign_first: bool = False) -> dict[str, int]:
+    """Store `items` in a new SQLite database and cluster them, one crawl per day; item id -> story id.
+
+    `sign_first`: each day's items are signed ahead (`sign_ahead`, as a crawl's tagging child
+    does) before they are placed."""
+    from aggregator.clustering import cluster_new_items, sign_ahead
     from aggregator.db import iso, open_db
     from aggregator.storage.items import save_item
     from aggregator.storage.sources import add_source
@@ -307,6 +310,8 @@ def fold(items: list[Labelled], folder: Path | None = None) -> dict[str, int]:
                         "content_hash": content_hash(item.title, item.text),
                     },
                 )
+            while sign_first and sign_ahead(db, 7):
+                pass
             cluster_new_items(db)
         story = dict(db.execute("SELECT id, story_id FROM items").fetchall())
         db.conn.close()

@@ -55,6 +55,11 @@ FOLDING_NICENESS = 10
 IDLE_SECONDS = 0.5
 
 
+#: Items the tagging child signs at a time while it waits for placed chunks: a page signs in
+#: about 15 ms, so a chunk handed over waits no longer than that.
+SIGN_AHEAD_ITEMS = 50
+
+
 @dataclass
 class FoldReport:
     items: int = 0
@@ -177,12 +182,13 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
     error: str | None = None
     broken = False
     db = None
+    signing = [True]  # signing ahead goes on until it fails once (then the folding child signs)
     try:
         if os.getppid() != parent:
             return
         db = open_db(config.db, migrate=False)
         share_write_turns(db, turn, wanted)
-        while (ids := to_index.get()) is not None:
+        while (ids := _next_chunk(db, to_index, signing)) is not None:
             if broken:  # after a failure: the crawl tags the rest
                 continue
             try:
@@ -196,6 +202,34 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
         if db is not None:
             db.conn.close()
         results.put((error, broken))
+
+
+def _next_chunk(db, to_index, signing: list[bool]):
+    """The next chunk of placed item ids to tag (None: no more). While none is waiting, new items
+    are signed ahead for the folding child (`aggregator.clustering.sign_ahead`), a page at a time,
+    so that a chunk handed over is tagged as soon as the page is done."""
+    from aggregator.clustering import sign_ahead
+
+    while True:
+        while signing[0]:
+            try:
+                return to_index.get_nowait()
+            except queue.Empty:
+                pass
+            try:
+                if not sign_ahead(db, SIGN_AHEAD_ITEMS):
+                    break  # nothing to sign: wait for the next chunk, or for new items
+            except Exception as error:  # the folding child signs what is left: nothing is lost
+                logger.info("signing ahead stopped: %s: %s", type(error).__name__, error)
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                signing[0] = False
+        if not signing[0]:
+            return to_index.get()
+        try:
+            return to_index.get(timeout=IDLE_SECONDS)
+        except queue.Empty:
+            continue
 
 
 def receive(results, process, timeout: float | None = None):

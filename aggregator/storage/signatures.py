@@ -83,13 +83,15 @@ def list_item_ids(db: sqlite_utils.Database) -> list[int]:
 
 def list_pending_items(db: sqlite_utils.Database, after_id: int, limit: int) -> list[dict]:
     """Up to `limit` items to place (no story, or `reprocess = 1`) with ids above `after_id`, by id:
-    id, title, text, language, content_hash, published_at, fetched_at and their `moment`.
+    id, title, text, language, content_hash, published_at, fetched_at, their `moment`, and `new`
+    (1 for an item never placed: no story and not marked to be placed again).
 
     Read page by page, so a crawl of 20,000 items never holds every text (nor the HTML) at once.
     """
     return list(
         db.query(
-            f"SELECT id, title, text, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment "
+            f"SELECT id, title, text, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment, "
+            f"story_id IS NULL AND reprocess = 0 AS new "
             f"FROM items WHERE (story_id IS NULL OR reprocess = 1) AND id > ? ORDER BY id LIMIT ?",
             [after_id, limit],
         )
@@ -175,15 +177,74 @@ def list_stories_members(
     return found
 
 
-def list_signatures(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, tuple[bytes, int]]:
-    """item id -> (MinHash bytes, shingle count) for the items that have stored signatures."""
-    return {
-        row[0]: (row[1], row[2])
-        for part in _chunks(sorted(set(item_ids)))
-        for row in db.execute(
-            f"SELECT item_id, minhash, shingles FROM item_signatures WHERE item_id IN ({_marks(part)})", part
+def list_unsigned_new_items(db: sqlite_utils.Database, limit: int) -> list[dict]:
+    """Up to `limit` items never placed (no story, not marked to be placed again) with no stored
+    signature, newest first: id, title, text, language, content_hash. The placing process
+    works from the oldest, so one signing ahead of it from the newest meets it last."""
+    return list(
+        db.query(
+            "SELECT id, title, text, language, content_hash FROM items WHERE story_id IS NULL AND reprocess = 0 "
+            "AND NOT EXISTS (SELECT 1 FROM item_signatures s WHERE s.item_id = items.id) ORDER BY id DESC LIMIT ?",
+            [limit],
         )
-    }
+    )
+
+
+def save_new_match_data(db: sqlite_utils.Database, rows: list[dict]) -> int:
+    """`save_match_data` for items signed ahead of placing; how many were saved.
+
+    Each row also carries the `content_hash` and `language` its item had when it was read. A
+    row is saved only while its item still has them, is still unplaced and has no signature:
+    a revision stored meanwhile deletes the signature and changes the hash, and a signature
+    read from an older text must not outlive it. Call inside `writing(db)`.
+    """
+    saved = []
+    for row in rows:
+        cursor = db.conn.execute(
+            "INSERT OR IGNORE INTO item_signatures (item_id, minhash, shingles, numbers, rtl) SELECT ?, ?, ?, ?, ? "
+            "WHERE EXISTS (SELECT 1 FROM items WHERE id = ? AND content_hash = ? AND language IS ? "
+            "AND story_id IS NULL AND reprocess = 0)",
+            [
+                row["item_id"],
+                row["minhash"],
+                row["shingles"],
+                json.dumps(sorted(row["numbers"])),
+                int(row["rtl"]),
+                row["item_id"],
+                row["content_hash"],
+                row["language"],
+            ],
+        )
+        if cursor.rowcount:
+            saved.append(row)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO item_names (kind, name, item_id) VALUES (?, ?, ?)",
+        sorted({(kind, name, r["item_id"]) for r in saved for kind, name in r["names"]}),
+    )
+    return len(saved)
+
+
+def list_stored_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, dict]:
+    """item id -> minhash, shingles, numbers (list), rtl and names [(kind, name)], for the items
+    of `item_ids` that have a stored signature (items signed ahead of placing, or placed before)."""
+    found: dict[int, dict] = {}
+    for part in _chunks(sorted(set(item_ids))):
+        signed = 0
+        for item_id, minhash, shingles, numbers, rtl in db.execute(
+            f"SELECT item_id, minhash, shingles, numbers, rtl FROM item_signatures WHERE item_id IN ({_marks(part)})",
+            part,
+        ):
+            found[item_id] = {"minhash": minhash, "shingles": shingles, "numbers": json.loads(numbers), "rtl": rtl}
+            found[item_id]["names"] = []
+            signed += 1
+        if not signed:
+            continue
+        for item_id, kind, name in db.execute(
+            f"SELECT item_id, kind, name FROM item_names WHERE item_id IN ({_marks(part)})", part
+        ):
+            if item_id in found:
+                found[item_id]["names"].append((kind, name))
+    return found
 
 
 def save_match_data(db: sqlite_utils.Database, rows: list[dict]) -> None:

@@ -1,0 +1,130 @@
+"""Signing ahead: a crawl's tagging child computes new items' signatures and names while it waits,
+and placing reads them instead of computing them (the folding child is the crawl's slowest step).
+
+Real SQLite databases, real texts of the labelled story set, and, for the child's loop, a real
+multiprocessing queue.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+from aggregator.clustering import _item_text, cluster_new_items, sign_ahead
+from aggregator.db import open_db, writing
+from aggregator.dedupe import signature_of, to_bytes
+from aggregator.entities import fingerprint
+from aggregator.storage.items import save_item
+from aggregator.storage.signatures import list_stored_match_data, list_unsigned_new_items, save_new_match_data
+from aggregator.storage.sources import add_source
+from aggregator.text import content_hash
+from benchmarks.story_sets import fold, labelled_set
+from crawlers.folding import _next_chunk
+
+TEXT = (
+    "Nasrin Alavi, held in Evin prison, is on the 40th day of a hunger strike, her lawyer Reza Tabrizi said. "
+    "The court refused an independent doctor for the third time. "
+)
+
+
+def _store(db, source: int, guid: str, text: str, language: str = "en") -> int:
+    title = f"Hunger strike {guid}"
+    return save_item(
+        db,
+        {
+            "source_id": source,
+            "guid": guid,
+            "url": f"http://127.0.0.1/{guid}",
+            "title": title,
+            "text": text,
+            "language": language,
+            "content_hash": content_hash(title, text),
+            "published_at": "2026-11-20T10:00:00+00:00",
+        },
+    )[1]
+
+
+def _names(mine) -> set[tuple[str, str]]:
+    return {("name", n) for n in mine.names} | {("rtl" if mine.rtl else "latin", k) for k in mine.skeletons}
+
+
+def test_items_signed_ahead_fold_into_the_same_stories(tmp_path):
+    items = labelled_set()
+    assert fold(items, tmp_path, sign_first=True) == fold(items, tmp_path)
+
+
+def test_what_is_signed_ahead_is_what_placing_computes(tmp_path):
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    texts = {
+        _store(db, source, f"g{n}", f"{TEXT} Statement {n}.", language): language
+        for n, language in enumerate(("en", "fa", "de"))
+    }
+    texts[_store(db, source, "fa2", "نسرین علوی در زندان اوین در روز چهلم اعتصاب غذا است.", "fa")] = "fa"
+    assert sign_ahead(db, 2) == 2  # newest first, a page at a time
+    assert sign_ahead(db, 10) == 2
+    assert sign_ahead(db, 10) == 0
+    stored = list_stored_match_data(db, list(texts))
+    for row in db.query("SELECT id, title, text, language FROM items"):
+        text = _item_text(row)
+        values, size = signature_of(text)
+        assert stored[row["id"]]["minhash"] == to_bytes(values)
+        assert stored[row["id"]]["shingles"] == size
+        mine = fingerprint(text, row["language"])
+        assert set(stored[row["id"]]["names"]) == _names(mine)
+        assert set(stored[row["id"]]["numbers"]) == set(mine.numbers)
+        assert bool(stored[row["id"]]["rtl"]) == mine.rtl
+    report = cluster_new_items(db)
+    assert report.items == 4
+    assert list_stored_match_data(db, list(texts)) == stored  # placing kept them as they were
+
+
+def test_a_signature_of_a_text_revised_meanwhile_is_not_saved(tmp_path):
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    item_id = _store(db, source, "g1", TEXT)
+    (read,) = list_unsigned_new_items(db, 10)
+    revised = TEXT + " Update: she was taken to the prison clinic on Monday and her family was not told."
+    assert _store(db, source, "g1", revised) == item_id  # the partner corrected the article meanwhile
+    values, size = signature_of(_item_text(read))
+    mine = fingerprint(_item_text(read), "en")
+    row = {
+        "item_id": item_id,
+        "minhash": to_bytes(values),
+        "shingles": size,
+        "numbers": mine.numbers,
+        "rtl": mine.rtl,
+        "names": sorted(_names(mine)),
+        "content_hash": read["content_hash"],
+        "language": "en",
+    }
+    with writing(db):
+        assert save_new_match_data(db, [row]) == 0
+    assert list_stored_match_data(db, [item_id]) == {}
+    cluster_new_items(db)
+    (stored,) = list_stored_match_data(db, [item_id]).values()
+    now = db.execute("SELECT title, text FROM items WHERE id = ?", [item_id]).fetchone()
+    assert stored["minhash"] == to_bytes(signature_of(f"{now[0]}\n{now[1]}")[0]) != row["minhash"]
+
+
+def test_the_tagging_child_signs_while_no_chunk_waits_and_then_takes_the_next(tmp_path):
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    ids = [_store(db, source, f"g{n}", f"{TEXT} Statement {n}.") for n in range(120)]
+    to_index = multiprocessing.get_context("fork").Queue()
+    watcher = open_db(tmp_path / "wire.db", migrate=False)
+
+    def hand_over_once_all_are_signed() -> None:
+        while len(list_stored_match_data(watcher, ids)) < len(ids):
+            threading.Event().wait(0.05)
+        to_index.put([ids[0]])
+
+    helper = threading.Thread(target=hand_over_once_all_are_signed)
+    helper.start()
+    signing = [True]
+    assert _next_chunk(db, to_index, signing) == [ids[0]]
+    helper.join()
+    assert signing == [True]
+    assert len(list_stored_match_data(db, ids)) == 120
+    to_index.put(None)
+    assert _next_chunk(db, to_index, signing) is None
