@@ -83,6 +83,7 @@ from aggregator.storage.signatures import (
     list_stored_match_data,
     list_stories_members,
     list_unsigned_new_items,
+    newest_unplaced_id,
     save_match_data,
     save_new_match_data,
 )
@@ -183,9 +184,10 @@ class _BandWindow:
     clustering (0.3-0.5 ms per item, growing with the database). The keys are a pure function
     of the signatures, so a run reads the signatures of the settled items in its span (one
     range read: about 30 ms for 20,000 items), computes all their keys with numpy and sorts
-    them; a chunk's keys are then found with a binary search. Items settled later in the
-    run are added as they settle (`add`). A run whose span is longer than `reach` (a rebuild
-    of months) reads it a stretch at a time, so memory follows the window, not the database.
+    them; a chunk's neighbours are then found with binary searches, for all of its items at
+    once (`neighbours`). Items settled later in the run are inserted in the sorted arrays as
+    they settle (`add`). A run whose span is longer than `reach` (a rebuild of months) reads
+    it a stretch at a time, so memory follows the window, not the database.
     """
 
     def __init__(self, db, reach: timedelta):
@@ -193,17 +195,15 @@ class _BandWindow:
         self.span: tuple[str, str] | None = None
         self.keys = np.empty(0, dtype=np.uint64)  # sorted
         self.rows = np.empty(0, dtype=np.int64)  # keys[n] belongs to ids[rows[n]]
-        self.ids: list[int] = []
-        self.moments: list[str] = []
-        #: the chunks settled since the read: (their band keys, n x BANDS; ids; moments)
-        self.later: list[tuple[np.ndarray, list[int], list[str]]] = []
-        self.later_items = 0
+        self.ids = np.empty(0, dtype=np.int64)
+        self.moments = np.empty(0, dtype=object)  # as stored (ISO text): compared as strings
+        self.later_items = 0  # items added since the last read
 
     def cover(self, low: str, high: str, run_high: str) -> None:
         """Make sure the items settled in [low, high] are known (read up to `reach` further, at most `run_high`).
 
-        Items settled since the last read are read with the rest once there are LATER_ITEMS of
-        them: a window kept for a whole crawl would otherwise hold them all in small lists.
+        The span is read again, with what settled since, once LATER_ITEMS have been added: a
+        window kept for a whole crawl would otherwise keep items left behind it.
         """
         if self.span is not None and self.span[0] <= low and high <= self.span[1] and self.later_items < LATER_ITEMS:
             return
@@ -215,43 +215,75 @@ class _BandWindow:
         keys = band_key_matrix(values).ravel()
         order = np.argsort(keys, kind="stable")
         self.keys, self.rows = keys[order], order // BANDS
-        self.ids, self.moments, self.span = ids, moments, (low, until)
-        self.later.clear()  # what settled since the last read is in this one
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.moments = np.asarray(moments, dtype=object)
+        self.span = (low, until)
         self.later_items = 0
 
     def add(self, keys: np.ndarray, ids: list[int], moments: list[str | None]) -> None:
-        """A settled chunk's items, with their band keys (one row each): kept as the chunk's array,
-        searched with numpy, not spread over a dict of small lists (a Python loop over every key)."""
-        dated = [(n, moment) for n, moment in enumerate(moments) if moment is not None]
-        if dated:
-            rows = [n for n, _ in dated]
-            self.later.append((keys[rows], [ids[n] for n in rows], [moment for _, moment in dated]))
-            self.later_items += len(dated)
-        if len(self.later) > 4:  # one array searched instead of many small ones
-            self.later = [
-                (
-                    np.concatenate([chunk[0] for chunk in self.later]),
-                    [i for chunk in self.later for i in chunk[1]],
-                    [m for chunk in self.later for m in chunk[2]],
-                )
-            ]
+        """A settled chunk's items, with their band keys (one row each), inserted where they sort:
+        searching one array beats keeping the chunks apart (`np.isin` sorted them all again
+        for every chunk)."""
+        dated = [n for n, moment in enumerate(moments) if moment is not None]
+        if not dated:
+            return
+        base = len(self.ids)
+        self.ids = np.concatenate([self.ids, np.asarray([ids[n] for n in dated], dtype=np.int64)])
+        self.moments = np.concatenate([self.moments, np.asarray([moments[n] for n in dated], dtype=object)])
+        flat = keys[dated].ravel()
+        rows = base + np.repeat(np.arange(len(dated), dtype=np.int64), BANDS)
+        order = np.argsort(flat, kind="stable")
+        flat, rows = flat[order], rows[order]
+        at = np.searchsorted(self.keys, flat, side="right")
+        self.keys, self.rows = np.insert(self.keys, at, flat), np.insert(self.rows, at, rows)
+        self.later_items += len(dated)
 
-    def lookup(self, keys: Iterable[int]) -> list[tuple[int, int, str]]:
-        """(key, item id, moment) of the known settled items sharing one of `keys`."""
-        wanted = np.fromiter(set(keys), dtype=np.uint64)
-        found: list[tuple[int, int, str]] = []
-        if len(self.keys) and len(wanted):
-            starts = np.searchsorted(self.keys, wanted, side="left")
-            ends = np.searchsorted(self.keys, wanted, side="right")
-            for index in np.flatnonzero(ends > starts).tolist():
-                key = int(wanted[index])
-                for row in self.rows[starts[index] : ends[index]].tolist():
-                    found.append((key, self.ids[row], self.moments[row]))
-        for keys, ids, moments in self.later if len(wanted) else ():
-            rows, columns = np.nonzero(np.isin(keys, wanted))
-            for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
-                found.append((int(keys[row, column]), ids[row], moments[row]))
-        return found
+    def neighbours(self, keys: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> list[list[int]]:
+        """For each row of `keys` (a chunk's band keys, n x BANDS): the ids of the known settled
+        items that share one of its keys and whose moment is within [lows[n], highs[n]], each once.
+
+        All in numpy: a chunk's items have a few hundred band hits each (a repost shares most
+        of its 37 bands with each of its copies), and a Python tuple per hit cost more than
+        the rest of looking them up.
+        """
+        count = len(keys)
+        if not len(self.keys) or not count:
+            return [[] for _ in range(count)]
+        flat = keys.ravel()
+        starts = np.searchsorted(self.keys, flat, side="left")
+        hits = np.searchsorted(self.keys, flat, side="right") - starts
+        total = int(hits.sum())
+        if not total:
+            return [[] for _ in range(count)]
+        owner = np.repeat(np.arange(len(flat), dtype=np.int64) // BANDS, hits)
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(hits) - hits, hits)
+        rows = self.rows[np.repeat(starts, hits) + offsets]
+        width = len(self.ids) + 1
+        pairs = np.unique(owner * width + rows)  # each (item, neighbour) once, by item
+        owner, rows = pairs // width, pairs % width
+        moments = self.moments[rows]
+        keep = (moments >= lows[owner]) & (moments <= highs[owner])
+        owner, found = owner[keep], self.ids[rows[keep]]
+        bounds = np.searchsorted(owner, np.arange(count + 1)).tolist()
+        listed = found.tolist()
+        return [listed[bounds[n] : bounds[n + 1]] for n in range(count)]
+
+
+def _chunk_neighbours(keys: np.ndarray) -> list[set[int]]:
+    """For each row of a chunk's band keys: the other rows sharing one of its keys (reposts
+    placed together in one chunk find each other through these)."""
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")
+    ordered, owner = flat[order], order // BANDS
+    near: list[set[int]] = [set() for _ in range(len(keys))]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    ends = np.append(starts[1:], len(ordered))
+    for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
+        rows = set(owner[start:end].tolist())
+        if len(rows) > 1:
+            for row in rows:
+                near[row] |= rows - {row}
+    return near
 
 
 class _Matcher:
@@ -286,14 +318,16 @@ class _Matcher:
         self.frequent: set[str] = set()  # names more than 3 stories carry: the only ones that can be common
         self.cache: dict[int, _Placed] = {}
         self.recent: dict[int, _Placed] = {}
-        self.recent_bands: dict[int, list[int]] = defaultdict(list)
         self.recent_names: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.recent_hashes: dict[str, list[int]] = defaultdict(list)
         self.recent_stories: dict[int, list[int]] = defaultdict(list)
         # the stored indexes, read for the current chunk (`prepare`)
         self.span: tuple[str, str] = ("", "")  # the chunk's windows, as stored moments
         self.by_hash: dict[str, list[tuple[int, int, str]]] = {}  # content hash -> (id, story, moment)
-        self.by_band: dict[int, list[tuple[int, str]]] = {}  # band key -> (id, moment)
+        #: item id -> the settled items sharing a band key with it, in its window (`prepare`)
+        self.band_near: dict[int, list[int]] = {}
+        #: item id -> the items of its chunk sharing a band key with it
+        self.chunk_near: dict[int, list[int]] = {}
         #: (kind, name) -> (id, moment, language or '') of the settled items carrying the name
         self.by_name: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         #: (kind, name) -> the one language whose items `by_name` left out for it (only items of
@@ -360,11 +394,9 @@ class _Matcher:
         """A name's weight as evidence: 1 when one story around carries it, 1/n when n stories do."""
         return 1.0 / max(1, self.name_counts.get(name, 0))
 
-    def add(self, placed: _Placed, bands: list[int]) -> None:
+    def add(self, placed: _Placed) -> None:
         """An item placed in the current chunk: findable by the next items before it is written."""
         self.recent[placed.id] = placed
-        for key in bands:
-            self.recent_bands[key].append(placed.id)
         for name in placed.print_.names:
             self.recent_names["name", name].append(placed.id)
         for skeleton in placed.print_.skeletons:
@@ -386,7 +418,7 @@ class _Matcher:
         self.bands = _BandWindow(self.db, 2 * self.window)  # a placed item may have left the settled ones
         self.by_name, self.name_span = {}, ("", "")
         self.name_without.clear()
-        for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
+        for mapping in (self.recent, self.recent_names, self.recent_hashes, self.recent_stories):
             mapping.clear()
         self.cache.clear()
 
@@ -403,12 +435,12 @@ class _Matcher:
                     if (p := self.recent[i]).moment is not None and (language := p.language or "") != without
                 ]
         self.cache.update(self.recent)
-        for mapping in (self.recent, self.recent_bands, self.recent_names, self.recent_hashes, self.recent_stories):
+        for mapping in (self.recent, self.recent_names, self.recent_hashes, self.recent_stories):
             mapping.clear()
 
     # -- the stored indexes, read once per chunk ---------------------------------------------
 
-    def prepare(self, chunk: list[_Pending], bands: dict[int, list[int]]) -> None:
+    def prepare(self, chunk: list[_Pending], keys: np.ndarray) -> None:
         """Read what the chunk's items can be matched with: exact copies, band and name neighbours,
         their signatures and names, and the members of the stories they are in."""
         db = self.db
@@ -432,11 +464,15 @@ class _Matcher:
             self.by_hash[content_hash].append((item_id, story_id, moment))
         for rows in self.by_hash.values():
             rows.sort()
-        self.by_band = defaultdict(list)
         self.bands.cover(low, high, max(high, self.run_high))
-        for key, item_id, moment in self.bands.lookup(k for p in chunk for k in bands[p.item["id"]]):
-            if low <= moment <= high:
-                self.by_band[key].append((item_id, moment))
+        lows = np.asarray([iso(p.when - self.window) for p in chunk], dtype=object)
+        highs = np.asarray([iso(p.when + self.window) for p in chunk], dtype=object)
+        near = self.bands.neighbours(keys, lows, highs)
+        self.band_near = {p.item["id"]: found for p, found in zip(chunk, near, strict=True)}
+        together = _chunk_neighbours(keys)
+        self.chunk_near = {
+            p.item["id"]: [chunk[n].item["id"] for n in found] for p, found in zip(chunk, together, strict=True)
+        }
         common = self.common()
         wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
         for p in chunk:
@@ -446,7 +482,7 @@ class _Matcher:
         self._read_names(wanted)
         # the items of name candidates are loaded by `find`, for those that can tell the story:
         # a prisoner's name is carried by dozens of items around, few of them share enough with one
-        ids = {i for rows in self.by_band.values() for i, _ in rows}
+        ids = {i for found in self.band_near.values() for i in found}
         ids |= {i for rows in self.by_hash.values() for i, _, _ in rows}
         self._load(ids)
         # members are read by `find`, for the stories an item is a candidate for (one query per
@@ -537,7 +573,7 @@ class _Matcher:
     def _near(self, minhash, size: int, other: _Placed) -> tuple[bool, float]:
         return is_near_duplicate(minhash, size, other.minhash, other.size, self.threshold, self.containment)
 
-    def find(self, item: dict, when, minhash, size: int, bands: list[int], mine: Fingerprint) -> tuple[int | None, str]:
+    def find(self, item: dict, when, minhash, size: int, mine: Fingerprint) -> tuple[int | None, str]:
         low, high = iso(when - self.window), iso(when + self.window)
         item_id = item["id"]
         exact = next(
@@ -556,13 +592,11 @@ class _Matcher:
         if exact or twins:  # the same text: whatever story it is in, this one is in it too
             return min([*([exact] if exact else []), *twins])[1], "exact"
         candidates: dict[int, tuple[str, float]] = {}  # story -> (how, best Jaccard with a member)
-        ids = {i for key in bands for i, moment in self.by_band.get(key, ()) if low <= moment <= high}
+        ids = set(self.band_near.get(item_id, ()))
         ids.discard(item_id)
         self._load(ids)
         near = [self.cache[i] for i in ids if i in self.cache]
-        near += [
-            self.recent[i] for i in self._recent_in({i for k in bands for i in self.recent_bands.get(k, ())}, low, high)
-        ]
+        near += [self.recent[i] for i in self._recent_in(self.chunk_near.get(item_id, ()), low, high)]
         near = sorted((p for p in near if p.id != item_id), key=lambda p: p.id)
         if near and size >= MIN_SHINGLES:  # one numpy pass over the band neighbours (tens of them per item)
             matrix = np.frombuffer(b"".join([p.blob for p in near]), dtype=np.uint64).reshape(len(near), NUM_PERM)
@@ -659,31 +693,54 @@ def _sign(item: dict) -> tuple[bytes, int, Fingerprint]:
     return to_bytes(values), size, fingerprint(text, item["language"])
 
 
-def sign_ahead(db: sqlite_utils.Database, limit: int = CHUNK_ITEMS) -> int:
-    """Compute and store the signature and names of up to `limit` new items, newest first; how
-    many were read (0: none is waiting).
+class SigningAhead:
+    """Computes and stores the signatures and names of new items ahead of placing them.
 
     Signing is a third of placing an item (MinHash over its shingles, its names and numbers),
     and it needs nothing placed before. A crawl's tagging child, idle while it waits for the
-    next placed chunk, signs ahead with it (`crawlers.folding`), so the folding child, the
-    crawl's slowest step, only reads what was stored. A row computed from a text that a
-    revision replaced meanwhile is not saved (`save_new_match_data`).
+    next placed chunk, signs ahead (`crawlers.folding`), so the folding child, the crawl's
+    slowest step, only reads what was stored. A row computed from a text that a revision
+    replaced meanwhile is not saved (`save_new_match_data`).
+
+    Items are signed in sweeps from the newest down (the folding child places from the
+    oldest up), a page at a time; a sweep goes down to where the last one began, so no item
+    is looked at twice: looking again at every unplaced item for each page cost more than
+    the signing on a crawl of 100,000 items (benchmarks/clustering.py).
     """
-    page = list_unsigned_new_items(db, limit)
-    rows = []
-    for item in page:
-        blob, size, mine = _sign(item)
-        rows.append(
-            {
-                **_match_row(item["id"], blob, size, mine),
-                "content_hash": item["content_hash"],
-                "language": item["language"],
-            }
-        )
-    if rows:
-        with writing(db):
-            save_new_match_data(db, rows)
-    return len(page)
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.done = 0  # every new item up to this id has been looked at
+        self.top = 0  # the current sweep began at this id (0: none under way)
+        self.floor = 0  # and has come down to this id
+        self.stopped = False  # set by a caller that stops signing ahead after a failure
+
+    def page(self, limit: int = CHUNK_ITEMS) -> int:
+        """Sign the next `limit` items of the sweep; how many were read (0: none waits)."""
+        if not self.top:
+            newest = newest_unplaced_id(self.db)
+            if newest <= self.done:
+                return 0
+            self.top, self.floor = newest, newest + 1
+        page = list_unsigned_new_items(self.db, self.done, self.floor, limit)
+        if len(page) < limit:  # the sweep is over
+            self.done, self.top = self.top, 0
+        else:
+            self.floor = page[-1]["id"]
+        rows = []
+        for item in page:
+            blob, size, mine = _sign(item)
+            rows.append(
+                {
+                    **_match_row(item["id"], blob, size, mine),
+                    "content_hash": item["content_hash"],
+                    "language": item["language"],
+                }
+            )
+        if rows:
+            with writing(self.db):
+                save_new_match_data(self.db, rows)
+        return len(page)
 
 
 def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
@@ -706,9 +763,11 @@ def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
             new = item.pop("new")
             found = stored.get(item["id"])
             text = item.pop("text")
-            if found is not None and new:
+            if found is not None and new and text is None:
                 mine, signed = _print_of(found), True
             else:
+                if text is None:  # signed ahead when the page was read, revised since: read it again
+                    text = next(iter(list_items_for_indexing(db, [item["id"]])), {"text": ""})["text"]
                 mine, signed = fingerprint(_item_text({**item, "text": text}), item["language"]), False
             blob, size = (found["minhash"], found["shingles"]) if found is not None else (b"", 0)
             minhash = from_bytes(blob)  # a view of the bytes to store: one copy of the signature in memory
@@ -794,8 +853,7 @@ class Clustering:
             chunk = pending[start : start + CHUNK_ITEMS]
             _complete(db, chunk)
             matrix = band_key_matrix(np.stack([p.minhash for p in chunk]))
-            bands = {p.item["id"]: row for p, row in zip(chunk, matrix.tolist(), strict=True)}
-            _place_chunk(db, chunk, bands, pins, pin_story, used, reuse, matcher, report)
+            _place_chunk(db, chunk, matrix, pins, pin_story, used, reuse, matcher, report)
             matcher.settle(matrix, [p.item["id"] for p in chunk])
             if placed is not None:
                 placed([p.item["id"] for p in chunk])
@@ -822,7 +880,7 @@ class _Decision:
     placed: _Placed
 
 
-def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse, matcher, report) -> None:
+def _place_chunk(db, chunk: list[_Pending], keys, pins, pin_story, used, reuse, matcher, report) -> None:
     """Place one chunk of items: matched first, then written in one short `writing(db)`.
 
     Matching a chunk takes a few milliseconds per item; inside the write transaction it held
@@ -833,7 +891,7 @@ def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse,
     a story, moved an item), the chunk is matched again inside the transaction, on fresh reads.
     """
     snapshot = (dict(pin_story), set(used), matcher.snapshot())
-    decisions = _match_chunk(db, chunk, bands, pins, pin_story, matcher)
+    decisions = _match_chunk(db, chunk, keys, pins, pin_story, matcher)
     with writing(db):
         if count_settled_changes(db) != matcher.seen_changes:
             pin_story.clear()
@@ -841,14 +899,14 @@ def _place_chunk(db, chunk: list[_Pending], bands, pins, pin_story, used, reuse,
             used.clear()
             used.update(snapshot[1])
             matcher.restore(snapshot[2])
-            decisions = _match_chunk(db, chunk, bands, pins, pin_story, matcher)
+            decisions = _match_chunk(db, chunk, keys, pins, pin_story, matcher)
         _write_chunk(db, decisions, pin_story, used, reuse, report)
         matcher.seen_changes = count_settled_changes(db)  # this chunk's own changes are known
 
 
-def _match_chunk(db, chunk: list[_Pending], bands, pins, pin_story, matcher) -> list[_Decision]:
+def _match_chunk(db, chunk: list[_Pending], keys, pins, pin_story, matcher) -> list[_Decision]:
     """The story each item of the chunk joins (a new one: a negative id, shared by the items that join it)."""
-    matcher.prepare(chunk, bands)
+    matcher.prepare(chunk, keys)
     decisions: list[_Decision] = []
     opened = 0
     for pending in chunk:
@@ -857,7 +915,7 @@ def _match_chunk(db, chunk: list[_Pending], bands, pins, pin_story, matcher) -> 
         if pin is not None:
             story_id, how = pin_story.get(pin), "pinned"
         else:
-            story_id, how = matcher.find(item, pending.when, pending.minhash, pending.size, bands[item["id"]], mine)
+            story_id, how = matcher.find(item, pending.when, pending.minhash, pending.size, mine)
         new = story_id is None
         if new:
             opened += 1
@@ -876,7 +934,7 @@ def _match_chunk(db, chunk: list[_Pending], bands, pins, pin_story, matcher) -> 
             pending.blob,
         )
         decisions.append(_Decision(pending, story_id, how, placed))
-        matcher.add(placed, bands[item["id"]])
+        matcher.add(placed)
         matcher.count_story(mine.names, new_story=new)
     return decisions
 

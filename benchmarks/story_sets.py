@@ -279,7 +279,7 @@ def fold(items: list[Labelled], folder: Path | None = None, sign_first: bool = F
 
     `sign_first`: each day's items are signed ahead (`sign_ahead`, as a crawl's tagging child
     does) before they are placed."""
-    from aggregator.clustering import cluster_new_items, sign_ahead
+    from aggregator.clustering import SigningAhead, cluster_new_items
     from aggregator.db import iso, open_db
     from aggregator.storage.items import save_item
     from aggregator.storage.sources import add_source
@@ -310,7 +310,8 @@ def fold(items: list[Labelled], folder: Path | None = None, sign_first: bool = F
                         "content_hash": content_hash(item.title, item.text),
                     },
                 )
-            while sign_first and sign_ahead(db, 7):
+            signer = SigningAhead(db)
+            while sign_first and signer.page(7):
                 pass
             cluster_new_items(db)
         story = dict(db.execute("SELECT id, story_id FROM items").fetchall())

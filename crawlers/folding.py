@@ -182,13 +182,15 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
     error: str | None = None
     broken = False
     db = None
-    signing = [True]  # signing ahead goes on until it fails once (then the folding child signs)
     try:
         if os.getppid() != parent:
             return
         db = open_db(config.db, migrate=False)
         share_write_turns(db, turn, wanted)
-        while (ids := _next_chunk(db, to_index, signing)) is not None:
+        from aggregator.clustering import SigningAhead
+
+        signer = SigningAhead(db)
+        while (ids := _next_chunk(to_index, signer)) is not None:
             if broken:  # after a failure: the crawl tags the rest
                 continue
             try:
@@ -204,27 +206,27 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
         results.put((error, broken))
 
 
-def _next_chunk(db, to_index, signing: list[bool]):
+def _next_chunk(to_index, signer):
     """The next chunk of placed item ids to tag (None: no more). While none is waiting, new items
-    are signed ahead for the folding child (`aggregator.clustering.sign_ahead`), a page at a time,
-    so that a chunk handed over is tagged as soon as the page is done."""
-    from aggregator.clustering import sign_ahead
-
+    are signed ahead for the folding child (`signer`, an `aggregator.clustering.SigningAhead`),
+    a page at a time, so that a chunk handed over is tagged as soon as the page is done.
+    Should signing fail, `signer.db` is left as it was (the folding child signs what is left)
+    and signing stops: `signer.stopped`."""
     while True:
-        while signing[0]:
+        while not signer.stopped:
             try:
                 return to_index.get_nowait()
             except queue.Empty:
                 pass
             try:
-                if not sign_ahead(db, SIGN_AHEAD_ITEMS):
+                if not signer.page(SIGN_AHEAD_ITEMS):
                     break  # nothing to sign: wait for the next chunk, or for new items
-            except Exception as error:  # the folding child signs what is left: nothing is lost
+            except Exception as error:  # nothing is lost: the folding child signs what is left
                 logger.info("signing ahead stopped: %s: %s", type(error).__name__, error)
-                if db.conn.in_transaction:
-                    db.conn.execute("ROLLBACK")
-                signing[0] = False
-        if not signing[0]:
+                if signer.db.conn.in_transaction:
+                    signer.db.conn.execute("ROLLBACK")
+                signer.stopped = True
+        if signer.stopped:
             return to_index.get()
         try:
             return to_index.get(timeout=IDLE_SECONDS)

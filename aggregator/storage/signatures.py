@@ -83,15 +83,17 @@ def list_item_ids(db: sqlite_utils.Database) -> list[int]:
 
 def list_pending_items(db: sqlite_utils.Database, after_id: int, limit: int) -> list[dict]:
     """Up to `limit` items to place (no story, or `reprocess = 1`) with ids above `after_id`, by id:
-    id, title, text, language, content_hash, published_at, fetched_at, their `moment`, and `new`
-    (1 for an item never placed: no story and not marked to be placed again).
+    id, title, language, content_hash, published_at, fetched_at, their `moment`, `new` (1 for an
+    item never placed: no story and not marked to be placed again), and `text`, left out (None)
+    for a new item signed ahead: its signature and names are read instead.
 
     Read page by page, so a crawl of 20,000 items never holds every text (nor the HTML) at once.
     """
     return list(
         db.query(
-            f"SELECT id, title, text, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment, "
-            f"story_id IS NULL AND reprocess = 0 AS new "
+            f"SELECT id, title, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment, "
+            f"story_id IS NULL AND reprocess = 0 AS new, CASE WHEN story_id IS NULL AND reprocess = 0 AND EXISTS "
+            f"(SELECT 1 FROM item_signatures s WHERE s.item_id = items.id) THEN NULL ELSE text END AS text "
             f"FROM items WHERE (story_id IS NULL OR reprocess = 1) AND id > ? ORDER BY id LIMIT ?",
             [after_id, limit],
         )
@@ -177,15 +179,22 @@ def list_stories_members(
     return found
 
 
-def list_unsigned_new_items(db: sqlite_utils.Database, limit: int) -> list[dict]:
+def newest_unplaced_id(db: sqlite_utils.Database) -> int:
+    """The highest id of an item never placed (no story, not marked to be placed again), or 0."""
+    row = db.execute("SELECT max(id) FROM items WHERE story_id IS NULL AND reprocess = 0").fetchone()
+    return row[0] or 0
+
+
+def list_unsigned_new_items(db: sqlite_utils.Database, above: int, below: int, limit: int) -> list[dict]:
     """Up to `limit` items never placed (no story, not marked to be placed again) with no stored
-    signature, newest first: id, title, text, language, content_hash. The placing process
-    works from the oldest, so one signing ahead of it from the newest meets it last."""
+    signature and an id between `above` and `below` (both left out), newest first: id, title,
+    text, language, content_hash. Read through the index of unplaced items, from `below` down."""
     return list(
         db.query(
             "SELECT id, title, text, language, content_hash FROM items WHERE story_id IS NULL AND reprocess = 0 "
-            "AND NOT EXISTS (SELECT 1 FROM item_signatures s WHERE s.item_id = items.id) ORDER BY id DESC LIMIT ?",
-            [limit],
+            "AND id > ? AND id < ? AND NOT EXISTS (SELECT 1 FROM item_signatures s WHERE s.item_id = items.id) "
+            "ORDER BY id DESC LIMIT ?",
+            [above, below, limit],
         )
     )
 

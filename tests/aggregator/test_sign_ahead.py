@@ -8,9 +8,10 @@ multiprocessing queue.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import threading
 
-from aggregator.clustering import _item_text, cluster_new_items, sign_ahead
+from aggregator.clustering import SigningAhead, _item_text, cluster_new_items
 from aggregator.db import open_db, writing
 from aggregator.dedupe import signature_of, to_bytes
 from aggregator.entities import fingerprint
@@ -61,9 +62,15 @@ def test_what_is_signed_ahead_is_what_placing_computes(tmp_path):
         for n, language in enumerate(("en", "fa", "de"))
     }
     texts[_store(db, source, "fa2", "نسرین علوی در زندان اوین در روز چهلم اعتصاب غذا است.", "fa")] = "fa"
-    assert sign_ahead(db, 2) == 2  # newest first, a page at a time
-    assert sign_ahead(db, 10) == 2
-    assert sign_ahead(db, 10) == 0
+    signer = SigningAhead(db)
+    assert signer.page(2) == 2  # newest first, a page at a time
+    assert set(list_stored_match_data(db, list(texts))) == set(list(texts)[2:])
+    assert signer.page(10) == 2
+    assert signer.page(10) == 0
+    later = _store(db, source, "g9", f"{TEXT} A later statement.")
+    assert signer.page(10) == 1  # a new sweep: only what came since
+    assert signer.page(10) == 0
+    texts[later] = "en"
     stored = list_stored_match_data(db, list(texts))
     for row in db.query("SELECT id, title, text, language FROM items"):
         text = _item_text(row)
@@ -75,7 +82,7 @@ def test_what_is_signed_ahead_is_what_placing_computes(tmp_path):
         assert set(stored[row["id"]]["numbers"]) == set(mine.numbers)
         assert bool(stored[row["id"]]["rtl"]) == mine.rtl
     report = cluster_new_items(db)
-    assert report.items == 4
+    assert report.items == 5
     assert list_stored_match_data(db, list(texts)) == stored  # placing kept them as they were
 
 
@@ -83,7 +90,7 @@ def test_a_signature_of_a_text_revised_meanwhile_is_not_saved(tmp_path):
     db = open_db(tmp_path / "wire.db")
     source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
     item_id = _store(db, source, "g1", TEXT)
-    (read,) = list_unsigned_new_items(db, 10)
+    (read,) = list_unsigned_new_items(db, 0, item_id + 1, 10)
     revised = TEXT + " Update: she was taken to the prison clinic on Monday and her family was not told."
     assert _store(db, source, "g1", revised) == item_id  # the partner corrected the article meanwhile
     values, size = signature_of(_item_text(read))
@@ -121,10 +128,33 @@ def test_the_tagging_child_signs_while_no_chunk_waits_and_then_takes_the_next(tm
 
     helper = threading.Thread(target=hand_over_once_all_are_signed)
     helper.start()
-    signing = [True]
-    assert _next_chunk(db, to_index, signing) == [ids[0]]
+    signer = SigningAhead(db)
+    assert _next_chunk(to_index, signer) == [ids[0]]
     helper.join()
-    assert signing == [True]
+    assert not signer.stopped
     assert len(list_stored_match_data(db, ids)) == 120
     to_index.put(None)
-    assert _next_chunk(db, to_index, signing) is None
+    assert _next_chunk(to_index, signer) is None
+
+
+def test_signing_that_fails_stops_and_the_chunks_still_come(tmp_path):
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    item_id = _store(db, source, "g1", TEXT)
+    db.execute("DROP TABLE item_names")  # a broken database: signing ahead cannot store names
+    # a queue of this process: what is put is there at once (a multiprocessing queue's feeder
+    # thread may deliver it later), so the order below is the function's, not the feeder's
+    to_index: queue.Queue = queue.Queue()
+    signer = SigningAhead(db)
+    to_index.put([item_id])
+    assert _next_chunk(to_index, signer) == [item_id]  # a waiting chunk comes before signing
+    assert not signer.stopped
+    helper = threading.Timer(0.5, to_index.put, [[item_id]])
+    helper.start()
+    assert _next_chunk(to_index, signer) == [item_id]  # none waited: it signed, failed, then waited
+    helper.join()
+    assert signer.stopped
+    assert not db.conn.in_transaction
+    assert list_stored_match_data(db, [item_id]) == {}  # the failed page left nothing half written
+    to_index.put(None)
+    assert _next_chunk(to_index, signer) is None
