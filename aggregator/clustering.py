@@ -151,15 +151,18 @@ def _union(kept: tuple[str, str], wanted: tuple[str, str], limit: timedelta) -> 
 
 @dataclass
 class _Pending:
-    """An item waiting to be placed, with what placing it needs (its text is not kept)."""
+    """An item waiting to be placed, with what placing it needs (its text is not kept).
+
+    Its fingerprint and signature are filled in just before its chunk is placed (`_complete`)."""
 
     item: dict  # id, title, language, content_hash, published_at, fetched_at, moment
     when: datetime
-    print_: Fingerprint
-    minhash: np.ndarray
-    blob: bytes
-    size: int
-    signed: bool = False  # its signature and names are stored already (`sign_ahead`): not written again
+    new: bool  # never placed: names stored for it were found by today's rules (`SigningAhead`)
+    print_: Fingerprint = field(default_factory=lambda: Fingerprint(frozenset(), frozenset(), False, frozenset()))
+    minhash: np.ndarray = field(default_factory=lambda: from_bytes(b""))
+    blob: bytes = b""
+    size: int = 0
+    signed: bool = False  # its signature and names are stored already (`SigningAhead`): not written again
 
 
 @dataclass
@@ -357,12 +360,17 @@ class _Matcher:
                 since, until = _union((low, high), (since, until), self.window * 2 * SPAN_REACHES)
             self.name_counts = defaultdict(int)
             self.counted = set()
+            self.frequent = set()
             self.count_span = since, until
             self.window_size = count_settled_stories(self.db, since, until)
             missing = set(names)
         self.counted |= missing
-        self.name_counts.update(count_name_stories(self.db, missing, since, until))
-        self.frequent = {name for name, count in self.name_counts.items() if count > 3}
+        if not missing:
+            return
+        counts = count_name_stories(self.db, missing, since, until)
+        self.name_counts.update(counts)
+        # counts only grow (`count_story`), and those just read are of names not counted before
+        self.frequent |= {name for name, count in counts.items() if count > 3}
         self._common = None
 
     def count_story(self, names, new_story: bool) -> None:
@@ -744,56 +752,48 @@ class SigningAhead:
 
 
 def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
-    """Every item waiting to be placed, in publication order, with its fingerprint.
+    """Every item waiting to be placed, in publication order, without its text.
 
-    Texts are read PAGE_ITEMS at a time and dropped once their fingerprint is computed: a
-    signature (1 KB) stays in memory, not a text or its shingles. What is stored is reused: a
-    signature stored for an unchanged text, and the names of a new item signed ahead
-    (`sign_ahead`). An item placed again (a rebuild, a revision) has its names found again:
-    the rules that find them may have changed since it was placed. Signatures not stored yet
-    are computed chunk by chunk, just before the chunk is placed (`_complete`): meanwhile the
-    tagging child may have signed them.
+    A run reads its items' texts a chunk at a time (`_complete`), just before the chunk is
+    placed: memory holds a chunk's texts, never a rebuild's, and meanwhile the tagging child
+    may have signed the items (`SigningAhead`), so that they are read, not computed.
     """
     pending: list[_Pending] = []
     after = 0
     while page := list_pending_items(db, after, PAGE_ITEMS):
         after = page[-1]["id"]
-        stored = list_stored_match_data(db, [item["id"] for item in page])
         for item in page:
-            new = item.pop("new")
-            found = stored.get(item["id"])
-            text = item.pop("text")
-            if found is not None and new and text is None:
-                mine, signed = _print_of(found), True
-            else:
-                if text is None:  # signed ahead when the page was read, revised since: read it again
-                    text = next(iter(list_items_for_indexing(db, [item["id"]])), {"text": ""})["text"]
-                mine, signed = fingerprint(_item_text({**item, "text": text}), item["language"]), False
-            blob, size = (found["minhash"], found["shingles"]) if found is not None else (b"", 0)
-            minhash = from_bytes(blob)  # a view of the bytes to store: one copy of the signature in memory
-            pending.append(_Pending(item, moment_of(item), mine, minhash, blob, size, signed))
+            new = bool(item.pop("new"))
+            pending.append(_Pending(item, moment_of(item), new))
     pending.sort(key=lambda p: (p.when, p.item["id"]))
     return pending
 
 
 def _complete(db: sqlite_utils.Database, chunk: list[_Pending]) -> None:
-    """Give the chunk's items without a signature theirs: stored since `_prepare` (signed ahead),
-    or computed from their text, read again."""
-    missing = [p for p in chunk if not p.blob]
-    if not missing:
-        return
-    ids = [p.item["id"] for p in missing]
-    stored = list_stored_match_data(db, ids)
-    texts = {row["id"]: row for row in list_items_for_indexing(db, [i for i in ids if i not in stored])}
-    for p in missing:
+    """Give the chunk's items their fingerprint and signature: what is stored for them, else
+    computed from their text (read here, a chunk at a time, and dropped).
+
+    A signature stored for an unchanged text is reused; so are the names stored for a new item
+    signed ahead. An item placed again (a rebuild, a revision) has its names found again: the
+    rules that find them may have changed since it was placed.
+    """
+    stored = list_stored_match_data(db, [p.item["id"] for p in chunk])
+    reading = [p.item["id"] for p in chunk if not (p.new and p.item["id"] in stored)]
+    texts = {row["id"]: row for row in list_items_for_indexing(db, reading)} if reading else {}
+    for p in chunk:
         found = stored.get(p.item["id"])
-        if found is not None:
-            p.blob, p.size, p.signed = found["minhash"], found["shingles"], True
+        if found is not None and p.new:
+            p.blob, p.size, p.print_, p.signed = found["minhash"], found["shingles"], _print_of(found), True
         else:
-            row = texts.get(p.item["id"], {"title": p.item["title"], "text": ""})
-            values, p.size = signature_of(_item_text(row))
-            p.blob = to_bytes(values)
-        p.minhash = from_bytes(p.blob)
+            # title and text of one read: the title read with the pending items may be older
+            text = _item_text(texts.get(p.item["id"], {"title": p.item["title"], "text": ""}))
+            p.print_ = fingerprint(text, p.item["language"])
+            if found is not None:
+                p.blob, p.size = found["minhash"], found["shingles"]
+            else:
+                values, p.size = signature_of(text)
+                p.blob = to_bytes(values)
+        p.minhash = from_bytes(p.blob)  # a view of the bytes to store: one copy of the signature in memory
 
 
 class Clustering:
@@ -844,14 +844,13 @@ class Clustering:
         used = set(pin_story.values())
         matcher.run_high = iso(pending[-1].when + window)
         matcher.run_name_high = iso(pending[-1].when + matcher.language_window)
-        matcher.count_names(
-            {n for p in pending for n in p.print_.names},
-            iso(pending[0].when - window),
-            iso(pending[-1].when + window),
-        )
+        since, until = iso(pending[0].when - window), iso(pending[-1].when + window)
         for start in range(0, len(pending), CHUNK_ITEMS):
             chunk = pending[start : start + CHUNK_ITEMS]
             _complete(db, chunk)
+            # counted for the run's span, a chunk's new names at a time: a name first met in a
+            # chunk is carried by no item placed before it in this run, so its count is the same
+            matcher.count_names({n for p in chunk for n in p.print_.names}, since, until)
             matrix = band_key_matrix(np.stack([p.minhash for p in chunk]))
             _place_chunk(db, chunk, matrix, pins, pin_story, used, reuse, matcher, report)
             matcher.settle(matrix, [p.item["id"] for p in chunk])

@@ -35,6 +35,11 @@ def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
     conn.execute("PRAGMA synchronous=NORMAL")
     # 64 MB of page cache (the default is 2 MB): the LSH band and name indexes are read at random
     conn.execute("PRAGMA cache_size=-65536")
+    # Copy the WAL into the database every 64 MB of it, not every 4 MB (SQLite's default): a
+    # crawl's three writers change the same item pages (stored, placed, tagged), and each
+    # checkpoint copies them and syncs the file. 100,000 items on the crawl's path
+    # (benchmarks/clustering.py): 88.0 s with the default, 76.8 s with this.
+    conn.execute("PRAGMA wal_autocheckpoint=16384")
     db = sqlite_utils.Database(conn)
     if migrate:
         from aggregator.migrations import migrate as run_migrations

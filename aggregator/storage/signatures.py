@@ -83,17 +83,13 @@ def list_item_ids(db: sqlite_utils.Database) -> list[int]:
 
 def list_pending_items(db: sqlite_utils.Database, after_id: int, limit: int) -> list[dict]:
     """Up to `limit` items to place (no story, or `reprocess = 1`) with ids above `after_id`, by id:
-    id, title, language, content_hash, published_at, fetched_at, their `moment`, `new` (1 for an
-    item never placed: no story and not marked to be placed again), and `text`, left out (None)
-    for a new item signed ahead: its signature and names are read instead.
-
-    Read page by page, so a crawl of 20,000 items never holds every text (nor the HTML) at once.
-    """
+    id, title, language, content_hash, published_at, fetched_at, their `moment` and `new` (1 for
+    an item never placed: no story and not marked to be placed again); not their texts, read a
+    chunk at a time when the chunk is placed."""
     return list(
         db.query(
             f"SELECT id, title, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment, "
-            f"story_id IS NULL AND reprocess = 0 AS new, CASE WHEN story_id IS NULL AND reprocess = 0 AND EXISTS "
-            f"(SELECT 1 FROM item_signatures s WHERE s.item_id = items.id) THEN NULL ELSE text END AS text "
+            f"story_id IS NULL AND reprocess = 0 AS new "
             f"FROM items WHERE (story_id IS NULL OR reprocess = 1) AND id > ? ORDER BY id LIMIT ?",
             [after_id, limit],
         )

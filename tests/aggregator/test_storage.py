@@ -33,6 +33,7 @@ def test_migrations_are_recorded_and_idempotent(config):
     assert schema_version(open_db(config.db)) == version
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 16384  # 64 MB of WAL between checkpoints
 
 
 def test_item_names_keep_their_rows_through_m021_and_go_with_their_item(tmp_path):
