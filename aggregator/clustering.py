@@ -331,6 +331,8 @@ class _Matcher:
         self.band_near: dict[int, list[int]] = {}
         #: item id -> the items of its chunk sharing a band key with it
         self.chunk_near: dict[int, list[int]] = {}
+        #: item id -> its story window and its language window, as stored moments (low, high, low, high)
+        self.bounds: dict[int, tuple[str, str, str, str]] = {}
         #: (kind, name) -> (id, moment, language or '') of the settled items carrying the name
         self.by_name: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         #: (kind, name) -> the one language whose items `by_name` left out for it (only items of
@@ -473,8 +475,18 @@ class _Matcher:
         for rows in self.by_hash.values():
             rows.sort()
         self.bands.cover(low, high, max(high, self.run_high))
-        lows = np.asarray([iso(p.when - self.window) for p in chunk], dtype=object)
-        highs = np.asarray([iso(p.when + self.window) for p in chunk], dtype=object)
+        # each item's windows, as stored moments: computed once here, read again by `find`
+        self.bounds = {
+            p.item["id"]: (
+                iso(p.when - self.window),
+                iso(p.when + self.window),
+                iso(p.when - self.language_window),
+                iso(p.when + self.language_window),
+            )
+            for p in chunk
+        }
+        lows = np.asarray([self.bounds[p.item["id"]][0] for p in chunk], dtype=object)
+        highs = np.asarray([self.bounds[p.item["id"]][1] for p in chunk], dtype=object)
         near = self.bands.neighbours(keys, lows, highs)
         self.band_near = {p.item["id"]: found for p, found in zip(chunk, near, strict=True)}
         together = _chunk_neighbours(keys)
@@ -582,8 +594,13 @@ class _Matcher:
         return is_near_duplicate(minhash, size, other.minhash, other.size, self.threshold, self.containment)
 
     def find(self, item: dict, when, minhash, size: int, mine: Fingerprint) -> tuple[int | None, str]:
-        low, high = iso(when - self.window), iso(when + self.window)
         item_id = item["id"]
+        low, high, name_low, name_high = self.bounds.get(item_id) or (
+            iso(when - self.window),
+            iso(when + self.window),
+            iso(when - self.language_window),
+            iso(when + self.language_window),
+        )
         exact = next(
             (
                 (i, story_id)
@@ -617,7 +634,6 @@ class _Matcher:
                     candidates[other.story_id] = ("near", jaccard)
         common = self.common()
         language = item["language"] or ""
-        name_low, name_high = iso(when - self.language_window), iso(when + self.language_window)
         keys = self._name_keys(mine, common)
         self._read_names({(kind, v): {language} for kind, values in keys for v in values})  # names only it brings
         # What each item in another language shares with this one: for the same script, the

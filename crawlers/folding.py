@@ -56,8 +56,8 @@ IDLE_SECONDS = 0.5
 
 
 #: Items the tagging child signs at a time while it waits for placed chunks: a page signs in
-#: about 15 ms, so a chunk handed over waits no longer than that.
-SIGN_AHEAD_ITEMS = 50
+#: about 30 ms, so a chunk handed over waits no longer than that; each page is one write.
+SIGN_AHEAD_ITEMS = 100
 
 
 @dataclass
