@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -130,14 +131,18 @@ def real_items(total: int, seed: int = 2):
     return sorted(items, key=lambda item: item[5])
 
 
-def _store(db, source: int, batch) -> None:
-    """One batch stored as a crawl stores it: `save_item` for each, in one write transaction.
+def _store(db, source: int, batch, writes=None) -> None:
+    """One batch stored as a crawl stores it: `save_item` for each; in the crawl's open write
+    transaction (`writes`, a `crawlers.batch.WriteBatch`: committed every 200 items, or as soon
+    as a folding child waits for its turn), or, without one, in one write transaction.
 
     Every item is new, and stored as the crawl stores an entry that its feed's stored keys
     (`feed_hashes`, read once per feed) do not know: `fresh=True`, without looking it up again.
     That one read per feed is not part of this benchmark (benchmarks/crawl.py has it)."""
-    with writing(db):
+    with writing(db) if writes is None else nullcontext():
         for key, _, language, title, text, when in batch:
+            if writes is not None:
+                writes.join()
             save_item(
                 db,
                 {
@@ -154,6 +159,8 @@ def _store(db, source: int, batch) -> None:
                 },
                 fresh=True,
             )
+    if writes is not None:
+        writes.flush()  # the batch's last items committed, as a crawl commits when its feeds are done
 
 
 def _cpu_of(pid: int) -> float:
@@ -181,6 +188,7 @@ def run_path(items) -> dict:
 
     from aggregator.config import Config
     from aggregator.db import share_write_turns
+    from crawlers.batch import WriteBatch
     from crawlers.folding import Folding
 
     folder = Path(tempfile.mkdtemp(prefix="wire-bench-"))
@@ -190,7 +198,8 @@ def run_path(items) -> dict:
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started, cpu_started = time.perf_counter(), time.process_time()
     folding.start()
-    share_write_turns(db, folding.turn)
+    share_write_turns(db, folding.turn)  # as `crawlers.run` does: the crawl's writes and the children's take turns
+    writes = WriteBatch(db, folding.wanted)
     seen = {"cluster": 0.0, "index": 0.0}
     done = threading.Event()
 
@@ -202,7 +211,7 @@ def run_path(items) -> dict:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     for offset in range(0, len(items), BATCH):
-        _store(db, source, items[offset : offset + BATCH])
+        _store(db, source, items[offset : offset + BATCH], writes)
     stored, stored_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     report = folding.finish(db)
     total = time.perf_counter() - started
