@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -294,78 +295,81 @@ def main() -> None:
         print("../shared/corpus is absent: nothing to measure")
         return
     folder = Path(tempfile.mkdtemp(prefix="wire-bench-real-"))
-    with LoopbackSites(PORTS, lifetime=1800) as sites:
-        feed_urls, page_urls = serve(sites, corpus_pages)
-        print(
-            f"{len(page_urls)} real pages behind {FEEDS} excerpt-only feeds on {PORTS} ports",
-            flush=True,
+    try:
+        with LoopbackSites(PORTS, lifetime=1800) as sites:
+            feed_urls, page_urls = serve(sites, corpus_pages)
+            print(
+                f"{len(page_urls)} real pages behind {FEEDS} excerpt-only feeds on {PORTS} ports",
+                flush=True,
+            )
+            # ours first: its peak memory is then the largest of the children so far (the peer comes after)
+            ours = run_ours(feed_urls, folder / "crawl")
+            print(f"ours: {ours['seconds']:.1f} s", flush=True)
+            theirs = run_peer(page_urls, folder)
+            print(
+                f"trafilatura alone, {THREADS} threads: {theirs['seconds']:.1f} s",
+                flush=True,
+            )
+            times = stages(corpus_pages, page_urls, folder / "stages")
+        rows = []
+        beyond = beyond_median = 0.0
+        for stage, values in times.items():
+            mean = statistics.fmean(values) * 1000
+            if stage in ("language", "MinHash", "names", "tagging", "people"):
+                part = "(within normalise)" if stage == "language" else "(within the batch below)"
+            else:
+                part = ""
+            median = statistics.median(values) * 1000 if len(values) > 1 else mean
+            if not part and stage != "extraction":
+                beyond += mean
+                beyond_median += median
+            rows.append(f"| {stage} {part} | {mean:.1f} | {median:.1f} |")
+        report = ours["report"]
+        lines = [
+            (
+                f"- {len(page_urls)} real pages (goose3, newspaper4k, mozilla-readability test data) "
+                f"behind {FEEDS} excerpt-only "
+                f"RSS feeds on {PORTS} ports of 127.0.0.1; `crawl_per_host = {PER_HOST}`, `crawl_delay = 0`; "
+                f"command: `.venv/bin/python -m benchmarks.real_articles`"
+            ),
+            (
+                f"- ours (`crawl_in_subprocess`: feeds, pages, extraction, storing, clustering, tagging): "
+                f"{ours['seconds']:.1f} s (CPU {ours['cpu']:.1f} s, its workers and folding child included), "
+                f"{ours['items']} items stored ({report.items_new} new, {report.requests} requests), "
+                f"peak memory {ours['peak_mb']:.0f} MB"
+            ),
+            f"- peer, trafilatura alone with {THREADS} threads (urllib fetch + extract with metadata, own process): "
+            f"{theirs['seconds']:.1f} s for {theirs['pages']} pages ({theirs['with_text']} with text) timed inside "
+            f"its process after its imports; {theirs['outside']:.1f} s timed from outside as ours is, "
+            f"with its start-up (CPU {theirs['cpu']:.1f} s)"
+            + (
+                f"; the peer process crashed {len(theirs['crashes'])} time(s) before "
+                f"({theirs['crashes'][0]}) and was re-run"
+                if theirs["crashes"]
+                else ""
+            ),
+            f"- ratio ours / peer: {ours['seconds'] / theirs['seconds']:.2f} to the peer timed inside (target <= 1.5), "
+            f"{ours['seconds'] / theirs['outside']:.2f} to the peer timed from outside; "
+            f"CPU {ours['cpu'] / theirs['cpu']:.2f}",
+            (
+                f"- per item beyond extraction (stages timed one page at a time in one process): {beyond:.1f} ms "
+                f"as the sum of means, {beyond_median:.1f} ms as the sum of medians (target <= 20 ms)"
+            ),
+            "",
+            "| stage | mean ms/item | median ms/item |",
+            "|---|---|---|",
+            *rows,
+        ]
+        lines.append(
+            f"- load average at the end of the run (1/5/15 min): {' / '.join(f'{v:.1f}' for v in os.getloadavg())} "
+            f"on {os.cpu_count()} cores (other work on the machine slows both sides alike)"
         )
-        # ours first: its peak memory is then the largest of the children so far (the peer comes after)
-        ours = run_ours(feed_urls, folder / "crawl")
-        print(f"ours: {ours['seconds']:.1f} s", flush=True)
-        theirs = run_peer(page_urls, folder)
-        print(
-            f"trafilatura alone, {THREADS} threads: {theirs['seconds']:.1f} s",
-            flush=True,
+        record(
+            "Real article pages behind excerpt-only feeds (benchmarks/real_articles.py)",
+            lines,
         )
-        times = stages(corpus_pages, page_urls, folder / "stages")
-    rows = []
-    beyond = beyond_median = 0.0
-    for stage, values in times.items():
-        mean = statistics.fmean(values) * 1000
-        if stage in ("language", "MinHash", "names", "tagging", "people"):
-            part = "(within normalise)" if stage == "language" else "(within the batch below)"
-        else:
-            part = ""
-        median = statistics.median(values) * 1000 if len(values) > 1 else mean
-        if not part and stage != "extraction":
-            beyond += mean
-            beyond_median += median
-        rows.append(f"| {stage} {part} | {mean:.1f} | {median:.1f} |")
-    report = ours["report"]
-    lines = [
-        (
-            f"- {len(page_urls)} real pages (goose3, newspaper4k, mozilla-readability test data) "
-            f"behind {FEEDS} excerpt-only "
-            f"RSS feeds on {PORTS} ports of 127.0.0.1; `crawl_per_host = {PER_HOST}`, `crawl_delay = 0`; "
-            f"command: `.venv/bin/python -m benchmarks.real_articles`"
-        ),
-        (
-            f"- ours (`crawl_in_subprocess`: feeds, pages, extraction, storing, clustering, tagging): "
-            f"{ours['seconds']:.1f} s (CPU {ours['cpu']:.1f} s, its workers and folding child included), "
-            f"{ours['items']} items stored ({report.items_new} new, {report.requests} requests), "
-            f"peak memory {ours['peak_mb']:.0f} MB"
-        ),
-        f"- peer, trafilatura alone with {THREADS} threads (urllib fetch + extract with metadata, own process): "
-        f"{theirs['seconds']:.1f} s for {theirs['pages']} pages ({theirs['with_text']} with text) timed inside "
-        f"its process after its imports; {theirs['outside']:.1f} s timed from outside as ours is, "
-        f"with its start-up (CPU {theirs['cpu']:.1f} s)"
-        + (
-            f"; the peer process crashed {len(theirs['crashes'])} time(s) before "
-            f"({theirs['crashes'][0]}) and was re-run"
-            if theirs["crashes"]
-            else ""
-        ),
-        f"- ratio ours / peer: {ours['seconds'] / theirs['seconds']:.2f} to the peer timed inside (target <= 1.5), "
-        f"{ours['seconds'] / theirs['outside']:.2f} to the peer timed from outside; "
-        f"CPU {ours['cpu'] / theirs['cpu']:.2f}",
-        (
-            f"- per item beyond extraction (stages timed one page at a time in one process): {beyond:.1f} ms "
-            f"as the sum of means, {beyond_median:.1f} ms as the sum of medians (target <= 20 ms)"
-        ),
-        "",
-        "| stage | mean ms/item | median ms/item |",
-        "|---|---|---|",
-        *rows,
-    ]
-    lines.append(
-        f"- load average at the end of the run (1/5/15 min): {' / '.join(f'{v:.1f}' for v in os.getloadavg())} "
-        f"on {os.cpu_count()} cores (other work on the machine slows both sides alike)"
-    )
-    record(
-        "Real article pages behind excerpt-only feeds (benchmarks/real_articles.py)",
-        lines,
-    )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # a few hundred MB a run
 
 
 if __name__ == "__main__":
