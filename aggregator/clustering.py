@@ -125,8 +125,11 @@ MAX_MEMBERS = 12
 LANGUAGE_WINDOW_DAYS = 7
 #: Placed items kept in memory between chunks before those left behind the window are dropped.
 CACHE_ITEMS = 20_000
-#: Items settled since the band window was read that it keeps in lists before reading it again.
+#: Items added to the band window since it was read or trimmed before those left behind are dropped.
 LATER_ITEMS = 5_000
+#: Band keys of items settled in a run kept in their own sorted array before it is merged into
+#: the window's (2,000 items' worth): each merge copies the window's arrays once.
+MERGE_KEYS = 2_000 * BANDS
 #: How far a span read for one run (names counted, names read, band keys) grows to cover the
 #: next runs of a kept matcher (a crawl's passes see items of the same days in any order), in
 #: reaches: a rebuild moving through months reads a new span instead, so memory stays bounded.
@@ -188,9 +191,11 @@ class _BandWindow:
     of the signatures, so a run reads the signatures of the settled items in its span (one
     range read: about 30 ms for 20,000 items), computes all their keys with numpy and sorts
     them; a chunk's neighbours are then found with binary searches, for all of its items at
-    once (`neighbours`). Items settled later in the run are inserted in the sorted arrays as
-    they settle (`add`). A run whose span is longer than `reach` (a rebuild of months) reads
-    it a stretch at a time, so memory follows the window, not the database.
+    once (`neighbours`). Items settled later in the run go into a small sorted array of their
+    own (`add`), merged into the large one now and then: inserting each chunk's keys into the
+    large one copied it every time. Items left behind the window are dropped without reading
+    anything again (`cover`). A run whose span is longer than `reach` (a rebuild of months)
+    reads it a stretch at a time, so memory follows the window, not the database.
     """
 
     def __init__(self, db, reach: timedelta):
@@ -198,17 +203,21 @@ class _BandWindow:
         self.span: tuple[str, str] | None = None
         self.keys = np.empty(0, dtype=np.uint64)  # sorted
         self.rows = np.empty(0, dtype=np.int64)  # keys[n] belongs to ids[rows[n]]
+        self.new_keys = np.empty(0, dtype=np.uint64)  # sorted: of the items added since the last merge
+        self.new_rows = np.empty(0, dtype=np.int64)
         self.ids = np.empty(0, dtype=np.int64)
         self.moments = np.empty(0, dtype=object)  # as stored (ISO text): compared as strings
-        self.later_items = 0  # items added since the last read
+        self.later_items = 0  # items added since the window was last read or trimmed
 
     def cover(self, low: str, high: str, run_high: str) -> None:
         """Make sure the items settled in [low, high] are known (read up to `reach` further, at most `run_high`).
 
-        The span is read again, with what settled since, once LATER_ITEMS have been added: a
-        window kept for a whole crawl would otherwise keep items left behind it.
+        Once LATER_ITEMS have been added, the items before `low` are dropped: a window kept
+        for a whole crawl would otherwise keep every item it saw.
         """
-        if self.span is not None and self.span[0] <= low and high <= self.span[1] and self.later_items < LATER_ITEMS:
+        if self.span is not None and self.span[0] <= low and high <= self.span[1]:
+            if self.later_items >= LATER_ITEMS:
+                self._drop_before(low)
             return
         until = max(high, min(run_high, iso(datetime.fromisoformat(high) + self.reach)))
         if self.span is not None:  # a window kept across runs grows to cover them, up to SPAN_REACHES reaches
@@ -218,15 +227,33 @@ class _BandWindow:
         keys = band_key_matrix(values).ravel()
         order = np.argsort(keys, kind="stable")
         self.keys, self.rows = keys[order], order // BANDS
+        self.new_keys, self.new_rows = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
         self.ids = np.asarray(ids, dtype=np.int64)
         self.moments = np.asarray(moments, dtype=object)
         self.span = (low, until)
         self.later_items = 0
 
+    def _drop_before(self, low: str) -> None:
+        """Forget the items whose moment is before `low` (their keys keep their order)."""
+        self._merge()
+        kept = self.moments >= low
+        renumbered = np.cumsum(kept) - 1
+        self.ids, self.moments = self.ids[kept], self.moments[kept]
+        rows = kept[self.rows]
+        self.keys, self.rows = self.keys[rows], renumbered[self.rows[rows]]
+        assert self.span is not None
+        self.span = (low, self.span[1])
+        self.later_items = 0
+
+    def _merge(self) -> None:
+        """The added items' keys into the large sorted array (one copy of it)."""
+        if len(self.new_keys):
+            at = np.searchsorted(self.keys, self.new_keys, side="right")
+            self.keys, self.rows = np.insert(self.keys, at, self.new_keys), np.insert(self.rows, at, self.new_rows)
+            self.new_keys, self.new_rows = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+
     def add(self, keys: np.ndarray, ids: list[int], moments: list[str | None]) -> None:
-        """A settled chunk's items, with their band keys (one row each), inserted where they sort:
-        searching one array beats keeping the chunks apart (`np.isin` sorted them all again
-        for every chunk)."""
+        """A settled chunk's items, with their band keys (one row each)."""
         dated = [n for n, moment in enumerate(moments) if moment is not None]
         if not dated:
             return
@@ -237,8 +264,10 @@ class _BandWindow:
         rows = base + np.repeat(np.arange(len(dated), dtype=np.int64), BANDS)
         order = np.argsort(flat, kind="stable")
         flat, rows = flat[order], rows[order]
-        at = np.searchsorted(self.keys, flat, side="right")
-        self.keys, self.rows = np.insert(self.keys, at, flat), np.insert(self.rows, at, rows)
+        at = np.searchsorted(self.new_keys, flat, side="right")
+        self.new_keys, self.new_rows = np.insert(self.new_keys, at, flat), np.insert(self.new_rows, at, rows)
+        if len(self.new_keys) > MERGE_KEYS:
+            self._merge()
         self.later_items += len(dated)
 
     def neighbours(self, keys: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> list[list[int]]:
@@ -250,19 +279,23 @@ class _BandWindow:
         the rest of looking them up.
         """
         count = len(keys)
-        if not len(self.keys) or not count:
-            return [[] for _ in range(count)]
         flat = keys.ravel()
-        starts = np.searchsorted(self.keys, flat, side="left")
-        hits = np.searchsorted(self.keys, flat, side="right") - starts
-        total = int(hits.sum())
-        if not total:
+        owners, found_rows = [], []
+        for sorted_keys, sorted_rows in ((self.keys, self.rows), (self.new_keys, self.new_rows)):
+            if not len(sorted_keys) or not count:
+                continue
+            starts = np.searchsorted(sorted_keys, flat, side="left")
+            hits = np.searchsorted(sorted_keys, flat, side="right") - starts
+            total = int(hits.sum())
+            if not total:
+                continue
+            owners.append(np.repeat(np.arange(len(flat), dtype=np.int64) // BANDS, hits))
+            offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(hits) - hits, hits)
+            found_rows.append(sorted_rows[np.repeat(starts, hits) + offsets])
+        if not owners:
             return [[] for _ in range(count)]
-        owner = np.repeat(np.arange(len(flat), dtype=np.int64) // BANDS, hits)
-        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(hits) - hits, hits)
-        rows = self.rows[np.repeat(starts, hits) + offsets]
         width = len(self.ids) + 1
-        pairs = np.unique(owner * width + rows)  # each (item, neighbour) once, by item
+        pairs = np.unique(np.concatenate(owners) * width + np.concatenate(found_rows))  # each (item, neighbour) once
         owner, rows = pairs // width, pairs % width
         moments = self.moments[rows]
         keep = (moments >= lows[owner]) & (moments <= highs[owner])
