@@ -396,6 +396,7 @@ class _Matcher:
             self.name_counts = defaultdict(int)
             self.counted = set()
             self.frequent = set()
+            self._common = None
             self.count_span = since, until
             self.window_size = count_settled_stories(self.db, since, until)
             missing = set(names)

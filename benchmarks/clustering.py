@@ -1,13 +1,16 @@
 """Cluster 100,000 generated items arriving in batches of 1,000, as a crawl delivers them.
 
-The real path: each batch is stored in SQLite with `save_item`, placed by
-`cluster_new_items` (exact copies, MinHash/LSH near-duplicates, cross-language names) and
-tagged and indexed by `index_items`, the step every crawl pays after clustering. Items are
-spread over 100 days, 1,000 a day, so the story window (10 days) holds about 11,000 items
-whatever the total.
+The path a crawl runs: this process stores each batch with `save_item` through the crawl's
+`WriteBatch`, while the crawl's two folding children (`crawlers.folding`) work alongside: one
+places what is committed in stories (`Clustering`: exact copies, MinHash/LSH near-duplicates,
+cross-language names) and hands each chunk to the other, which tags it and indexes its
+people (`index_items`), and signs items ahead for the first while it has nothing to tag.
+The run ends when every item is placed and tagged. Items are spread over 100 days, 1,000 a
+day, so the story window (10 days) holds about 11,000 items whatever the total.
 
-Figures: total time, peak memory, the cost of one batch when ~10,000 and ~100,000 items
-are stored (must stay nearly flat: <= 1.5x), and, as the reference in the same run,
+Figures: total time, CPU of each process, peak memory, the cost of one batch stored, placed
+and tagged one step after the other in one process when 10,000 and 100,000 items are stored
+(must stay nearly flat: <= 1.5x), and, as the reference in the same run,
 brute-force pairwise Jaccard over 5,000 of the items. Then the same path on real article
 text: the ../shared/corpus bodies (as `benchmarks.story_sets.corpus_bodies` loads them),
 repeated with edits (a cut, words changed, boilerplate) to reach 10,000 items, in items per
@@ -19,7 +22,7 @@ boilerplate added); some stories get a retelling in another language that shares
 the names and a number.
 
 Usage: `.venv/bin/python -m benchmarks.clustering [TOTAL [REAL_TOTAL]]` (100,000 and 10,000 by default;
-other sizes are for profiling and comparisons, printed and not recorded).
+given sizes, even these, are for profiling and comparisons: printed, not recorded).
 """
 
 from __future__ import annotations
@@ -371,7 +374,7 @@ def measure() -> None:
         lines.append("- real article text: ../shared/corpus not found, not measured")
     lines.append(f"- load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     lines.append("- command: `.venv/bin/python -m benchmarks.clustering`")
-    if total_items == TOTAL:
+    if len(sys.argv) == 1:  # the sizes of the issue's targets, real text included: recorded
         record(
             "Story clustering in SQLite, 100,000 generated items in batches of 1,000, stored, clustered and "
             "indexed (benchmarks/clustering.py)",

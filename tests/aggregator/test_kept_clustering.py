@@ -154,3 +154,17 @@ def test_settled_changes_count_what_others_do_to_placed_items_and_not_new_placem
     cluster_new_items(db)
     # placing the revised item again and the new ones changes no settled item
     assert count_settled_changes(db) == merged + 1
+
+
+def test_names_counted_for_a_new_span_forget_which_were_common_in_the_old_one(db):
+    """Names are counted a chunk at a time; a chunk that brings no name but moves the matcher to
+    another span must still leave the names common in the old span behind."""
+    matcher = clustering._Matcher(db, timedelta(days=10), 0.5, 0.7)
+    matcher.count_names({"Nasrin Alavi"}, "2026-03-01", "2026-03-20")
+    matcher.name_counts["Nasrin Alavi"] = 50  # carried by 50 stories around March
+    matcher.frequent.add("Nasrin Alavi")
+    matcher._common = None
+    assert matcher.common() == {"Nasrin Alavi"}
+    matcher.count_names(set(), "2026-09-01", "2026-09-20")  # months later: a span of its own
+    assert matcher.common() == set()
+    assert matcher.rarity("Nasrin Alavi") == 1.0
