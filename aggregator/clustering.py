@@ -2,7 +2,7 @@
 
 An item joins a story when it is an exact copy (same normalised text), or when it matches
 the story, not just one of its members: a member proposes the story (a near-duplicate by
-MinHash, candidates found through LSH band keys kept in SQLite; or, in another language and
+MinHash, candidates found through LSH band keys computed from stored signatures; or, in another language and
 within a week, shared rare names and a number, candidates found through an index of names
 and consonant skeletons), and the item must agree with more than half of the story's members.
 Names weigh by how many stories around carry them, so a famous name quoted everywhere tells
@@ -13,9 +13,12 @@ indexes instead of loading or recomputing the stored items, so its cost follows 
 size of the crawl, not of the database (every lookup is served by an index:
 tests/aggregator/test_matching_queries.py).
 
-Speed (issue 9, benchmarks/clustering.py): texts are read a page at a time and only their
-signatures (1 KB) and names are kept; the indexes are read once per chunk for all of its
-items, not a dozen queries per item; stories are refreshed once per chunk.
+Speed (issue 9, benchmarks/clustering.py): a run lists its pending items without their
+texts, and reads a chunk's texts just before placing it, keeping only signatures (1 KB) and
+names; what a crawl's tagging child signed ahead meanwhile is read, not computed
+(`SigningAhead`). The indexes are read once per chunk for all of its items, not a dozen
+queries per item, band neighbours of the whole chunk are found in numpy, and stories are
+refreshed once per chunk.
 
 Editors' decisions are pins (`aggregator.storage.pins`) and always win: a pinned item
 joins only the story of its pin, and no item ever joins two pins' stories together.

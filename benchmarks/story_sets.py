@@ -277,7 +277,7 @@ def labelled_set(names=("reposts.jsonl", "lookalikes.jsonl", "crosslang.jsonl"))
 def fold(items: list[Labelled], folder: Path | None = None, sign_first: bool = False) -> dict[str, int]:
     """Store `items` in a new SQLite database and cluster them, one crawl per day; item id -> story id.
 
-    `sign_first`: each day's items are signed ahead (`sign_ahead`, as a crawl's tagging child
+    `sign_first`: each day's items are signed ahead (`SigningAhead`, as a crawl's tagging child
     does) before they are placed."""
     from aggregator.clustering import SigningAhead, cluster_new_items
     from aggregator.db import iso, open_db
