@@ -40,12 +40,10 @@ def open_db(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
     # checkpoint copies them and syncs the file. 100,000 items on the crawl's path
     # (benchmarks/clustering.py): 88.0 s with the default, 76.8 s with this.
     conn.execute("PRAGMA wal_autocheckpoint=16384")
-    # Read the database file through a memory map (up to 2 GB of it, SQLite's own cap): each commit by another
-    # process (the crawl, the folding children, the web app) empties this connection's page
-    # cache, and a page read again is then a look into the map, not a read() and a copy.
-    # 40,000 items on the crawl's path (benchmarks/clustering.py), alternating runs minutes
-    # apart: 36.3 and 37.3 s without, 34.4 and 31.7 s with.
-    conn.execute("PRAGMA mmap_size=2147483648")
+    # No memory map (`mmap_size`), though 40,000 items on the crawl's path were about a tenth
+    # faster with one: the mapped pages of the file count in a process's resident memory, and
+    # the crawl's peak went from 373 to 458 MB of its 500 MB target (benchmarks/crawl.py), more
+    # with every MB the database grows.
     db = sqlite_utils.Database(conn)
     if migrate:
         from aggregator.migrations import migrate as run_migrations
