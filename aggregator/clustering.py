@@ -83,7 +83,6 @@ from aggregator.storage.signatures import (
     list_settled_by_hash,
     list_settled_by_names,
     list_settled_signatures,
-    list_stored_match_data,
     list_stories_members,
     list_unsigned_new_items,
     newest_unplaced_id,
@@ -165,10 +164,14 @@ class _Pending:
     when: datetime
     new: bool  # never placed: names stored for it were found by today's rules (`SigningAhead`)
     print_: Fingerprint = field(default_factory=lambda: Fingerprint(frozenset(), frozenset(), False, frozenset()))
-    minhash: np.ndarray = field(default_factory=lambda: from_bytes(b""))
-    blob: bytes = b""
+    blob: bytes = b""  # its MinHash signature as stored
     size: int = 0
     signed: bool = False  # its signature and names are stored already (`SigningAhead`): not written again
+
+    @property
+    def minhash(self) -> np.ndarray:
+        """The signature's values: a view of `blob`, not a copy."""
+        return from_bytes(self.blob)
 
 
 @dataclass
@@ -179,11 +182,15 @@ class _Placed:
     story_id: int
     language: str | None
     content_hash: str | None
-    minhash: np.ndarray
+    blob: bytes  # its MinHash signature as stored: a chunk's neighbours are joined into one array from these
     size: int
     print_: Fingerprint
     moment: str | None = None  # as stored (ISO text)
-    blob: bytes = b""  # `minhash` as stored: a chunk's neighbours are joined into one array from these
+
+    @property
+    def minhash(self) -> np.ndarray:
+        """The signature's values: a view of `blob`, not a copy."""
+        return from_bytes(self.blob)
 
 
 class _BandWindow:
@@ -599,11 +606,10 @@ class _Matcher:
                 row["story_id"],
                 row["language"],
                 row["content_hash"],
-                from_bytes(row["minhash"]),
+                row["minhash"],
                 row["shingles"],
                 print_,
                 row["moment"],
-                row["minhash"],
             )
 
     # -- one item ------------------------------------------------------------------------------
@@ -630,14 +636,9 @@ class _Matcher:
     def _near(self, minhash, size: int, other: _Placed) -> tuple[bool, float]:
         return is_near_duplicate(minhash, size, other.minhash, other.size, self.threshold, self.containment)
 
-    def find(self, item: dict, when, minhash, size: int, mine: Fingerprint) -> tuple[int | None, str]:
+    def find(self, item: dict, minhash, size: int, mine: Fingerprint) -> tuple[int | None, str]:
         item_id = item["id"]
-        low, high, name_low, name_high = self.bounds.get(item_id) or (
-            iso(when - self.window),
-            iso(when + self.window),
-            iso(when - self.language_window),
-            iso(when + self.language_window),
-        )
+        low, high, name_low, name_high = self.bounds[item_id]  # `prepare` computed them for the chunk
         exact = next(
             (
                 (i, story_id)
@@ -725,7 +726,7 @@ class _Matcher:
 
 
 def _print_of(stored: dict) -> Fingerprint:
-    """The fingerprint a stored row of match data (`list_match_data`, `list_stored_match_data`) holds."""
+    """The fingerprint a stored row of match data (`list_match_data`) holds."""
     mine = stored["names"]
     return Fingerprint(
         names=frozenset(n for k, n in mine if k == "name"),
@@ -830,7 +831,7 @@ def _complete(db: sqlite_utils.Database, chunk: list[_Pending]) -> None:
     signed ahead. An item placed again (a rebuild, a revision) has its names found again: the
     rules that find them may have changed since it was placed.
     """
-    stored = list_stored_match_data(db, [p.item["id"] for p in chunk])
+    stored = {row["id"]: row for row in list_match_data(db, [p.item["id"] for p in chunk])}
     reading = [p.item["id"] for p in chunk if not (p.new and p.item["id"] in stored)]
     texts = {row["id"]: row for row in list_items_for_indexing(db, reading)} if reading else {}
     for p in chunk:
@@ -846,7 +847,6 @@ def _complete(db: sqlite_utils.Database, chunk: list[_Pending]) -> None:
             else:
                 values, p.size = signature_of(text)
                 p.blob = to_bytes(values)
-        p.minhash = from_bytes(p.blob)  # a view of the bytes to store: one copy of the signature in memory
 
 
 class Clustering:
@@ -967,7 +967,7 @@ def _match_chunk(db, chunk: list[_Pending], keys, pins, pin_story, matcher) -> l
         if pin is not None:
             story_id, how = pin_story.get(pin), "pinned"
         else:
-            story_id, how = matcher.find(item, pending.when, pending.minhash, pending.size, mine)
+            story_id, how = matcher.find(item, pending.minhash, pending.size, mine)
         new = story_id is None
         if new:
             opened += 1
@@ -979,11 +979,10 @@ def _match_chunk(db, chunk: list[_Pending], keys, pins, pin_story, matcher) -> l
             story_id,
             item["language"],
             item["content_hash"],
-            pending.minhash,
+            pending.blob,
             pending.size,
             mine,
             item["published_at"] or item["fetched_at"],
-            pending.blob,
         )
         decisions.append(_Decision(pending, story_id, how, placed))
         matcher.add(placed)

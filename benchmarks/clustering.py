@@ -48,7 +48,7 @@ from aggregator.storage.items import save_item
 from aggregator.storage.sources import add_source
 from aggregator.storage.stories import count_stories
 from aggregator.text import content_hash
-from benchmarks.record import record
+from benchmarks.record import process_cpu, record
 
 TOTAL, BATCH, REFERENCE, REAL_TOTAL, REAL_REFERENCE = 100_000, 1_000, 5_000, 10_000, 2_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -168,11 +168,9 @@ def _store(db, source: int, batch, writes=None) -> None:
 
 
 def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) a living process has used, from /proc (0 once it is gone)."""
+    """`process_cpu`, or 0 once the process is gone (the children end as the run does)."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu(pid)
     except (OSError, IndexError, ValueError):
         return 0.0
 

@@ -254,12 +254,6 @@ class Client:
         return elapsed
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc): the server's own work, whatever the load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _peak_memory_mb(pid: int) -> float:
     """The process's peak resident memory (Linux /proc VmHWM): each serving thread keeps its own SQLite cache."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -299,7 +293,7 @@ def _start_server(folder: str, env: dict) -> tuple[subprocess.Popen, int]:
 
 
 def main(items: int = ITEMS, stories: int = STORIES) -> None:
-    from benchmarks.record import record
+    from benchmarks.record import process_cpu, record
 
     with tempfile.TemporaryDirectory() as folder:
         began = time.perf_counter()
@@ -352,12 +346,12 @@ def main(items: int = ITEMS, stories: int = STORIES) -> None:
                 for n in range(WARM_UP):
                     prepare()
                     client.timed(paths[n % len(paths)])
-                cpu_before = _cpu_seconds(server.pid)  # the server is idle while the client commits a change
+                cpu_before = process_cpu(server.pid)  # the server is idle while the client commits a change
                 latencies = []
                 for n in range(REQUESTS):
                     prepare()
                     latencies.append(client.timed(paths[n % len(paths)]))
-                cpu = (_cpu_seconds(server.pid) - cpu_before) * 1000 / REQUESTS
+                cpu = (process_cpu(server.pid) - cpu_before) * 1000 / REQUESTS
                 cuts = statistics.quantiles(latencies, n=100)
                 shown = paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more"
                 lines.append(

@@ -219,12 +219,6 @@ def _in_child(function: str, *args) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _cpu_of(pid: int) -> float:
-    """CPU seconds a process has used so far (user + system, from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main(subscribers: int = SUBSCRIBERS, keep: bool = True, rounds: int = 2) -> None:
     """Run the floors and both sends; append the figures to RESULTS.md unless `keep` is False (a trial).
 
@@ -234,7 +228,7 @@ def main(subscribers: int = SUBSCRIBERS, keep: bool = True, rounds: int = 2) -> 
     send` resumes; every figure adds up its rounds. The server's CPU per message is taken from
     /proc for each run, to show the server did the same work for the floor and for the sends.
     """
-    from benchmarks.record import record
+    from benchmarks.record import process_cpu, record
 
     share = subscribers // rounds
     names = ("floor", "floor6", "plain", "dkim")
@@ -255,7 +249,7 @@ def main(subscribers: int = SUBSCRIBERS, keep: bool = True, rounds: int = 2) -> 
             for number in range(rounds):
                 count = share if number + 1 < rounds else subscribers - share * (rounds - 1)
                 for name in names:
-                    before = _cpu_of(server_pid)
+                    before = process_cpu(server_pid)
                     if name.startswith("floor"):
                         result = _in_child("_child_floor", url, str(template), count, name == "floor6")
                         sizes[name] = result["bytes"]
@@ -265,7 +259,7 @@ def main(subscribers: int = SUBSCRIBERS, keep: bool = True, rounds: int = 2) -> 
                         assert result["sent"] == count, result
                         status[name] = result["status"]
                     total = totals[name]
-                    total["server_cpu"] += _cpu_of(server_pid) - before
+                    total["server_cpu"] += process_cpu(server_pid) - before
                     for field in ("seconds", "sent", "cpu"):
                         total[field] += result[field]
                     total["peak_mb"] = max(total["peak_mb"], result.get("peak_mb", 0.0))

@@ -310,9 +310,11 @@ def fold(items: list[Labelled], folder: Path | None = None, sign_first: bool = F
                         "content_hash": content_hash(item.title, item.text),
                     },
                 )
-            signer = SigningAhead(db)
-            while sign_first and signer.page(7):
-                pass
+            if sign_first:  # a page at a time, as the tagging child signs
+                signer = SigningAhead(db)
+                signed = signer.page(7)
+                while signed:
+                    signed = signer.page(7)
             cluster_new_items(db)
         story = dict(db.execute("SELECT id, story_id FROM items").fetchall())
         db.conn.close()

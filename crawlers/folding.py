@@ -209,29 +209,27 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
 def _next_chunk(to_index, signer):
     """The next chunk of placed item ids to tag (None: no more). While none is waiting, new items
     are signed ahead for the folding child (`signer`, an `aggregator.clustering.SigningAhead`),
-    a page at a time, so that a chunk handed over is tagged as soon as the page is done.
-    Should signing fail, `signer.db` is left as it was (the folding child signs what is left)
-    and signing stops: `signer.stopped`."""
-    while True:
-        while not signer.stopped:
-            try:
-                return to_index.get_nowait()
-            except queue.Empty:
-                pass
-            try:
-                if not signer.page(SIGN_AHEAD_ITEMS):
-                    break  # nothing to sign: wait for the next chunk, or for new items
-            except Exception as error:  # nothing is lost: the folding child signs what is left
-                logger.info("signing ahead stopped: %s: %s", type(error).__name__, error)
-                if signer.db.conn.in_transaction:
-                    signer.db.conn.execute("ROLLBACK")
-                signer.stopped = True
-        if signer.stopped:
-            return to_index.get()
-        try:
-            return to_index.get(timeout=IDLE_SECONDS)
-        except queue.Empty:
-            continue
+    a page at a time, so that a chunk handed over is tagged as soon as the page is done."""
+    while not signer.stopped:
+        with suppress(queue.Empty):
+            return to_index.get_nowait()
+        if not _sign_a_page(signer):  # nothing to sign: wait for the next chunk, or for new items
+            with suppress(queue.Empty):
+                return to_index.get(timeout=IDLE_SECONDS)
+    return to_index.get()
+
+
+def _sign_a_page(signer) -> bool:
+    """Whether `signer` signed a page. Should signing fail, its transaction is rolled back and
+    it stops (`signer.stopped`): the folding child signs what is left, nothing is lost."""
+    try:
+        return bool(signer.page(SIGN_AHEAD_ITEMS))
+    except Exception as error:
+        logger.info("signing ahead stopped: %s: %s", type(error).__name__, error)
+        if signer.db.conn.in_transaction:
+            signer.db.conn.execute("ROLLBACK")
+        signer.stopped = True
+        return False
 
 
 def receive(results, process, timeout: float | None = None):

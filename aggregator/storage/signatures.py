@@ -55,8 +55,9 @@ def count_settled_changes(db: sqlite_utils.Database) -> int:
 
 
 def list_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:
-    """Settled items with what matching needs: id, story_id, language, content_hash, moment, minhash,
-    shingles, numbers (list), rtl, and names as [(kind, name)]."""
+    """The items of `item_ids` that have a stored signature (placed, or signed ahead), with what
+    matching needs: id, story_id, language, content_hash, moment, minhash, shingles, numbers
+    (list), rtl, and names as [(kind, name)]."""
     found = []
     for part in _chunks(sorted(set(item_ids))):
         names: dict[int, list] = defaultdict(list)
@@ -203,53 +204,17 @@ def save_new_match_data(db: sqlite_utils.Database, rows: list[dict]) -> int:
     a revision stored meanwhile deletes the signature and changes the hash, and a signature
     read from an older text must not outlive it. Call inside `writing(db)`.
     """
-    saved = []
-    for row in rows:
-        cursor = db.conn.execute(
-            "INSERT OR IGNORE INTO item_signatures (item_id, minhash, shingles, numbers, rtl) SELECT ?, ?, ?, ?, ? "
-            "WHERE EXISTS (SELECT 1 FROM items WHERE id = ? AND content_hash = ? AND language IS ? "
-            "AND story_id IS NULL AND reprocess = 0)",
-            [
-                row["item_id"],
-                row["minhash"],
-                row["shingles"],
-                json.dumps(sorted(row["numbers"])),
-                int(row["rtl"]),
-                row["item_id"],
-                row["content_hash"],
-                row["language"],
-            ],
-        )
-        if cursor.rowcount:
-            saved.append(row)
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO item_names (kind, name, item_id) VALUES (?, ?, ?)",
-        sorted({(kind, name, r["item_id"]) for r in saved for kind, name in r["names"]}),
-    )
-    return len(saved)
-
-
-def list_stored_match_data(db: sqlite_utils.Database, item_ids: list[int]) -> dict[int, dict]:
-    """item id -> minhash, shingles, numbers (list), rtl and names [(kind, name)], for the items
-    of `item_ids` that have a stored signature (items signed ahead of placing, or placed before)."""
-    found: dict[int, dict] = {}
-    for part in _chunks(sorted(set(item_ids))):
-        signed = 0
-        for item_id, minhash, shingles, numbers, rtl in db.execute(
-            f"SELECT item_id, minhash, shingles, numbers, rtl FROM item_signatures WHERE item_id IN ({_marks(part)})",
-            part,
-        ):
-            found[item_id] = {"minhash": minhash, "shingles": shingles, "numbers": json.loads(numbers), "rtl": rtl}
-            found[item_id]["names"] = []
-            signed += 1
-        if not signed:
-            continue
-        for item_id, kind, name in db.execute(
-            f"SELECT item_id, kind, name FROM item_names WHERE item_id IN ({_marks(part)})", part
-        ):
-            if item_id in found:
-                found[item_id]["names"].append((kind, name))
-    return found
+    current = [
+        row
+        for row in rows
+        if db.execute(
+            "SELECT 1 FROM items WHERE id = ? AND content_hash = ? AND language IS ? AND story_id IS NULL "
+            "AND reprocess = 0 AND NOT EXISTS (SELECT 1 FROM item_signatures s WHERE s.item_id = items.id)",
+            [row["item_id"], row["content_hash"], row["language"]],
+        ).fetchone()
+    ]
+    save_match_data(db, current)
+    return len(current)
 
 
 def save_match_data(db: sqlite_utils.Database, rows: list[dict]) -> None:
