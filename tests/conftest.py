@@ -70,12 +70,24 @@ def corpus():
 
 
 class LiveServer:
-    def __init__(self, app, port: int = 0):
+    """Waitress on a loopback port, bound at once. Tests whose pages must link to the server's own URL
+    start it with no app, build the config from `url`, then set `app`: a port picked, closed and bound
+    again later can be taken meanwhile (the kernel hands the same free port to the next bind(0), and a
+    mail sink started in between took it)."""
+
+    def __init__(self, app=None, port: int = 0):
         from waitress.server import create_server
 
-        self.server = create_server(app, host="127.0.0.1", port=port, threads=4)
+        self.app = app
+        self.server = create_server(self._serve, host="127.0.0.1", port=port, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def _serve(self, environ, start_response):
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"the test has not set its app yet"]
+        return self.app(environ, start_response)
 
     def __enter__(self):
         self.thread.start()
@@ -83,6 +95,13 @@ class LiveServer:
 
     def __exit__(self, *exc):
         self.server.close()
+
+
+@pytest.fixture
+def unset_server():
+    """A LiveServer bound before the test builds its config from `url`; the test sets `app`."""
+    with LiveServer() as server:
+        yield server
 
 
 @pytest.fixture

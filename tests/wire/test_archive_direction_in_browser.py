@@ -77,14 +77,12 @@ def store_edition(db, edition: Edition) -> None:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     """The mixed edition drafted, sent to a reader per language into aiosmtpd, and the archive serving it."""
-    from wire.mailsink import free_port
     from wire.web import create_app
 
     tmp = tmp_path_factory.mktemp("archive-direction")
     edition = mixed_edition()
-    port = free_port()
-    with MailSink(tmp / "maildir") as sink:
-        config = make_config(tmp, base_url=f"http://127.0.0.1:{port}", smtp_url=sink.url)
+    with LiveServer() as live, MailSink(tmp / "maildir") as sink:
+        config = make_config(tmp, base_url=live.url, smtp_url=sink.url)
         db = open_db(config.db)
         store_edition(db, edition)
         edition_id = draft_edition(db, config, week=edition.week, now=datetime(2026, 11, 29, 12, tzinfo=UTC))
@@ -94,8 +92,8 @@ def archive(tmp_path_factory):
             add_subscriber(db, f"reader.{language}@example.org", language)
         assert send_edition(db, config, edition_id).sent == len(LANGUAGES)
         assert get_edition(db, edition_id)["status"] == "sent"
-        with LiveServer(create_app(config), port=port) as live:
-            yield {"url": f"{live.url}/editions/{edition.week}", "entries": len(edition.entries)}
+        live.app = create_app(config)
+        yield {"url": f"{live.url}/editions/{edition.week}", "entries": len(edition.entries)}
         db.conn.close()
 
 

@@ -26,13 +26,12 @@ from wire.mailsink import MailSink
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, demo_network):
     """The demo network crawled, an edition drafted, the web app serving, the edition sent to six readers."""
-    from wire.mailsink import free_port
     from wire.web import create_app
 
     tmp = tmp_path_factory.mktemp("edition")
-    port = free_port()  # known before rendering: links in the edition point at the live app
-    with MailSink(tmp / "maildir") as sink:
-        config = make_config(tmp, base_url=f"http://127.0.0.1:{port}", smtp_url=sink.url)
+    # bound before rendering: links in the edition point at the live app
+    with LiveServer() as live, MailSink(tmp / "maildir") as sink:
+        config = make_config(tmp, base_url=live.url, smtp_url=sink.url)
         db = open_db(config.db)
         register(db, demo_network)
         crawl_in_subprocess(config)
@@ -43,17 +42,17 @@ def world(tmp_path_factory, demo_network):
             for language in ("en", "fa", "tr", "de", "ar", "es")
         }
         report = send_edition(db, config, edition_id)
-        with LiveServer(create_app(config), port=port) as live:
-            yield {
-                "config": config,
-                "db": db,
-                "edition": edition_id,
-                "files": files,
-                "readers": readers,
-                "report": report,
-                "sink": sink,
-                "url": live.url,
-            }
+        live.app = create_app(config)
+        yield {
+            "config": config,
+            "db": db,
+            "edition": edition_id,
+            "files": files,
+            "readers": readers,
+            "report": report,
+            "sink": sink,
+            "url": live.url,
+        }
 
 
 def test_sending_reaches_every_reader_once_in_their_language(world):

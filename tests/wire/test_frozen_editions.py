@@ -117,12 +117,10 @@ def _get(url: str) -> tuple[int, str, dict]:
         return response.status, response.read().decode("utf-8"), dict(response.headers.items())
 
 
-def test_a_sent_edition_stays_as_the_messages_held_it(tmp_path, mail_sink, partner_site):
-    from wire.mailsink import free_port
+def test_a_sent_edition_stays_as_the_messages_held_it(tmp_path, mail_sink, partner_site, unset_server):
     from wire.web import create_app
 
-    port = free_port()
-    config = make_config(tmp_path, base_url=f"http://127.0.0.1:{port}", smtp_url=mail_sink.url)
+    config = make_config(tmp_path, base_url=unset_server.url, smtp_url=mail_sink.url)
     from aggregator.db import open_db
 
     db = open_db(config.db)
@@ -150,27 +148,28 @@ def test_a_sent_edition_stays_as_the_messages_held_it(tmp_path, mail_sink, partn
     with pytest.raises(sqlite3.IntegrityError):  # no cascade from stories: a delete is refused outright
         db.execute("DELETE FROM stories WHERE id = ?", [gone])
 
-    with LiveServer(create_app(config), port=port) as live:
-        feeds = {}
-        for language, message in received.items():
-            html, text = _parts(message)
-            token = get_subscriber(db, readers[language])["token"]
-            assert token in html and token in text
-            public = html.replace(token, "")  # the archive carries no reader's token
-            status, page, headers = _get(f"{live.url}/editions/{week}/{language}")
-            assert status == 200
-            assert page.strip() == public.strip(), f"{language}: the archive page differs from the message"
-            assert "Corrected" not in page and "Tag 61" not in page
-            assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-            # "Read in your browser" in the message leads to that page
-            archive_link = re.search(r'href="([^"]+/editions/[^"]+)"', html).group(1)
-            assert archive_link == f"{config.base_url}/editions/{week}/{language}"
-            status, body, _ = _get(f"{live.url}/editions/{language}.atom")
-            feeds[language] = ET.fromstring(body.encode("utf-8"))
-            entry = feeds[language].find(f"{ATOM}entry")
-            assert entry.find(f"{ATOM}title").text == message["Subject"]
-            assert entry.find(f"{ATOM}content").text.strip() == public.strip()
-            assert entry.find(f"{ATOM}link").get("href") == f"{config.base_url}/editions/{week}/{language}"
+    live = unset_server
+    live.app = create_app(config)
+    feeds = {}
+    for language, message in received.items():
+        html, text = _parts(message)
+        token = get_subscriber(db, readers[language])["token"]
+        assert token in html and token in text
+        public = html.replace(token, "")  # the archive carries no reader's token
+        status, page, headers = _get(f"{live.url}/editions/{week}/{language}")
+        assert status == 200
+        assert page.strip() == public.strip(), f"{language}: the archive page differs from the message"
+        assert "Corrected" not in page and "Tag 61" not in page
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        # "Read in your browser" in the message leads to that page
+        archive_link = re.search(r'href="([^"]+/editions/[^"]+)"', html).group(1)
+        assert archive_link == f"{config.base_url}/editions/{week}/{language}"
+        status, body, _ = _get(f"{live.url}/editions/{language}.atom")
+        feeds[language] = ET.fromstring(body.encode("utf-8"))
+        entry = feeds[language].find(f"{ATOM}entry")
+        assert entry.find(f"{ATOM}title").text == message["Subject"]
+        assert entry.find(f"{ATOM}content").text.strip() == public.strip()
+        assert entry.find(f"{ATOM}link").get("href") == f"{config.base_url}/editions/{week}/{language}"
     db.conn.close()
 
 

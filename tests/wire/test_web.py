@@ -197,13 +197,12 @@ def served(tmp_path):
     """The web app on a port known before anything is rendered, so that base_url links point at it."""
     from aggregator.db import open_db
     from tests.conftest import LiveServer, make_config
-    from wire.mailsink import free_port
     from wire.web import create_app
 
-    port = free_port()
-    config = make_config(tmp_path, base_url=f"http://127.0.0.1:{port}", contact_url=f"http://127.0.0.1:{port}/about")
-    database = open_db(config.db)
-    with LiveServer(create_app(config), port=port) as server:
+    with LiveServer() as server:
+        config = make_config(tmp_path, base_url=server.url, contact_url=f"{server.url}/about")
+        database = open_db(config.db)
+        server.app = create_app(config)
         yield config, database, server
     database.conn.close()
 
