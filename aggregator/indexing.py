@@ -3,6 +3,10 @@
 Tags and names are computed outside any transaction; each chunk of CHUNK_ITEMS items is then
 written in one short write transaction, so the web app and other writers wait at most for one
 chunk's inserts, never for the tagging of a whole crawl (or of one enormous item).
+
+The chunk's transaction also writes the full-text rows its items lack: a crawl writes them in
+bulk (`crawlers.batch.WriteBatch`), and one killed between committing its items and writing
+their rows leaves them to this pass, which every item goes through.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sqlite_utils
 
 from aggregator.db import writing
 from aggregator.people import find_people
-from aggregator.storage.items import list_items_for_indexing, mark_tagged
+from aggregator.storage.items import index_full_text, list_items_for_indexing, mark_tagged
 from aggregator.storage.people import replace_mentions
 from aggregator.storage.signatures import list_item_ids
 from aggregator.storage.tags import replace_tag_evidence
@@ -47,6 +51,11 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
             report.items += 1
             report.tags += len(tags)
         with writing(db):  # one short transaction per chunk: an item's old evidence and mentions go together
+            refused = set(index_full_text(db, [item_id for item_id, _ in evidence]))
+            if refused:  # deleted, as a crawl would have: nothing of them is written
+                evidence = [pair for pair in evidence if pair[0] not in refused]
+                mentions = [pair for pair in mentions if pair[0] not in refused]
+                report.items -= len(refused)
             replace_tag_evidence(db, evidence)
             report.mentions += replace_mentions(db, mentions)
             mark_tagged(db, [item_id for item_id, _ in evidence])

@@ -138,31 +138,31 @@ def real_items(total: int, seed: int = 2):
 def _store(db, source: int, batch, writes=None) -> None:
     """One batch stored as a crawl stores it: `save_item` for each; in the crawl's open write
     transaction (`writes`, a `crawlers.batch.WriteBatch`: committed every 200 items, or as soon
-    as a folding child waits for its turn), or, without one, in one write transaction.
+    as a folding child waits for its turn; full-text rows in bulk), or, without one, in one
+    write transaction.
 
     Every item is new, and stored as the crawl stores an entry that its feed's stored keys
     (`feed_hashes`, read once per feed) do not know: `fresh=True`, without looking it up again.
     That one read per feed is not part of this benchmark (benchmarks/crawl.py has it)."""
     with writing(db) if writes is None else nullcontext():
         for key, _, language, title, text, when in batch:
-            if writes is not None:
+            record = {
+                "source_id": source,
+                "guid": key,
+                "url": f"http://127.0.0.1/{key}",
+                "canonical_url": f"http://127.0.0.1/{key}",
+                "title": title,
+                "text": text,
+                "summary": text[:100],
+                "language": language,
+                "published_at": when.isoformat(),
+                "content_hash": content_hash(title, text),
+            }
+            if writes is None:
+                save_item(db, record, fresh=True)
+            else:  # as `crawlers.pipelines` stores: full-text rows written in bulk by the batch
                 writes.join()
-            save_item(
-                db,
-                {
-                    "source_id": source,
-                    "guid": key,
-                    "url": f"http://127.0.0.1/{key}",
-                    "canonical_url": f"http://127.0.0.1/{key}",
-                    "title": title,
-                    "text": text,
-                    "summary": text[:100],
-                    "language": language,
-                    "published_at": when.isoformat(),
-                    "content_hash": content_hash(title, text),
-                },
-                fresh=True,
-            )
+                writes.save_item(record, fresh=True)
     if writes is not None:
         writes.flush()  # the batch's last items committed, as a crawl commits when its feeds are done
 

@@ -19,10 +19,19 @@ The crawl never waits for the folding children's turn while it has other work: a
 parsing; the queue is written at the next write or tick that finds the turn free, and
 `flush` waits for it. Measured on the crawl benchmark's 1,000 feeds, the crawl waited 11.9 s
 for the children's 13.5 s of write transactions when each write waited for its turn.
+
+New items' full-text rows are written in bulk (`save_item`), FULL_TEXT_ITEMS at a time and at
+`flush`: FTS5 writes each commit's additions as a segment, and the crawl commits whenever a
+child waits (about every 120 items), so an item's own row made small segments that cost more
+than the rest of storing it (40,000 generated items stored alone: 14.6 s CPU with a row per
+item, 9.4 s in bulk, `benchmarks/clustering.py`). Committed items wait at most until the next
+bulk or the end of the crawl to be found by search; a crawl killed in between leaves them to
+the next tagging pass, which writes the rows items lack (`aggregator.indexing.index_items`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -31,6 +40,9 @@ import sqlite_utils
 from twisted.internet import task
 
 from aggregator.db import end_turn, take_turn, try_take_turn
+from aggregator.storage.items import index_full_text, save_item
+
+logger = logging.getLogger(__name__)
 
 #: Writes per transaction, and the longest a transaction stays open (seconds).
 BATCH_WRITES = 200
@@ -39,6 +51,10 @@ FLUSH_SECONDS = 0.5
 YIELD_SECONDS = 1.0
 #: Writes queued while a child holds the turn, beyond which the crawl waits for it (memory).
 MAX_PENDING = 2000
+#: New items, or characters of their text, whose full-text rows are written in one statement:
+#: 2 MB of text is about a tenth of a second of tokenising, under the write lock.
+FULL_TEXT_ITEMS = 1000
+FULL_TEXT_CHARS = 2_000_000
 
 
 class WriteBatch:
@@ -55,6 +71,8 @@ class WriteBatch:
         self.users = 0
         self.took = False  # the write turn shared with the folding child (`aggregator.db.share_write_turns`)
         self.pending: deque[Callable[[], None]] = deque()  # writes waiting for the turn, in order
+        self.unindexed: list[int] = []  # new items stored without their full-text row yet
+        self.unindexed_chars = 0
 
     def start(self) -> None:
         """Commit on a timer from the reactor, for as long as one of its users (spiders) runs."""
@@ -84,6 +102,23 @@ class WriteBatch:
         self._write_pending(wait=True)
         self._open(wait=True)
         self.writes += 1
+
+    def save_item(self, record: dict, fresh: bool = False) -> tuple[str, int]:
+        """`aggregator.storage.items.save_item` in the open transaction (call `join` or `write`
+        first), a new item's full-text row left for the next bulk."""
+        outcome, item_id = save_item(self.db, record, fresh=fresh, full_text=False)
+        if outcome == "new":
+            self.unindexed.append(item_id)
+            self.unindexed_chars += sum(len(record.get(key) or "") for key in ("title", "summary", "text"))
+            if len(self.unindexed) >= FULL_TEXT_ITEMS or self.unindexed_chars >= FULL_TEXT_CHARS:
+                self._index_full_text()
+        return outcome, item_id
+
+    def _index_full_text(self) -> None:
+        """The waiting items' full-text rows, in the open transaction."""
+        ids, self.unindexed, self.unindexed_chars = self.unindexed, [], 0
+        for item_id in index_full_text(self.db, ids):
+            logger.error("item %s was dropped: SQLite's full-text index refused it", item_id)
 
     def _write_pending(self, wait: bool) -> None:
         while self.pending:
@@ -144,6 +179,9 @@ class WriteBatch:
         """Write what is queued (waiting for the turn), then commit (items, and the sources whose
         fetch or last item it holds)."""
         self._write_pending(wait=True)
+        if self.unindexed:
+            self._open(wait=True)
+            self._index_full_text()
         self._commit()
 
     def _commit(self) -> None:

@@ -13,7 +13,6 @@ import sqlite3
 from scrapy.exceptions import DropItem
 
 from aggregator.db import open_db, utcnow
-from aggregator.storage.items import save_item
 from crawlers.batch import WriteBatch
 from crawlers.items import FeedItem
 from crawlers.normalise import InvalidItem, normalise_item
@@ -54,11 +53,11 @@ class StoragePipeline:
         except InvalidItem as error:
             raise DropItem(f"source {item.source_id}: {error}") from None
         assert self.db is not None and self.batch is not None
-        db, stats, fresh = self.db, self.crawler.stats, item.fresh
+        batch, stats, fresh = self.batch, self.crawler.stats, item.fresh
 
         def store() -> None:  # in the crawl's open transaction, now or once a child's turn is over
             try:
-                outcome, item_id = save_item(db, record, fresh=fresh)
+                outcome, item_id = batch.save_item(record, fresh=fresh)
             except (sqlite3.DatabaseError, ValueError) as error:  # this item alone; the crawl goes on
                 stats.inc_value("wire/items_failed")
                 logger.error("source %s: item %s could not be stored: %s", record["source_id"], record["url"], error)

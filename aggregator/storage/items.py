@@ -87,7 +87,7 @@ def feed_hashes(db: sqlite_utils.Database, source_id: int) -> dict[str, tuple[in
     return known
 
 
-def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False) -> tuple[str, int]:
+def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False, full_text: bool = True) -> tuple[str, int]:
     """Insert a new item or apply a sighting to the stored one; return ('new'|'updated'|'unchanged', id).
 
     What a sighting may change is `aggregator.updates.plan_update`'s decision. A changed
@@ -96,6 +96,8 @@ def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False) -> tup
     `fresh`: the caller looked the entry up in `feed_hashes` and found nothing, so it is
     inserted without looking again; should the same entry have been stored since (a feed
     that lists it twice), the unique index says so and it is treated as a sighting.
+    `full_text=False`: a new item's full-text row is left to the caller, who writes many at
+    once with `index_full_text` (the crawl's `crawlers.batch.WriteBatch`).
     """
     record: dict[str, Any] = {key: item.get(key) for key in ITEM_FIELDS}
     record["entry_key"] = record["entry_key"] or entry_key(record["guid"], record["url"])
@@ -103,22 +105,24 @@ def save_item(db: sqlite_utils.Database, item: dict, fresh: bool = False) -> tup
     now = iso(utcnow())
     if not db.conn.in_transaction:
         with writing(db):
-            return _save(db, record, item, now, fresh)
+            return _save(db, record, item, now, fresh, full_text)
     # Inside the caller's transaction (a crawl's batch) a new item is one INSERT, atomic on its own
     # (its full-text trigger included): no savepoint around it, because each savepoint makes
     # SQLite's FTS5 flush a segment, which made storing an item 2.4 times as costly.
-    return _save(db, record, item, now, fresh)
+    return _save(db, record, item, now, fresh, full_text)
 
 
-def _save(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str, fresh: bool) -> tuple[str, int]:
+def _save(
+    db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str, fresh: bool, full_text: bool
+) -> tuple[str, int]:
     if fresh:
         try:
-            return "new", _insert_item(db, record, item, now)
+            return "new", _insert_item(db, record, item, now, full_text)
         except sqlite3.IntegrityError:
             pass  # stored since the caller looked (a failed statement leaves nothing): a sighting after all
     existing = find_item(db, record["source_id"], record["guid"], record["url"])
     if existing is None:
-        return "new", _insert_item(db, record, item, now)
+        return "new", _insert_item(db, record, item, now, full_text)
     update = plan_update(existing, record)
     if not update.changes:
         return "unchanged", existing["id"]
@@ -133,12 +137,14 @@ def _save(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: st
     return ("updated" if update.changed else "unchanged"), existing["id"]
 
 
-def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str) -> int:
+def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, now: str, full_text: bool) -> int:
     row = {**record, "fetched_at": now, "updated_at": now, "tags": json.dumps(item.get("tags") or []), "tagged": 0}
     cursor = db.execute(
         f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
     )
     item_id = row_id(cursor.lastrowid)
+    if not full_text:
+        return item_id
     # Indexed here, not by a trigger: a trigger's statement is a savepoint, at which FTS5 writes a
     # segment per item (migration m022). Should the index refuse it, the item goes too, and the
     # delete trigger leaves the index alone (it holds no row for the item): all or nothing.
@@ -151,6 +157,39 @@ def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, 
         db.execute("DELETE FROM items WHERE id = ?", [item_id])
         raise
     return item_id
+
+
+def index_full_text(db: sqlite_utils.Database, item_ids: list[int]) -> list[int]:
+    """Write the full-text rows of those of `item_ids` that have none yet, in one statement;
+    return the ids of items the index refused, which are deleted (as `save_item` does).
+
+    One statement for many items: FTS5 writes what a transaction added as one segment at
+    commit, and segments of a hundred items cost more to write and merge than the tokenising.
+    An item that already has its row (a revision's trigger wrote it) is left alone. Call
+    inside a write transaction.
+    """
+    refused: list[int] = []
+    if not item_ids:
+        return refused
+    missing = (
+        "SELECT id, title, summary, text FROM items WHERE id IN ({}) "
+        "AND NOT EXISTS (SELECT 1 FROM items_fts_docsize d WHERE d.id = items.id)"
+    )
+    for start in range(0, len(item_ids), 500):
+        part = item_ids[start : start + 500]
+        sql = "INSERT INTO items_fts (rowid, title, summary, text) " + missing.format(",".join("?" * len(part)))
+        try:
+            db.conn.execute(sql, part)
+        except sqlite3.DatabaseError:  # one of them: find it, one item at a time (a failed statement left nothing)
+            for item_id in part:
+                try:
+                    db.conn.execute(
+                        "INSERT INTO items_fts (rowid, title, summary, text) " + missing.format("?"), [item_id]
+                    )
+                except sqlite3.DatabaseError:
+                    db.conn.execute("DELETE FROM items WHERE id = ?", [item_id])
+                    refused.append(item_id)
+    return refused
 
 
 def forget_match_data(db: sqlite_utils.Database, item_id: int) -> None:
