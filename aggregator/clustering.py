@@ -290,16 +290,23 @@ class _BandWindow:
         """
         count = len(keys)
         flat = keys.ravel()
+        # the chunk's keys in order: numpy's binary search starts from the last key's place when
+        # its keys ascend, and reads the window's keys in order (3.7 -> 0.8 ms for a chunk's 7,400
+        # keys in 400,000); nearly no key is found, so the right end is searched only for those that are
+        order = np.argsort(flat)
+        ordered = flat[order]
         owners, found_rows = [], []
         for sorted_keys, sorted_rows in ((self.keys, self.rows), (self.new_keys, self.new_rows)):
             if not len(sorted_keys) or not count:
                 continue
-            starts = np.searchsorted(sorted_keys, flat, side="left")
-            hits = np.searchsorted(sorted_keys, flat, side="right") - starts
-            total = int(hits.sum())
-            if not total:
+            starts = np.searchsorted(sorted_keys, ordered, side="left")
+            hit = np.flatnonzero(sorted_keys[np.minimum(starts, len(sorted_keys) - 1)] == ordered)
+            if not len(hit):
                 continue
-            owners.append(np.repeat(np.arange(len(flat), dtype=np.int64) // BANDS, hits))
+            starts = starts[hit]
+            hits = np.searchsorted(sorted_keys, ordered[hit], side="right") - starts
+            total = int(hits.sum())
+            owners.append(np.repeat(order[hit] // BANDS, hits))
             offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(hits) - hits, hits)
             found_rows.append(sorted_rows[np.repeat(starts, hits) + offsets])
         if not owners:
@@ -313,6 +320,18 @@ class _BandWindow:
         bounds = np.searchsorted(owner, np.arange(count + 1)).tolist()
         listed = found.tolist()
         return [listed[bounds[n] : bounds[n + 1]] for n in range(count)]
+
+
+def _bounds(when: datetime, window: timedelta, language_window: timedelta) -> tuple[str, str, str, str]:
+    """An item's windows as stored moments (`iso`). A moment read back from the store is in UTC
+    to the second, and `isoformat` alone gives what `iso` would, at a fraction of its cost
+    (`iso` was a twentieth of placing a chunk); any other goes through `iso`."""
+    shifts = (when - window, when + window, when - language_window, when + language_window)
+    if when.microsecond == 0 and when.utcoffset() == timedelta(0):
+        low, high, name_low, name_high = (moment.isoformat() for moment in shifts)
+    else:
+        low, high, name_low, name_high = (iso(moment) for moment in shifts)
+    return low, high, name_low, name_high
 
 
 def _chunk_neighbours(keys: np.ndarray) -> list[set[int]]:
@@ -520,15 +539,7 @@ class _Matcher:
             rows.sort()
         self.bands.cover(low, high, max(high, self.run_high))
         # each item's windows, as stored moments: computed once here, read again by `find`
-        self.bounds = {
-            p.item["id"]: (
-                iso(p.when - self.window),
-                iso(p.when + self.window),
-                iso(p.when - self.language_window),
-                iso(p.when + self.language_window),
-            )
-            for p in chunk
-        }
+        self.bounds = {p.item["id"]: _bounds(p.when, self.window, self.language_window) for p in chunk}
         lows = np.asarray([self.bounds[p.item["id"]][0] for p in chunk], dtype=object)
         highs = np.asarray([self.bounds[p.item["id"]][1] for p in chunk], dtype=object)
         near = self.bands.neighbours(keys, lows, highs)
