@@ -595,6 +595,7 @@ _TITLE_KEYS = set(_TITLES)
 
 #: letters of the Arabic script (no digits, no punctuation such as "،"), and the zero-width non-joiner
 _ARABIC = "\u0621-\u063a\u0641-\u065f\u066e-\u06d3\u06d5\u06fa-\u06ff\u200c"
+_HAS_ARABIC_SCRIPT = re.compile(f"[{_ARABIC}]")
 # a role word alone or with the ezafe ("دانشجوی زندانی"), not a plural ("دانشجویان")
 _SCRIPT_ROLE = re.compile(
     rf"(?<![{_ARABIC}])({'|'.join(sorted(map(re.escape, _SCRIPT_ROLES), key=len, reverse=True))})"
@@ -731,7 +732,7 @@ def find_people(text: str) -> list[tuple[str, str, str]]:
     """[(name as written, key, role word)] for each person the text names with evidence that it is a person."""
     found, seen = [], set()
     text = text or ""
-    script = re.search(f"[{_ARABIC}]", text)
+    script = _HAS_ARABIC_SCRIPT.search(text)
     for name, key, role in _script(text) if script else ():
         if key not in seen:
             seen.add(key)
