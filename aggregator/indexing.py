@@ -11,6 +11,7 @@ their rows leaves them to this pass, which every item goes through.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -22,6 +23,8 @@ from aggregator.storage.people import replace_mentions
 from aggregator.storage.signatures import list_item_ids
 from aggregator.storage.tags import replace_tag_evidence
 from aggregator.tagging import tag_text
+
+logger = logging.getLogger(__name__)
 
 #: Items written per write transaction.
 CHUNK_ITEMS = 200
@@ -51,11 +54,8 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
             report.items += 1
             report.tags += len(tags)
         with writing(db):  # one short transaction per chunk: an item's old evidence and mentions go together
-            refused = set(index_full_text(db, [item_id for item_id, _ in evidence]))
-            if refused:  # deleted, as a crawl would have: nothing of them is written
-                evidence = [pair for pair in evidence if pair[0] not in refused]
-                mentions = [pair for pair in mentions if pair[0] not in refused]
-                report.items -= len(refused)
+            for item_id in index_full_text(db, [item_id for item_id, _ in evidence]):
+                logger.error("item %s is kept, but the full-text index refused it: search will not find it", item_id)
             replace_tag_evidence(db, evidence)
             report.mentions += replace_mentions(db, mentions)
             mark_tagged(db, [item_id for item_id, _ in evidence])

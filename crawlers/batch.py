@@ -118,7 +118,7 @@ class WriteBatch:
         """The waiting items' full-text rows, in the open transaction."""
         ids, self.unindexed, self.unindexed_chars = self.unindexed, [], 0
         for item_id in index_full_text(self.db, ids):
-            logger.error("item %s was dropped: SQLite's full-text index refused it", item_id)
+            logger.error("item %s is stored, but SQLite's full-text index refused it: search will not find it", item_id)
 
     def _write_pending(self, wait: bool) -> None:
         while self.pending:

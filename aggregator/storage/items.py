@@ -161,33 +161,29 @@ def _insert_item(db: sqlite_utils.Database, record: dict[str, Any], item: dict, 
 
 def index_full_text(db: sqlite_utils.Database, item_ids: list[int]) -> list[int]:
     """Write the full-text rows of those of `item_ids` that have none yet, in one statement;
-    return the ids of items the index refused, which are deleted (as `save_item` does).
+    return the ids of items the index refused.
 
     One statement for many items: FTS5 writes what a transaction added as one segment at
     commit, and segments of a hundred items cost more to write and merge than the tokenising.
-    An item that already has its row (a revision's trigger wrote it) is left alone. Call
-    inside a write transaction.
+    An item that already has its row (a revision's trigger wrote it) is left alone. Should the
+    statement fail, the items are tried one at a time, and one the index refuses stays stored
+    without its row (search does not find it; nothing else is lost). Call inside a write
+    transaction.
     """
     refused: list[int] = []
-    if not item_ids:
-        return refused
-    missing = (
-        "SELECT id, title, summary, text FROM items WHERE id IN ({}) "
-        "AND NOT EXISTS (SELECT 1 FROM items_fts_docsize d WHERE d.id = items.id)"
+    insert = (
+        "INSERT INTO items_fts (rowid, title, summary, text) SELECT id, title, summary, text FROM items "
+        "WHERE id IN ({}) AND NOT EXISTS (SELECT 1 FROM items_fts_docsize d WHERE d.id = items.id)"
     )
     for start in range(0, len(item_ids), 500):
         part = item_ids[start : start + 500]
-        sql = "INSERT INTO items_fts (rowid, title, summary, text) " + missing.format(",".join("?" * len(part)))
         try:
-            db.conn.execute(sql, part)
-        except sqlite3.DatabaseError:  # one of them: find it, one item at a time (a failed statement left nothing)
+            db.conn.execute(insert.format(",".join("?" * len(part))), part)
+        except sqlite3.DatabaseError:  # a failed statement wrote nothing: one at a time, to keep the rest
             for item_id in part:
                 try:
-                    db.conn.execute(
-                        "INSERT INTO items_fts (rowid, title, summary, text) " + missing.format("?"), [item_id]
-                    )
+                    db.conn.execute(insert.format("?"), [item_id])
                 except sqlite3.DatabaseError:
-                    db.conn.execute("DELETE FROM items WHERE id = ?", [item_id])
                     refused.append(item_id)
     return refused
 

@@ -6,13 +6,16 @@ clustering benchmark): small segments cost most of storing an item, in writing a
 them (`benchmarks/clustering.py`). Real processes and files: what is promised is that every
 item is found by search once the crawl has flushed, that an item edited before its row was
 written is indexed once with its last text, and that items a killed crawl committed without
-their rows get them from the next tagging pass.
+their rows get them from the next tagging pass; and that an item the index refuses stays
+stored while the others are indexed.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import sqlite3
 
 import pytest
 
@@ -112,3 +115,44 @@ def test_items_a_killed_crawl_left_unindexed_get_their_rows_from_tagging(tmp_pat
     index_items(db, ids)  # what the next crawl's tagging child runs for them
     _check(db)
     assert len(list_items(db, search="number12")) == 1
+
+
+class _RefusingConnection:
+    """The real connection, except that writing the full-text row of one item fails as SQLite
+    fails a statement. Stands in for a refusal that no input makes FTS5 produce here (it takes
+    any text); everything else goes to SQLite."""
+
+    def __init__(self, conn, refused_id: int):
+        self.conn, self.refused_id = conn, refused_id
+
+    def execute(self, sql, params=()):
+        if sql.startswith("INSERT INTO items_fts") and self.refused_id in params:
+            raise sqlite3.DatabaseError("refused by the test")
+        return self.conn.execute(sql, params)
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def test_an_item_the_index_refuses_stays_stored_and_the_others_are_indexed(tmp_path, caplog):
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    batch = WriteBatch(db)
+    ids = []
+    for n in range(5):
+        batch.join()
+        ids.append(batch.save_item(_record(source, n), fresh=True)[1])
+    real = db.conn
+    db.conn = _RefusingConnection(real, ids[2])
+    try:
+        with caplog.at_level(logging.ERROR, logger="crawlers.batch"):
+            batch.flush()
+    finally:
+        db.conn = real
+    assert [r.getMessage() for r in caplog.records] == [
+        f"item {ids[2]} is stored, but SQLite's full-text index refused it: search will not find it"
+    ]
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 5  # nothing lost
+    indexed = [row[0] for row in db.execute("SELECT id FROM items_fts_docsize ORDER BY id")]
+    assert indexed == [ids[0], ids[1], ids[3], ids[4]]
+    assert len(list_items(db, search="number3")) == 1 and list_items(db, search="number2") == []
