@@ -103,10 +103,11 @@ def _crawl_killed_after_a_commit(path: str) -> None:
 
 def test_items_a_killed_crawl_left_unindexed_get_their_rows_from_tagging(tmp_path):
     path = str(tmp_path / "wire.db")
-    open_db(path)
+    open_db(path).conn.close()  # migrated; no connection may be open across the fork (SQLite's rule)
     child = multiprocessing.get_context("fork").Process(target=_crawl_killed_after_a_commit, args=(path,))
     child.start()
     child.join(30)
+    assert child.exitcode == 0
     db = open_db(path)
     ids = [row[0] for row in db.execute("SELECT id FROM items ORDER BY id")]
     assert len(ids) == 30 and _indexed(db) == 0
