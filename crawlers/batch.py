@@ -22,11 +22,12 @@ for the children's 13.5 s of write transactions when each write waited for its t
 
 New items' full-text rows are written in bulk (`save_item`), FULL_TEXT_ITEMS at a time and at
 `flush`: FTS5 writes each commit's additions as a segment, and the crawl commits whenever a
-child waits (about every 120 items), so an item's own row made small segments that cost more
-than the rest of storing it (40,000 generated items stored alone: 14.6 s CPU with a row per
-item, 9.4 s in bulk, `benchmarks/clustering.py`). Committed items wait at most until the next
-bulk or the end of the crawl to be found by search; a crawl killed in between leaves them to
-the next tagging pass, which writes the rows items lack (`aggregator.indexing.index_items`).
+child waits (about every 120 items), so an item's own row made small segments to write and
+merge. 40,000 generated items of `benchmarks/clustering.py` stored alone, three alternating
+pairs of runs: 14.0-15.2 s CPU with a row per item, 9.8-12.0 s in bulk. Committed items wait at
+most until the next bulk or the end of the crawl to be found by search; a crawl killed in
+between leaves them to the next tagging pass, which writes the rows items lack
+(`aggregator.indexing.index_items`).
 """
 
 from __future__ import annotations
