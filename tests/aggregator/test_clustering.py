@@ -212,3 +212,25 @@ def test_a_chain_where_only_neighbours_share_names_stays_apart(db, crawls):
     a, b, c = (story_of(db, item) for item in ids)
     assert a == b  # the neighbours that share people and a number are one story...
     assert c != a  # ...and the third, which shares nothing with the first, is not in it
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-03-01T00:00:00+00:00",  # as `iso` stores it
+        "2026-10-25T01:30:00+02:00",  # stored by hand with an offset, across a clock change
+        "2026-03-01T12:00:00.250000+00:00",  # with a fraction of a second
+    ],
+)
+def test_an_items_windows_are_the_moments_iso_gives(moment):
+    """`_bounds` writes the windows with `isoformat` alone when that is what `iso` gives: the
+    stored moments they are compared with as strings are `iso`'s."""
+    from datetime import datetime, timedelta
+
+    from aggregator.clustering import _bounds
+    from aggregator.db import iso
+
+    when = datetime.fromisoformat(moment)
+    window, language_window = timedelta(days=10), timedelta(days=3)
+    expected = (when - window, when + window, when - language_window, when + language_window)
+    assert _bounds(when, window, language_window) == tuple(iso(m) for m in expected)
