@@ -79,7 +79,9 @@ class LiveServer:
         from waitress.server import create_server
 
         self.app = app
-        self.server = create_server(self._serve, host="127.0.0.1", port=port, threads=4)
+        # poll(), not select(): closed while its thread waits, the socket is reported as gone
+        # (POLLNVAL, handled as a close) instead of select() raising EBADF in that thread (CI saw it)
+        self.server = create_server(self._serve, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
