@@ -323,15 +323,8 @@ class _BandWindow:
 
 
 def _bounds(when: datetime, window: timedelta, language_window: timedelta) -> tuple[str, str, str, str]:
-    """An item's windows as stored moments (`iso`). A moment read back from the store is in UTC
-    to the second, and `isoformat` alone gives what `iso` would, at a fraction of its cost
-    (`iso` was a twentieth of placing a chunk); any other goes through `iso`."""
-    shifts = (when - window, when + window, when - language_window, when + language_window)
-    if when.microsecond == 0 and when.utcoffset() == timedelta(0):
-        low, high, name_low, name_high = (moment.isoformat() for moment in shifts)
-    else:
-        low, high, name_low, name_high = (iso(moment) for moment in shifts)
-    return low, high, name_low, name_high
+    """An item's windows as stored moments (`iso`): its own, then the cross-language rule's."""
+    return iso(when - window), iso(when + window), iso(when - language_window), iso(when + language_window)
 
 
 def _chunk_neighbours(keys: np.ndarray) -> list[set[int]]:

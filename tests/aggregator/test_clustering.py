@@ -223,14 +223,14 @@ def test_a_chain_where_only_neighbours_share_names_stays_apart(db, crawls):
     ],
 )
 def test_an_items_windows_are_the_moments_iso_gives(moment):
-    """`_bounds` writes the windows with `isoformat` alone when that is what `iso` gives: the
-    stored moments they are compared with as strings are `iso`'s."""
-    from datetime import datetime, timedelta
+    """`iso` writes a moment with `isoformat` alone when that is what converting it to UTC to
+    the second gives: the windows (`_bounds`) are compared as strings with stored moments."""
+    from datetime import UTC, datetime, timedelta
 
     from aggregator.clustering import _bounds
-    from aggregator.db import iso
 
     when = datetime.fromisoformat(moment)
     window, language_window = timedelta(days=10), timedelta(days=3)
     expected = (when - window, when + window, when - language_window, when + language_window)
-    assert _bounds(when, window, language_window) == tuple(iso(m) for m in expected)
+    converted = tuple(m.astimezone(UTC).replace(microsecond=0).isoformat() for m in expected)
+    assert _bounds(when, window, language_window) == converted
