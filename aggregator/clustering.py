@@ -35,8 +35,10 @@ and an interrupted run leaves items waiting for the next one, never a half-refre
 
 from __future__ import annotations
 
+import logging
 import math
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -97,6 +99,8 @@ from aggregator.storage.stories import (
     refresh_story,
     story_exists,
 )
+
+logger = logging.getLogger(__name__)
 
 #: Items placed per write transaction: the lock is held for one chunk's writes, never a whole
 #: crawl or rebuild, so the web app's writes (an unsubscribe) wait a fraction of a second.
@@ -327,21 +331,35 @@ def _bounds(when: datetime, window: timedelta, language_window: timedelta) -> tu
     return iso(when - window), iso(when + window), iso(when - language_window), iso(when + language_window)
 
 
-def _chunk_neighbours(keys: np.ndarray) -> list[set[int]]:
-    """For each row of a chunk's band keys: the other rows sharing one of its keys (reposts
-    placed together in one chunk find each other through these)."""
+def _chunk_neighbours(keys: np.ndarray) -> list[list[int]]:
+    """For each row of a chunk's band keys: the other rows sharing one of its keys, ascending
+    (reposts placed together in one chunk find each other through these).
+
+    In numpy: equal keys stand together once sorted, so the rows d places apart in the sorted
+    keys that hold the same key are pairs, for d = 1, 2, ... while any are. Visiting each
+    shared key in Python cost 3 ms a chunk of generated reposts (benchmarks/clustering.py).
+    """
+    count = len(keys)
     flat = keys.ravel()
     order = np.argsort(flat, kind="stable")
     ordered, owner = flat[order], order // BANDS
-    near: list[set[int]] = [set() for _ in range(len(keys))]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    ends = np.append(starts[1:], len(ordered))
-    for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
-        rows = set(owner[start:end].tolist())
-        if len(rows) > 1:
-            for row in rows:
-                near[row] |= rows - {row}
-    return near
+    firsts, seconds = [], []
+    for distance in range(1, len(ordered)):
+        same = ordered[distance:] == ordered[:-distance]
+        if not same.any():
+            break
+        firsts.append(owner[:-distance][same])
+        seconds.append(owner[distance:][same])
+    if not firsts:
+        return [[] for _ in range(count)]
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    apart = first != second
+    first, second = first[apart], second[apart]
+    pairs = np.unique(np.concatenate([first * count + second, second * count + first]))
+    rows, others = pairs // count, pairs % count
+    bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
+    listed = others.tolist()
+    return [listed[bounds[n] : bounds[n + 1]] for n in range(count)]
 
 
 class _Matcher:
@@ -539,7 +557,9 @@ class _Matcher:
         self.band_near = {p.item["id"]: found for p, found in zip(chunk, near, strict=True)}
         together = _chunk_neighbours(keys)
         self.chunk_near = {
-            p.item["id"]: [chunk[n].item["id"] for n in found] for p, found in zip(chunk, together, strict=True)
+            p.item["id"]: [chunk[n].item["id"] for n in found]
+            for p, found in zip(chunk, together, strict=True)
+            if found
         }
         common = self.common()
         wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -651,11 +671,15 @@ class _Matcher:
             ),
             None,
         )
-        twins = [
-            (i, self.recent[i].story_id)
-            for i in self._recent_in(self.recent_hashes.get(item["content_hash"], ()), low, high)
-            if i != item_id
-        ]
+        twins = (
+            [
+                (i, self.recent[i].story_id)
+                for i in self._recent_in(self.recent_hashes[item["content_hash"]], low, high)
+                if i != item_id
+            ]
+            if item["content_hash"] in self.recent_hashes
+            else []
+        )
         if exact or twins:  # the same text: whatever story it is in, this one is in it too
             return min([*([exact] if exact else []), *twins])[1], "exact"
         candidates: dict[int, tuple[str, float]] = {}  # story -> (how, best Jaccard with a member)
@@ -663,7 +687,8 @@ class _Matcher:
         ids.discard(item_id)
         self._load(ids)
         near = [self.cache[i] for i in ids if i in self.cache]
-        near += [self.recent[i] for i in self._recent_in(self.chunk_near.get(item_id, ()), low, high)]
+        if together := self.chunk_near.get(item_id):
+            near += [self.recent[i] for i in self._recent_in(together, low, high)]
         near = sorted((p for p in near if p.id != item_id), key=lambda p: p.id)
         if near and size >= MIN_SHINGLES:  # one numpy pass over the band neighbours (tens of them per item)
             matrix = np.frombuffer(b"".join([p.blob for p in near]), dtype=np.uint64).reshape(len(near), NUM_PERM)
@@ -677,7 +702,14 @@ class _Matcher:
         common = self.common()
         language = item["language"] or ""
         keys = self._name_keys(mine, common)
-        self._read_names({(kind, v): {language} for kind, values in keys for v in values})  # names only it brings
+        unread = {  # names only it brings (`prepare` read those of the chunk)
+            (kind, v): {language}
+            for kind, values in keys
+            for v in values
+            if (kind, v) not in self.by_name or self.name_without.get((kind, v)) not in (None, language)
+        }
+        if unread:
+            self._read_names(unread)
         # What each item in another language shares with this one: for the same script, the
         # names it carries are the shared names (`shared_names`), so their count and weight are
         # known here, and an item that cannot reach the rule's bar is not loaded nor compared.
@@ -692,7 +724,8 @@ class _Matcher:
                     for i, moment, other in self.by_name[kind, value]
                     if other != language and name_low <= moment <= name_high
                 ]
-                found += self._recent_in(self.recent_names.get((kind, value), ()), name_low, name_high, language)
+                if recent := self.recent_names.get((kind, value)):
+                    found += self._recent_in(recent, name_low, name_high, language)
                 if kind != "name":
                     skeletal.update(found)
                     continue
@@ -759,19 +792,28 @@ def _sign(item: dict) -> tuple[bytes, int, Fingerprint]:
     return to_bytes(values), size, fingerprint(text, item["language"])
 
 
+#: Seconds of signing per step while waiting for the write turn (`aggregator.db.take_turn`):
+#: the writer handing the turn over waits for this step to end.
+STEP_SECONDS = 0.002
+#: Items signed while waiting and held in memory until the next write saves them.
+MAX_SIGNED = 400
+
+
 class SigningAhead:
     """Computes and stores the signatures and names of new items ahead of placing them.
 
     Signing is a third of placing an item (MinHash over its shingles, its names and numbers),
     and it needs nothing placed before. A crawl's tagging child, idle while it waits for the
-    next placed chunk, signs ahead (`crawlers.folding`), so the folding child, the crawl's
-    slowest step, only reads what was stored. A row computed from a text that a revision
-    replaced meanwhile is not saved (`save_new_match_data`).
+    next placed chunk or for its write turn, signs ahead (`crawlers.folding`), so the folding
+    child, the crawl's slowest step, only reads what was stored. A row computed from a text
+    that a revision replaced meanwhile is not saved (`save_new_match_data`).
 
     Items are signed in sweeps from the newest down (the folding child places from the
     oldest up), a page at a time; a sweep goes down to where the last one began, so no item
     is looked at twice: looking again at every unplaced item for each page cost more than
-    the signing on a crawl of 100,000 items (benchmarks/clustering.py).
+    the signing on a crawl of 100,000 items (benchmarks/clustering.py). What is signed while
+    waiting for the write turn (`sign_some`) is held in memory and saved by the next write
+    (`save`, inside it).
     """
 
     def __init__(self, db: sqlite_utils.Database):
@@ -780,9 +822,11 @@ class SigningAhead:
         self.top = 0  # the current sweep began at this id (0: none under way)
         self.floor = 0  # and has come down to this id
         self.stopped = False  # set by a caller that stops signing ahead after a failure
+        self.unsigned: deque[dict] = deque()  # read, not signed yet
+        self.signed: list[dict] = []  # signed, not saved yet
 
-    def page(self, limit: int = CHUNK_ITEMS) -> int:
-        """Sign the next `limit` items of the sweep; how many were read (0: none waits)."""
+    def _read(self, limit: int) -> int:
+        """Read the sweep's next `limit` items; how many (0: none waits)."""
         if not self.top:
             newest = newest_unplaced_id(self.db)
             if newest <= self.done:
@@ -793,20 +837,122 @@ class SigningAhead:
             self.done, self.top = self.top, 0
         else:
             self.floor = page[-1]["id"]
-        rows = []
-        for item in page:
-            blob, size, mine = _sign(item)
-            rows.append(
-                {
-                    **_match_row(item["id"], blob, size, mine),
-                    "content_hash": item["content_hash"],
-                    "language": item["language"],
-                }
-            )
-        if rows:
-            with writing(self.db):
-                save_new_match_data(self.db, rows)
+        self.unsigned.extend(page)
         return len(page)
+
+    def _sign_next(self) -> None:
+        item = self.unsigned.popleft()
+        blob, size, mine = _sign(item)
+        row = _match_row(item["id"], blob, size, mine)
+        self.signed.append({**row, "content_hash": item["content_hash"], "language": item["language"]})
+
+    def page(self, limit: int = CHUNK_ITEMS) -> int:
+        """Sign the next `limit` items of the sweep and save them, with what was signed while
+        waiting; how many were signed (0: none waits)."""
+        if len(self.unsigned) < limit:
+            self._read(limit - len(self.unsigned))
+        count = min(limit, len(self.unsigned))
+        for _ in range(count):
+            self._sign_next()
+        if self.signed:
+            with writing(self.db, while_waiting=self.sign_some):
+                self.save()
+        return count
+
+    def sign_some(self) -> bool:
+        """Sign for about STEP_SECONDS, into memory; False when nothing is left, memory holds
+        MAX_SIGNED items, or signing failed (then it stops: the folding child signs the rest).
+        For `writing(db, while_waiting=...)`: it only reads."""
+        if self.stopped or len(self.signed) >= MAX_SIGNED:
+            return False
+        try:
+            if not self.unsigned and not self._read(SIGN_PAGE_ITEMS):
+                return False
+            deadline = time.perf_counter() + STEP_SECONDS
+            self._sign_next()
+            while self.unsigned and len(self.signed) < MAX_SIGNED and time.perf_counter() < deadline:
+                self._sign_next()
+        except Exception as error:  # a broken read or text: what is left is signed when placed
+            logger.info("signing ahead stopped: %s: %s", type(error).__name__, error)
+            self.stopped = True
+            self.unsigned.clear()
+            return False
+        return True
+
+    def save(self) -> None:
+        """Save what was signed and not saved yet; call inside `writing(db)`."""
+        rows, self.signed = self.signed, []
+        if rows:
+            save_new_match_data(self.db, rows)
+
+
+#: Items read at a time by `SigningAhead.sign_some`.
+SIGN_PAGE_ITEMS = 100
+
+
+class _Completing:
+    """Gives a chunk's items their fingerprint and signature, in steps (see `_complete`).
+
+    The folding child completes the next chunk in steps while it waits for the write turn
+    to place the current one (`aggregator.db.take_turn`), and finishes it before placing it.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, chunk: list[_Pending]):
+        self.db, self.chunk = db, chunk
+        self.todo: deque[tuple[_Pending, str, dict | None]] | None = None  # (item, text, stored row)
+
+    def _read(self) -> None:
+        """What is stored for the chunk's items, and the texts of those that must be computed."""
+        db, chunk = self.db, self.chunk
+        stored = {row["id"]: row for row in list_match_data(db, [p.item["id"] for p in chunk])}
+        reading = [p.item["id"] for p in chunk if not (p.new and p.item["id"] in stored)]
+        texts = {row["id"]: row for row in list_items_for_indexing(db, reading)} if reading else {}
+        self.todo = deque()
+        for p in chunk:
+            found = stored.get(p.item["id"])
+            if found is not None and p.new:
+                p.blob, p.size, p.print_, p.signed = found["minhash"], found["shingles"], _print_of(found), True
+            else:
+                # title and text of one read: the title read with the pending items may be older
+                text = _item_text(texts.get(p.item["id"], {"title": p.item["title"], "text": ""}))
+                self.todo.append((p, text, found))
+
+    @staticmethod
+    def _compute(p: _Pending, text: str, found: dict | None) -> None:
+        p.print_ = fingerprint(text, p.item["language"])
+        if found is not None:
+            p.blob, p.size = found["minhash"], found["shingles"]
+        else:
+            values, p.size = signature_of(text)
+            p.blob = to_bytes(values)
+
+    def step(self) -> bool:
+        """About STEP_SECONDS of it; False when it is done. Only reads: for `writing(db, while_waiting=...)`."""
+        if not self.chunk:
+            return False
+        if self.todo is None:
+            self._read()
+            return True
+        deadline = time.perf_counter() + STEP_SECONDS
+        while self.todo:
+            self._compute(*self.todo.popleft())
+            if time.perf_counter() >= deadline:
+                break
+        return bool(self.todo)
+
+    def finish(self) -> None:
+        """The rest of it. New items signed ahead meanwhile (`SigningAhead`) are read, not computed."""
+        if self.todo is None:
+            self._read()
+        assert self.todo is not None
+        waiting = [p.item["id"] for p, _, found in self.todo if p.new and found is None]
+        stored = {row["id"]: row for row in list_match_data(self.db, waiting)} if waiting else {}
+        while self.todo:
+            p, text, found = self.todo.popleft()
+            if (row := stored.get(p.item["id"])) is not None:
+                p.blob, p.size, p.print_, p.signed = row["minhash"], row["shingles"], _print_of(row), True
+            else:
+                self._compute(p, text, found)
 
 
 def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
@@ -835,22 +981,7 @@ def _complete(db: sqlite_utils.Database, chunk: list[_Pending]) -> None:
     signed ahead. An item placed again (a rebuild, a revision) has its names found again: the
     rules that find them may have changed since it was placed.
     """
-    stored = {row["id"]: row for row in list_match_data(db, [p.item["id"] for p in chunk])}
-    reading = [p.item["id"] for p in chunk if not (p.new and p.item["id"] in stored)]
-    texts = {row["id"]: row for row in list_items_for_indexing(db, reading)} if reading else {}
-    for p in chunk:
-        found = stored.get(p.item["id"])
-        if found is not None and p.new:
-            p.blob, p.size, p.print_, p.signed = found["minhash"], found["shingles"], _print_of(found), True
-        else:
-            # title and text of one read: the title read with the pending items may be older
-            text = _item_text(texts.get(p.item["id"], {"title": p.item["title"], "text": ""}))
-            p.print_ = fingerprint(text, p.item["language"])
-            if found is not None:
-                p.blob, p.size = found["minhash"], found["shingles"]
-            else:
-                values, p.size = signature_of(text)
-                p.blob = to_bytes(values)
+    _Completing(db, chunk).finish()
 
 
 class Clustering:
@@ -902,14 +1033,17 @@ class Clustering:
         matcher.run_high = iso(pending[-1].when + window)
         matcher.run_name_high = iso(pending[-1].when + matcher.language_window)
         since, until = iso(pending[0].when - window), iso(pending[-1].when + window)
+        upcoming = _Completing(db, pending[:CHUNK_ITEMS])
         for start in range(0, len(pending), CHUNK_ITEMS):
-            chunk = pending[start : start + CHUNK_ITEMS]
-            _complete(db, chunk)
+            chunk = upcoming.chunk
+            upcoming.finish()
+            # the next chunk is signed while this one waits for its write turn, if it must
+            upcoming = _Completing(db, pending[start + CHUNK_ITEMS : start + 2 * CHUNK_ITEMS])
             # counted for the run's span, a chunk's new names at a time: a name first met in a
             # chunk is carried by no item placed before it in this run, so its count is the same
             matcher.count_names({n for p in chunk for n in p.print_.names}, since, until)
             matrix = band_key_matrix(np.stack([p.minhash for p in chunk]))
-            _place_chunk(db, chunk, matrix, pins, pin_story, used, reuse, matcher, report)
+            _place_chunk(db, chunk, matrix, pins, pin_story, used, reuse, matcher, report, upcoming.step)
             matcher.settle(matrix, [p.item["id"] for p in chunk])
             if placed is not None:
                 placed([p.item["id"] for p in chunk])
@@ -936,8 +1070,11 @@ class _Decision:
     placed: _Placed
 
 
-def _place_chunk(db, chunk: list[_Pending], keys, pins, pin_story, used, reuse, matcher, report) -> None:
-    """Place one chunk of items: matched first, then written in one short `writing(db)`.
+def _place_chunk(
+    db, chunk: list[_Pending], keys, pins, pin_story, used, reuse, matcher, report, while_waiting=None
+) -> None:
+    """Place one chunk of items: matched first, then written in one short `writing(db)`
+    (`while_waiting`: work done in steps while another process holds the write turn).
 
     Matching a chunk takes a few milliseconds per item; inside the write transaction it held
     SQLite's lock all that time and a crawl storing alongside (`crawlers.folding`) waited for
@@ -948,7 +1085,7 @@ def _place_chunk(db, chunk: list[_Pending], keys, pins, pin_story, used, reuse, 
     """
     snapshot = (dict(pin_story), set(used), matcher.snapshot())
     decisions = _match_chunk(db, chunk, keys, pins, pin_story, matcher)
-    with writing(db):
+    with writing(db, while_waiting):
         if count_settled_changes(db) != matcher.seen_changes:
             pin_story.clear()
             pin_story.update(snapshot[0])

@@ -12,6 +12,7 @@ their rows leaves them to this pass, which every item goes through.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -37,11 +38,19 @@ class IndexReport:
     mentions: int = 0
 
 
-def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, taxonomy=None) -> IndexReport:
+def index_items(
+    db: sqlite_utils.Database,
+    item_ids: list[int] | None = None,
+    taxonomy=None,
+    while_waiting: Callable[[], bool] | None = None,
+    with_writes: Callable[[], None] | None = None,
+) -> IndexReport:
     """Tag and index `item_ids`, or every item (after an editor changed the taxonomy).
 
     Texts are read CHUNK_ITEMS at a time, as they are written: a crawl of 20,000 items never
-    holds all their texts at once.
+    holds all their texts at once. A crawl's tagging child signs items ahead while it waits for
+    its write turn (`while_waiting`) and saves them in the same transaction (`with_writes`,
+    called inside each): `aggregator.clustering.SigningAhead`.
     """
     report = IndexReport()
     ids = list_item_ids(db) if item_ids is None else list(dict.fromkeys(item_ids))
@@ -53,7 +62,10 @@ def index_items(db: sqlite_utils.Database, item_ids: list[int] | None = None, ta
             mentions.append((row["id"], find_people(f"{row['title']}\n{row['text'] or ''}")))
             report.items += 1
             report.tags += len(tags)
-        with writing(db):  # one short transaction per chunk: an item's old evidence and mentions go together
+        # one short transaction per chunk: an item's old evidence and mentions go together
+        with writing(db, while_waiting):
+            if with_writes is not None:
+                with_writes()
             for item_id in index_full_text(db, [item_id for item_id, _ in evidence]):
                 logger.error("item %s is kept, but the full-text index refused it: search will not find it", item_id)
             replace_tag_evidence(db, evidence)

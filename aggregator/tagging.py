@@ -118,12 +118,21 @@ class _Index:
     #: of the text too: "in Wien" can match only a text with "Wien" in it, so "in", which starts
     #: it and a hundred other words of a German text, is not looked for where "Wien" is missing
     needs: dict[tuple[int, str, int], tuple[str, ...]] = field(default_factory=dict)
-    #: a word of a text as written -> (its folded form, the keywords it starts that need nothing
-    #: more, those that need other words: (key, number, needs)); words repeat across items, so a
-    #: crawl looks most of them up once (bounded: cleared when it grows past MEMO_WORDS)
-    memo: dict[str, tuple[str, _Groups, tuple[tuple[tuple[int, str], int, tuple[str, ...]], ...]]] = field(
+    #: a word of a text as written -> its folded form; words repeat across items, so a crawl
+    #: looks most of them up once (bounded: cleared when it grows past MEMO_WORDS)
+    folded: dict[str, str] = field(default_factory=dict)
+    #: the words of `folded` that start a keyword -> (the keywords they start that need nothing
+    #: more, those that need other words: (key, number, needs)). Most words start none: a
+    #: text's words are looked up in these two with set and map operations, in C, and only
+    #: the words that start a keyword are visited in Python (visiting each distinct word was
+    #: most of tagging a text that no keyword matches)
+    starting: dict[str, tuple[_Groups, tuple[tuple[tuple[int, str], int, tuple[str, ...]], ...]]] = field(
         default_factory=dict
     )
+    #: every folded word some keyword `needs`, and the words of `folded` that fold to one of them:
+    #: a text's words that a keyword may need are found by one set intersection
+    needed: set[str] = field(default_factory=set)
+    needed_by: dict[str, str] = field(default_factory=dict)
 
 
 MEMO_WORDS = 200_000
@@ -153,6 +162,7 @@ def _index(taxonomy) -> _Index:
                         others = others[:-1]
                     if others:
                         index.needs[entry] = tuple(others)
+                        index.needed.update(others)
     return index
 
 
@@ -187,25 +197,34 @@ def _candidates(taxonomy, content: str) -> dict[tuple[int, str], _Candidates] | 
     found: dict[tuple[int, str], _Candidates] = {}
     for entry in index.always:
         found.setdefault(entry[:2], _Candidates(starts=None)).numbers.add(entry[2])
-    memo = index.memo
     # the distinct words first (cut in C): most words start no keyword, and the text is walked
     # word by word only when one does, to find where those stand
     parts = _CUT.split(content)  # between words, a word, between words, ...
     written = parts[1::2]  # the words as `\w+` cuts them
-    started: list[tuple[str, _Groups, tuple]] = []
-    words: set[str] = set()  # the text's words, folded: what keywords of several words need
-    for text in set(written):
-        known = memo.get(text)
-        if known is None:
-            if len(memo) >= MEMO_WORDS:
-                memo.clear()
-            known = memo[text] = _look_up(index, text)
-        words.add(known[0])
-        if known[1] or known[2]:
-            started.append((text, known[1], known[2]))
+    distinct = set(written)
+    unknown = distinct.difference(index.folded)
+    if unknown:
+        if len(index.folded) + len(unknown) > MEMO_WORDS:
+            index.folded.clear()
+            index.starting.clear()
+            index.needed_by.clear()
+            unknown = distinct
+        for text in unknown:
+            folded, groups, needing = _look_up(index, text)
+            index.folded[text] = folded
+            if groups or needing:
+                index.starting[text] = (groups, needing)
+            if folded in index.needed:
+                index.needed_by[text] = folded
+    starting = index.starting
+    started = [(text, *starting[text]) for text in distinct.intersection(starting)]
+    words: set[str] | None = None  # the text's words, folded, that keywords of several words need
     hit: dict[str, _Groups] = {}
     for text, groups, needing in started:
         if needing:  # only the keywords whose other words are in the text too
+            if words is None:
+                needed_by = index.needed_by
+                words = {needed_by[text] for text in distinct.intersection(needed_by)}
             more: dict[tuple[int, str], set[int]] = {}
             for key, number, needs in needing:
                 if all(word in words for word in needs):

@@ -194,7 +194,7 @@ def _index_until_told(config: Config, parent: int, results, turn, wanted, to_ind
             if broken:  # after a failure: the crawl tags the rest
                 continue
             try:
-                index_items(db, ids)
+                index_items(db, ids, while_waiting=signer.sign_some, with_writes=signer.save)
             except WireError as taxonomy:  # a broken taxonomy file: the items stay, untagged, and it is said
                 error = str(taxonomy)
             except BaseException as failure:

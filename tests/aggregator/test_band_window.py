@@ -126,4 +126,18 @@ def test_items_of_one_chunk_that_share_a_key_find_each_other():
     keys[4, 7] = keys[1, 3]  # a repost of item 1 in the same chunk
     keys[5, 0] = keys[1, 9]
     near = clustering._chunk_neighbours(keys)
-    assert near == [set(), {4, 5}, set(), set(), {1}, {1}]
+    assert near == [[], [4, 5], [], [], [1], [1]]
+
+
+def test_chunk_neighbours_agree_with_comparing_every_pair_of_rows():
+    rng = random.Random(5)
+    # keys from a small pool: runs of three and more rows share a key, rows share several keys
+    keys = np.asarray([[rng.randrange(400) for _ in range(clustering.BANDS)] for _ in range(40)], dtype=np.uint64)
+    keys[7] = keys[3]  # an exact copy shares every key
+    brute = [
+        [other for other in range(len(keys)) if other != row and set(keys[row].tolist()) & set(keys[other].tolist())]
+        for row in range(len(keys))
+    ]
+    assert clustering._chunk_neighbours(keys) == brute
+    assert max(map(len, brute)) > 2
+    assert clustering._chunk_neighbours(keys[:1]) == [[]]

@@ -144,9 +144,9 @@ def test_indexing_commits_in_chunks(db, monkeypatch):
     begun = []
     real = indexing.writing
 
-    def counting(database):
+    def counting(database, while_waiting=None):
         begun.append(1)
-        return real(database)
+        return real(database, while_waiting)
 
     monkeypatch.setattr(indexing, "writing", counting)
     report = index_items(db, sorted(truth))

@@ -165,3 +165,66 @@ def test_signing_that_fails_stops_and_the_chunks_still_come(tmp_path):
     assert db.execute("SELECT count(*) FROM item_signatures WHERE item_id = ?", [item_id]).fetchone()[0] == 0
     to_index.put(None)
     assert _next_chunk(to_index, signer) is None
+
+
+def test_what_is_signed_while_waiting_is_held_until_a_write_saves_it(tmp_path, monkeypatch):
+    import aggregator.clustering as clustering
+
+    monkeypatch.setattr(clustering, "MAX_SIGNED", 3)  # what memory may hold before a write saves it
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    ids = [_store(db, source, f"g{n}", f"{TEXT} Statement {n}.") for n in range(5)]
+    signer = SigningAhead(db)
+    while signer.sign_some():  # waiting for the write turn: it only reads
+        assert not db.conn.in_transaction
+    assert len(signer.signed) == 3
+    assert list_stored_match_data(db, ids) == {}
+    with writing(db):  # the tagging child's next write
+        signer.save()
+    stored = list_stored_match_data(db, ids)
+    assert sorted(stored) == ids[2:]  # the newest first
+    for item_id in ids[2:]:
+        row = db.execute("SELECT title, text FROM items WHERE id = ?", [item_id]).fetchone()
+        assert stored[item_id]["minhash"] == to_bytes(signature_of(f"{row[0]}\n{row[1]}")[0])
+    assert signer.signed == [] and signer.sign_some()  # room again: the sweep goes on
+    assert len(signer.signed) == 2 and not signer.sign_some()  # the two left; none waits now
+    assert signer.page(10) == 0  # nothing more to sign: the page saves what was held
+    assert sorted(list_stored_match_data(db, ids)) == ids
+    assert cluster_new_items(db).items == 5
+
+
+def test_the_next_chunk_is_completed_while_waiting_and_takes_what_was_signed_ahead_meanwhile(tmp_path, monkeypatch):
+    import aggregator.clustering as clustering
+
+    monkeypatch.setattr(clustering, "STEP_SECONDS", 0.0)  # one item a step
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    ids = [_store(db, source, f"g{n}", f"{TEXT} Statement {n}.", ("en", "de", "fa")[n % 3]) for n in range(6)]
+    pending = clustering._prepare(db)
+    completing = clustering._Completing(db, pending)
+    assert completing.step()  # the first step reads what is stored and the texts
+    assert completing.step() and completing.step()  # two items computed, one a step
+    assert SigningAhead(db).page(2) == 2  # meanwhile the tagging child signs the newest two
+    completing.finish()
+    assert [p.signed for p in pending] == [False, False, False, False, True, True]
+    again = clustering._prepare(db)  # completed in one go, as before
+    clustering._complete(db, again)
+    for done, fresh in zip(pending, again, strict=True):
+        assert (done.blob, done.size, done.print_) == (fresh.blob, fresh.size, fresh.print_)
+    assert sorted(p.item["id"] for p in pending) == ids
+
+
+def test_tagging_saves_what_was_signed_while_it_waited_in_its_own_write(tmp_path):
+    from aggregator.indexing import index_items
+
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    ids = [_store(db, source, f"g{n}", f"{TEXT} Statement {n}.") for n in range(4)]
+    signer = SigningAhead(db)
+    assert signer.sign_some()  # as while waiting for the write turn of the chunk below
+    held = [row["item_id"] for row in signer.signed]
+    assert held and list_stored_match_data(db, ids) == {}
+    report = index_items(db, ids[:1], while_waiting=signer.sign_some, with_writes=signer.save)
+    assert report.items == 1 and db.execute("SELECT tagged FROM items WHERE id = ?", [ids[0]]).fetchone() == (1,)
+    assert sorted(list_stored_match_data(db, ids)) == sorted(held)  # saved with the chunk's tags
+    assert signer.signed == []

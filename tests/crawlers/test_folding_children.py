@@ -44,12 +44,12 @@ def _crawl_here(config, break_the_tagger: str, results) -> None:
 
         crawl_process, real = os.getpid(), indexing.index_items
 
-        def failing_in_a_child(db, item_ids=None, taxonomy=None):
+        def failing_in_a_child(db, item_ids=None, taxonomy=None, **signing):
             if os.getpid() != crawl_process:
                 if break_the_tagger == "exit":
                     os._exit(9)
                 raise RuntimeError("the tagging child broke")
-            return real(db, item_ids, taxonomy)
+            return real(db, item_ids, taxonomy, **signing)
 
         indexing.index_items = failing_in_a_child
     results.put(asdict(crawl(config, kinds=("feed",))))

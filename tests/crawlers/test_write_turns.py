@@ -9,6 +9,7 @@ write instead of up to half a second later; a turn whose holder died is waited f
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 
 import aggregator.db as database
@@ -149,3 +150,57 @@ def test_while_the_second_child_still_waits_its_turn_stays_wanted(tmp_path):
             child.join(10)
     assert [child.exitcode for child in children] == [0, 0]
     assert not wanted.is_set()
+
+
+def test_a_writer_waiting_for_its_turn_works_meanwhile_and_then_takes_it(tmp_path):
+    path = str(tmp_path / "wire.db")
+    open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    context = multiprocessing.get_context("fork")
+    turn, wanted, holding, release, done = (context.Lock(), WriteWaiters(context), *(context.Event() for _ in range(3)))
+    child = context.Process(target=_child_holds_its_turn, args=(path, turn, wanted, holding, release, done))
+    child.start()
+    db = open_db(path, migrate=False)
+    share_write_turns(db, turn, wanted)
+    steps: list[bool] = []
+
+    def step() -> bool:  # a placing child signing its next chunk, a step at a time
+        steps.append(wanted.is_set())  # the holder is told that someone waits
+        if len(steps) == 3:
+            release.set()  # the holder commits
+        return True
+
+    try:
+        assert holding.wait(10)
+        with writing(db, while_waiting=step):
+            db.execute("INSERT INTO notes (text) VALUES ('placed')")
+    finally:
+        release.set()
+        child.join(10)
+    assert child.exitcode == 0
+    assert len(steps) >= 3 and all(steps)  # worked until the turn was free, then took it
+    assert [r[0] for r in db.execute("SELECT text FROM notes ORDER BY id")] == ["child", "placed"]
+    assert not wanted.is_set() and turn.acquire(block=False)  # given back after the write
+    turn.release()
+
+
+def test_a_writer_with_nothing_left_to_do_waits_for_its_turn(tmp_path):
+    db = open_db(tmp_path / "wire.db", migrate=False)
+    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    turn = multiprocessing.get_context("fork").Lock()
+    turn.acquire()  # another writer's transaction
+    share_write_turns(db, turn)
+    steps: list[int] = []
+
+    def nothing_left() -> bool:
+        steps.append(1)
+        return False
+
+    freed = threading.Timer(0.3, turn.release)
+    freed.start()
+    started = time.monotonic()
+    with writing(db, while_waiting=nothing_left):
+        db.execute("INSERT INTO notes (text) VALUES ('after the other')")
+    freed.join()
+    assert steps == [1]  # asked once, then it waited: no busy loop
+    assert time.monotonic() - started >= 0.25
+    assert db.execute("SELECT text FROM notes").fetchall() == [("after the other",)]
