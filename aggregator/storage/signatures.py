@@ -86,15 +86,23 @@ def list_pending_items(db: sqlite_utils.Database, after_id: int, limit: int) -> 
     """Up to `limit` items to place (no story, or `reprocess = 1`) with ids above `after_id`, by id:
     id, title, language, content_hash, published_at, fetched_at, their `moment` and `new` (1 for
     an item never placed: no story and not marked to be placed again); not their texts, read a
-    chunk at a time when the chunk is placed."""
-    return list(
-        db.query(
-            f"SELECT id, title, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment, "
-            f"story_id IS NULL AND reprocess = 0 AS new "
-            f"FROM items WHERE (story_id IS NULL OR reprocess = 1) AND id > ? ORDER BY id LIMIT ?",
-            [after_id, limit],
-        )
+    chunk at a time when the chunk is placed.
+
+    The two kinds are read apart, each in the order of its own index, and merged: asked for
+    both at once (`story_id IS NULL OR reprocess = 1`), SQLite read every waiting item above
+    `after_id` and sorted them all for each page, and a crawl's folding pass lists tens of
+    thousands a page at a time (1 s of a 100,000-item crawl's placing, benchmarks/clustering.py).
+    """
+    columns = (
+        f"SELECT id, title, language, content_hash, published_at, fetched_at, {_MOMENT} AS moment, "
+        f"story_id IS NULL AND reprocess = 0 AS new FROM items"
     )
+    found = {
+        row["id"]: row
+        for kind in ("story_id IS NULL", "reprocess = 1")
+        for row in db.query(f"{columns} WHERE {kind} AND id > ? ORDER BY id LIMIT ?", [after_id, limit])
+    }
+    return [found[item_id] for item_id in sorted(found)[:limit]]
 
 
 def list_settled_by_hash(

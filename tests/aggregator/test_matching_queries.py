@@ -61,3 +61,32 @@ def test_clustering_queries_use_indexes(db):
         plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
         scanned = [ALIASES.get(name, name) for name in re.findall(r"SCAN (\w+)", plan)]
         assert not set(scanned) & set(GROWING), f"{sql}\n{plan}"
+
+
+def test_items_waiting_to_be_placed_are_listed_in_index_order_without_a_sort(db):
+    from aggregator.storage.signatures import list_pending_items
+
+    source = add_source(db, "http://127.0.0.1/feed", "queries", "feed")
+    _store(db, source, 0, 30)
+    cluster_new_items(db)
+    _store(db, source, 1, 30)
+    marked = [3, 8, 9, 20]  # placed items marked to be placed again (a revision, a rebuild)
+    db.conn.executemany("UPDATE items SET reprocess = 1 WHERE id = ?", [(i,) for i in marked])
+    waiting = [row[0] for row in db.execute("SELECT id FROM items WHERE story_id IS NULL OR reprocess = 1 ORDER BY id")]
+    assert len(waiting) == 34
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        listed, after = [], 0
+        while page := list_pending_items(db, after, 7):
+            assert len(page) <= 7
+            listed += [row["id"] for row in page]
+            after = page[-1]["id"]
+    finally:
+        db.conn.set_trace_callback(None)
+    assert listed == waiting
+    assert {row["id"] for row in list_pending_items(db, 0, 100) if row["new"]} == set(waiting) - set(marked)
+    for sql in {sql for sql in seen if sql.lstrip().upper().startswith("SELECT")}:
+        plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
+        # each page reads its own rows through an index, not every waiting item sorted again
+        assert "TEMP B-TREE" not in plan, f"{sql}\n{plan}"
