@@ -77,7 +77,7 @@ def test_the_near_rule_for_many_neighbours_answers_as_the_rule_for_one():
 
     import numpy as np
 
-    from aggregator.dedupe import near_by_similarity, near_mask
+    from aggregator.dedupe import near_by_similarity, near_mask, near_rows
 
     rng = random.Random(5)
     answers = set()
@@ -92,5 +92,8 @@ def test_the_near_rule_for_many_neighbours_answers_as_the_rule_for_one():
                 for s, n in zip(sims, sizes, strict=True)
             ]
             assert mask == expected
+            for few in (3, 12, 13, 60):  # Python for a few neighbours, numpy for more
+                rows = near_rows(sims[:few], size, sizes[:few].tolist(), threshold, containment)
+                assert rows == [row for row in range(few) if expected[row]]
             answers.update(expected)
     assert answers == {True, False}
