@@ -782,10 +782,10 @@ def _print_of(stored: dict) -> Fingerprint:
     """The fingerprint a stored row of match data (`list_match_data`) holds."""
     mine = stored["names"]
     return Fingerprint(
-        names=frozenset(n for k, n in mine if k == "name"),
+        names=frozenset([n for k, n in mine if k == "name"]),
         numbers=frozenset(stored["numbers"]),
         rtl=bool(stored["rtl"]),
-        skeletons=frozenset(n for k, n in mine if k in ("latin", "rtl")),
+        skeletons=frozenset([n for k, n in mine if k == "latin" or k == "rtl"]),
     )
 
 

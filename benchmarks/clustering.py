@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aggregator.clustering import cluster_new_items
-from aggregator.db import open_db, writing
+from aggregator.db import iso, open_db, writing
 from aggregator.dedupe import shingles
 from aggregator.indexing import index_items
 from aggregator.storage.items import save_item
@@ -155,7 +155,7 @@ def _store(db, source: int, batch, writes=None) -> None:
                 "text": text,
                 "summary": text[:100],
                 "language": language,
-                "published_at": when.isoformat(),
+                "published_at": iso(when),  # as `crawlers.normalise` stores it: UTC, to the second
                 "content_hash": content_hash(title, text),
             }
             if writes is None:
