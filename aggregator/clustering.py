@@ -16,7 +16,8 @@ tests/aggregator/test_matching_queries.py).
 Speed (issue 9, benchmarks/clustering.py): a run lists its pending items without their
 texts, and reads a chunk's texts just before placing it, keeping only signatures (1 KB) and
 names; what a crawl's tagging child signed ahead meanwhile is read, not computed
-(`SigningAhead`). The indexes are read once per chunk for all of its items, not a dozen
+(`SigningAhead`), or signed while the run waits for its write turn (`_Completing`). The
+indexes are read once per chunk for all of its items, not a dozen
 queries per item, band neighbours of the whole chunk are found in numpy, and stories are
 refreshed once per chunk.
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
@@ -167,7 +169,7 @@ NO_PRINT = Fingerprint(frozenset(), frozenset(), False, frozenset())
 class _Pending:
     """An item waiting to be placed, with what placing it needs (its text is not kept).
 
-    Its fingerprint and signature are filled in just before its chunk is placed (`_complete`)."""
+    Its fingerprint and signature are filled in just before its chunk is placed (`_Completing`)."""
 
     item: dict  # id, title, language, content_hash, published_at, fetched_at, moment
     when: datetime
@@ -896,10 +898,22 @@ class SigningAhead:
         return True
 
     def save(self) -> None:
-        """Save what was signed and not saved yet; call inside `writing(db)`."""
+        """Save what was signed and not saved yet; call inside `writing(db)`.
+
+        In a savepoint of its own: it joins the tagging child's writes, and a save that fails
+        (a broken table) leaves no signature without its names and the tags still written; signing
+        ahead stops then, and the folding child signs what is left.
+        """
         rows, self.signed = self.signed, []
-        if rows:
-            save_new_match_data(self.db, rows)
+        if not rows or self.stopped:
+            return
+        try:
+            with self.db.atomic():
+                save_new_match_data(self.db, rows)
+        except sqlite3.Error as error:
+            logger.info("signing ahead stopped: %s: %s", type(error).__name__, error)
+            self.stopped = True
+            self.unsigned.clear()
 
 
 #: Items read at a time by `SigningAhead.sign_some`.
@@ -907,10 +921,14 @@ SIGN_PAGE_ITEMS = 100
 
 
 class _Completing:
-    """Gives a chunk's items their fingerprint and signature, in steps (see `_complete`).
+    """Gives a chunk's items their fingerprint and signature: what is stored for them, else
+    computed from their text (read a chunk at a time, and dropped).
 
-    The folding child completes the next chunk in steps while it waits for the write turn
-    to place the current one (`aggregator.db.take_turn`), and finishes it before placing it.
+    A signature stored for an unchanged text is reused; so are the names stored for a new item
+    signed ahead. An item placed again (a rebuild, a revision) has its names found again: the
+    rules that find them may have changed since it was placed. A run completes the next chunk
+    in steps while it waits for the write turn to place the current one
+    (`aggregator.db.take_turn`), and finishes it before placing it.
     """
 
     def __init__(self, db: sqlite_utils.Database, chunk: list[_Pending]):
@@ -974,7 +992,7 @@ class _Completing:
 def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
     """Every item waiting to be placed, in publication order, without its text.
 
-    A run reads its items' texts a chunk at a time (`_complete`), just before the chunk is
+    A run reads its items' texts a chunk at a time (`_Completing`), just before the chunk is
     placed: memory holds a chunk's texts, never a rebuild's, and meanwhile the tagging child
     may have signed the items (`SigningAhead`), so that they are read, not computed.
     """
@@ -987,17 +1005,6 @@ def _prepare(db: sqlite_utils.Database) -> list[_Pending]:
             pending.append(_Pending(item, moment_of(item), new))
     pending.sort(key=lambda p: (p.when, p.item["id"]))
     return pending
-
-
-def _complete(db: sqlite_utils.Database, chunk: list[_Pending]) -> None:
-    """Give the chunk's items their fingerprint and signature: what is stored for them, else
-    computed from their text (read here, a chunk at a time, and dropped).
-
-    A signature stored for an unchanged text is reused; so are the names stored for a new item
-    signed ahead. An item placed again (a rebuild, a revision) has its names found again: the
-    rules that find them may have changed since it was placed.
-    """
-    _Completing(db, chunk).finish()
 
 
 class Clustering:

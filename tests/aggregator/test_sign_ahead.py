@@ -207,8 +207,8 @@ def test_the_next_chunk_is_completed_while_waiting_and_takes_what_was_signed_ahe
     assert SigningAhead(db).page(2) == 2  # meanwhile the tagging child signs the newest two
     completing.finish()
     assert [p.signed for p in pending] == [False, False, False, False, True, True]
-    again = clustering._prepare(db)  # completed in one go, as before
-    clustering._complete(db, again)
+    again = clustering._prepare(db)  # completed in one go
+    clustering._Completing(db, again).finish()
     for done, fresh in zip(pending, again, strict=True):
         assert (done.blob, done.size, done.print_) == (fresh.blob, fresh.size, fresh.print_)
     assert sorted(p.item["id"] for p in pending) == ids
@@ -228,3 +228,20 @@ def test_tagging_saves_what_was_signed_while_it_waited_in_its_own_write(tmp_path
     assert report.items == 1 and db.execute("SELECT tagged FROM items WHERE id = ?", [ids[0]]).fetchone() == (1,)
     assert sorted(list_stored_match_data(db, ids)) == sorted(held)  # saved with the chunk's tags
     assert signer.signed == []
+
+
+def test_tagging_goes_on_when_saving_what_was_signed_fails(tmp_path):
+    from aggregator.indexing import index_items
+
+    db = open_db(tmp_path / "wire.db")
+    source = add_source(db, "http://127.0.0.1/feed", "partner", "feed")
+    ids = [_store(db, source, f"g{n}", f"{TEXT} Statement {n}.") for n in range(3)]
+    signer = SigningAhead(db)
+    assert signer.sign_some() and signer.signed
+    db.execute("DROP TABLE item_names")  # a broken database: the names of what was signed cannot be stored
+    report = index_items(db, ids, while_waiting=signer.sign_some, with_writes=signer.save)
+    assert report.items == 3  # the chunk is tagged all the same
+    assert [row[0] for row in db.execute("SELECT tagged FROM items ORDER BY id")] == [1, 1, 1]
+    assert signer.stopped and not signer.sign_some()
+    # no signature was left without its names: the folding child signs these items itself
+    assert db.execute("SELECT count(*) FROM item_signatures").fetchone() == (0,)
