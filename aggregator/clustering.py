@@ -945,11 +945,16 @@ class _Completing:
         for p in chunk:
             found = stored.get(p.item["id"])
             if found is not None and p.new:
-                p.blob, p.size, p.print_, p.signed = found["minhash"], found["shingles"], _print_of(found), True
+                self._take(p, found)
             else:
                 # title and text of one read: the title read with the pending items may be older
                 text = _item_text(texts.get(p.item["id"], {"title": p.item["title"], "text": ""}))
                 self.todo.append((p, text, found))
+
+    @staticmethod
+    def _take(p: _Pending, stored: dict) -> None:
+        """A new item's signature and names as stored (signed ahead): read, not computed, nor written again."""
+        p.blob, p.size, p.print_, p.signed = stored["minhash"], stored["shingles"], _print_of(stored), True
 
     @staticmethod
     def _compute(p: _Pending, text: str, found: dict | None) -> None:
@@ -984,7 +989,7 @@ class _Completing:
         while self.todo:
             p, text, found = self.todo.popleft()
             if (row := stored.get(p.item["id"])) is not None:
-                p.blob, p.size, p.print_, p.signed = row["minhash"], row["shingles"], _print_of(row), True
+                self._take(p, row)
             else:
                 self._compute(p, text, found)
 

@@ -65,12 +65,19 @@ def _child_holds_its_turn(path: str, turn, wanted, holding, release, done) -> No
     done.set()
 
 
-def test_writes_wait_in_order_while_a_child_holds_the_turn_and_the_crawl_goes_on(tmp_path):
+def _a_child_that_will_hold_its_turn(tmp_path):
+    """A database of notes and a child process (not started) that holds the write turn until released:
+    (path, turn, wanted, holding, release, done, child)."""
     path = str(tmp_path / "wire.db")
     open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     context = multiprocessing.get_context("fork")
     turn, wanted, holding, release, done = (context.Lock(), WriteWaiters(context), *(context.Event() for _ in range(3)))
     child = context.Process(target=_child_holds_its_turn, args=(path, turn, wanted, holding, release, done))
+    return path, turn, wanted, holding, release, done, child
+
+
+def test_writes_wait_in_order_while_a_child_holds_the_turn_and_the_crawl_goes_on(tmp_path):
+    path, turn, wanted, holding, release, done, child = _a_child_that_will_hold_its_turn(tmp_path)
     db = open_db(path, migrate=False)
     share_write_turns(db, turn)
     batch = WriteBatch(db, wanted)
@@ -153,11 +160,7 @@ def test_while_the_second_child_still_waits_its_turn_stays_wanted(tmp_path):
 
 
 def test_a_writer_waiting_for_its_turn_works_meanwhile_and_then_takes_it(tmp_path):
-    path = str(tmp_path / "wire.db")
-    open_db(path, migrate=False).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
-    context = multiprocessing.get_context("fork")
-    turn, wanted, holding, release, done = (context.Lock(), WriteWaiters(context), *(context.Event() for _ in range(3)))
-    child = context.Process(target=_child_holds_its_turn, args=(path, turn, wanted, holding, release, done))
+    path, turn, wanted, holding, release, done, child = _a_child_that_will_hold_its_turn(tmp_path)
     child.start()
     db = open_db(path, migrate=False)
     share_write_turns(db, turn, wanted)
